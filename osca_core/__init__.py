@@ -1,0 +1,12 @@
+"""OSCA Studio core: outcome matrices, pass@k estimators, allocation strategies and optimizers, experiments,
+the DuckDB store, importers and plot builders. Pure Python + numpy/scipy; no Streamlit import anywhere here.
+
+Paper: Zhang, Zhou, Wang, Wang, Li, "Scaling LLM Inference with Optimized Sample Compute Allocation"
+(arXiv 2410.22480).
+"""
+
+from osca_core.errors import InputError
+from osca_core.outcomes import ConfigInfo, OutcomeMatrix, load_release, parse_config_name
+
+__all__ = ["ConfigInfo", "InputError", "OutcomeMatrix", "load_release", "parse_config_name"]
+__version__ = "0.1.0"

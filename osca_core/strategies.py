@@ -1,0 +1,252 @@
+"""Allocation strategies and their evaluation: pure, best-pure, uniform, even, hillclimb, osca.
+
+A strategy turns a budget C into an allocation {configuration: k} (k samples from each configuration,
+sum k = C). Each allocation is scored two ways (OSCA paper, Zhang et al. 2024, ``osca.py``):
+
+- training objective: mean over training questions of 1 - prod_s (1 - c_qs/n_qs)^k_s (plug-in estimate);
+- test pass@C: mean over test questions of 1 - prod_s (1 - pass@k_s), unbiased pass@k, plug-in where k_s > n
+  (flagged ``extrapolated``).
+
+``uniform`` has no fixed allocation: each of the C samples picks its configuration uniformly at random. We report
+its exact expected test pass@C, E over multinomial counts of the mix pass, computed by dynamic programming over
+configurations (each configuration's count given the samples left is binomial), not by Monte-Carlo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import binom
+
+from osca_core.errors import InputError
+from osca_core.estimators import fail_probability, log_fail_rates, mix_pass, plugin_objective
+from osca_core.outcomes import OutcomeMatrix
+
+STRATEGIES = ("best-pure", "uniform", "even", "hillclimb", "osca")
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One strategy's allocation at one budget, with the numbers it scores.
+
+    ``counts`` follows the matrix's configuration order; ``train_pass`` and ``test_pass`` are exactly what
+    these counts score. ``upper_bound`` bounds the best training objective any allocation of this budget can
+    reach (None when not computed); ``certified`` is true when upper_bound - train_pass <= 1e-6.
+    """
+
+    strategy: str
+    budget: int
+    config_names: tuple[str, ...]
+    counts: tuple[int, ...]
+    train_pass: float
+    test_pass: float
+    extrapolated: bool
+    upper_bound: float | None = None
+    certified: bool = False
+
+    @property
+    def allocation(self) -> dict[str, int]:
+        """{configuration: k} for the configurations that receive samples, largest first."""
+        pairs = [(n, int(k)) for n, k in zip(self.config_names, self.counts, strict=True) if k > 0]
+        return dict(sorted(pairs, key=lambda t: -t[1]))
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One strategy's test pass@C over budgets (mean over splits when there are several)."""
+
+    strategy: str
+    budgets: tuple[int, ...]
+    values: tuple[float, ...]
+    extrapolated: tuple[bool, ...]
+    ci_low: tuple[float, ...] | None = None
+    ci_high: tuple[float, ...] | None = None
+    allocations: tuple[Allocation, ...] | None = None
+
+
+def score(matrix: OutcomeMatrix, counts: Sequence[int]) -> tuple[float, float, bool]:
+    """(train_pass, test_pass, extrapolated) of the allocation ``counts`` (see module docstring)."""
+    k = np.asarray(counts, dtype=np.int64)
+    train = float(plugin_objective(matrix.train_rates(), k))
+    n, c = matrix.test_counts()
+    test, extra = mix_pass(n, c, k)
+    return train, test, extra
+
+
+def make_allocation(
+    matrix: OutcomeMatrix, strategy: str, counts: Sequence[int], *, upper_bound: float | None = None
+) -> Allocation:
+    counts = tuple(int(x) for x in counts)
+    train, test, extra = score(matrix, counts)
+    certified = upper_bound is not None and upper_bound - train <= 1e-6
+    return Allocation(strategy, int(sum(counts)), matrix.config_names, counts, train, test, extra,
+                      upper_bound, bool(certified))
+
+
+def _check_budgets(budgets: Sequence[int]) -> list[int]:
+    b = [int(x) for x in budgets]
+    if not b or min(b) < 1:
+        raise InputError("budgets must be positive integers")
+    return b
+
+
+# -- single-configuration strategies ---------------------------------------------------------------------------
+
+def pure(matrix: OutcomeMatrix, config: str, budgets: Sequence[int]) -> list[Allocation]:
+    """All C samples from one configuration: test value = mean_q pass@C of that configuration."""
+    (j,) = matrix.config_index([config])
+    out = []
+    for b in _check_budgets(budgets):
+        k = np.zeros(len(matrix.configs), dtype=np.int64)
+        k[j] = b
+        out.append(make_allocation(matrix, f"pure:{config}", k))
+    return out
+
+
+def best_pure(matrix: OutcomeMatrix, budgets: Sequence[int]) -> list[Allocation]:
+    """At each budget C, the single configuration with the best *training* objective, scored on test.
+
+    Chosen on training questions only (ties broken by configuration order), never by looking at test results.
+    """
+    p = matrix.train_rates()
+    out = []
+    for b in _check_budgets(budgets):
+        train_vals = np.mean(1.0 - (1.0 - p) ** b, axis=0)
+        j = int(np.argmax(train_vals))
+        k = np.zeros(len(matrix.configs), dtype=np.int64)
+        k[j] = b
+        out.append(make_allocation(matrix, "best-pure", k))
+    return out
+
+
+def even_counts(budget: int, train_order: Sequence[int], s: int) -> np.ndarray:
+    """C split as evenly as possible over S configurations; the C mod S extra samples go to the configurations
+    first in ``train_order`` (best training pass@1 first)."""
+    k = np.full(s, budget // s, dtype=np.int64)
+    k[list(train_order[: budget % s])] += 1
+    return k
+
+
+def even(matrix: OutcomeMatrix, budgets: Sequence[int]) -> list[Allocation]:
+    """C split as evenly as possible over the chosen configurations (remainder to the best on training)."""
+    order = np.argsort(-matrix.train_rates().mean(axis=0), kind="stable")
+    s = len(matrix.configs)
+    return [make_allocation(matrix, "even", even_counts(b, order, s)) for b in _check_budgets(budgets)]
+
+
+# -- uniform: exact expectation ------------------------------------------------------------------------------
+
+def uniform_expected(n: np.ndarray, c: np.ndarray, budgets: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Exact E[pass@C] when each of C samples picks one of S configurations uniformly at random.
+
+    With counts K ~ Multinomial(C, 1/S), E[1 - prod_s f_s(K_s)] where f_s(k) = C(n-c,k)/C(n,k) (plug-in beyond
+    n). Sequentially K_s | m samples left ~ Binomial(m, 1/(S-s)), so V_s(m) = sum_k Bin(k; m, 1/(S-s))
+    f_s(k) V_{s+1}(m-k) with V_last(m) = f_last(m); the answer is 1 - mean_q V_0(C). O(S C^2 Q).
+    Returns (values, extrapolated) per budget; extrapolated when C can exceed some n.
+    """
+    budgets = _check_budgets(budgets)
+    cmax = max(budgets)
+    q, s = n.shape
+    ks = np.arange(cmax + 1, dtype=float)
+    f = np.empty((s, q, cmax + 1))
+    for j in range(s):
+        f[j], _ = fail_probability(n[:, j : j + 1], c[:, j : j + 1], ks[None, :])
+    v = f[s - 1].copy()  # (Q, cmax+1): V_{S-1}(m) = f_{S-1}(m)
+    for j in range(s - 2, -1, -1):
+        prob = 1.0 / (s - j)
+        new = np.empty_like(v)
+        for m in range(cmax + 1):
+            w = binom.pmf(np.arange(m + 1), m, prob)  # k = 0..m samples to configuration j
+            new[:, m] = (f[j][:, : m + 1] * v[:, m::-1]) @ w
+        v = new
+    vals = 1.0 - v.mean(axis=0)
+    nmin = int(n.min())
+    return np.array([vals[b] for b in budgets]), np.array([b > nmin for b in budgets])
+
+
+# -- the paper's hill climbing -----------------------------------------------------------------------------------
+
+def hillclimb_counts(p: np.ndarray, budget: int, *, seed: int = 0) -> np.ndarray:
+    """The paper's hill climbing (``optimize_strategy`` in its osca.py), seeded.
+
+    Start from C configuration picks drawn uniformly at random; sweep over the picks; for pick i try every other
+    configuration in order and keep a change only if the training objective strictly improves (by more than
+    1e-12, so float rounding cannot make it cycle); repeat sweeps until one changes nothing.
+    """
+    q, s = p.shape
+    rng = np.random.default_rng([seed, budget])
+    picks = rng.integers(0, s, size=budget)
+    L, Z = log_fail_rates(p)
+    counts = np.bincount(picks, minlength=s).astype(float)
+    improved = True
+    while improved:
+        improved = False
+        for i in range(budget):
+            a = picks[i]
+            counts[a] -= 1
+            y, z = L @ counts, Z @ counts  # the other C - 1 picks
+            ally = y[:, None] + L  # (Q, S): pick i -> b
+            allz = z[:, None] + Z
+            obj = np.mean(1.0 - np.where(allz > 0, 0.0, np.exp(ally)), axis=0)
+            best, choice = obj[a], a
+            for b in range(s):  # first improvement, in configuration order, as the paper does
+                if b != choice and obj[b] > best + 1e-12:
+                    best, choice = obj[b], b
+            if choice != a:
+                picks[i] = choice
+                improved = True
+            counts[choice] += 1
+    return counts.astype(np.int64)
+
+
+def hillclimb(matrix: OutcomeMatrix, budgets: Sequence[int], *, seed: int = 0) -> list[Allocation]:
+    """Hill climbing at each budget independently (seeded per budget: ``default_rng([seed, C])``)."""
+    p = matrix.train_rates()
+    return [make_allocation(matrix, "hillclimb", hillclimb_counts(p, b, seed=seed)) for b in _check_budgets(budgets)]
+
+
+def osca(matrix: OutcomeMatrix, budgets: Sequence[int], *, certify: bool = False) -> list[Allocation]:
+    """The project's best optimizer of the training objective (see ``osca_core.optimize``)."""
+    from osca_core.optimize import optimize_curve
+
+    results = optimize_curve(matrix.train_rates(), _check_budgets(budgets), costs=matrix.costs, certify=certify)
+    return [make_allocation(matrix, "osca", r.counts, upper_bound=r.upper_bound) for r in results]
+
+
+# -- curves ----------------------------------------------------------------------------------------------------
+
+def strategy_allocations(
+    matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0
+) -> list[Allocation] | None:
+    """Allocations of a named strategy (None for ``uniform``, which has no fixed allocation)."""
+    if strategy.startswith("pure:"):
+        return pure(matrix, strategy[5:], budgets)
+    if strategy == "best-pure":
+        return best_pure(matrix, budgets)
+    if strategy == "even":
+        return even(matrix, budgets)
+    if strategy == "hillclimb":
+        return hillclimb(matrix, budgets, seed=seed)
+    if strategy == "osca":
+        return osca(matrix, budgets)
+    if strategy == "uniform":
+        return None
+    raise InputError(f"unknown strategy {strategy!r} (use pure:<config>, {', '.join(STRATEGIES)})")
+
+
+def curve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0) -> Curve:
+    """Test pass@C of one strategy over ``budgets``."""
+    budgets = _check_budgets(budgets)
+    allocs = strategy_allocations(matrix, strategy, budgets, seed=seed)
+    if allocs is None:
+        vals, extra = uniform_expected(*matrix.test_counts(), budgets)
+        return Curve("uniform", tuple(budgets), tuple(map(float, vals)), tuple(map(bool, extra)))
+    return Curve(strategy, tuple(budgets), tuple(a.test_pass for a in allocs),
+                 tuple(a.extrapolated for a in allocs), allocations=tuple(allocs))
+
+
+def default_strategies(matrix: OutcomeMatrix) -> list[str]:
+    """Every pure configuration, then best-pure, uniform, even and osca."""
+    return [f"pure:{x}" for x in matrix.config_names] + ["best-pure", "uniform", "even", "osca"]
