@@ -1,0 +1,58 @@
+"""Shared fixtures: the release logs (from $OSCA_RELEASE_MIRROR or ../shared/data/osca-release), their outcome
+matrices, and an isolated $OSCA_HOME per test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from osca_core.outcomes import OutcomeMatrix, load_release
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_RELEASE = REPO.parent / "shared" / "data" / "osca-release"
+
+
+def release_dir() -> Path:
+    """Folder holding swebench_agentless.json, bcb_results.json and SOURCE.md."""
+    env = os.environ.get("OSCA_RELEASE_MIRROR", "")
+    if env and not env.startswith(("http://", "https://")) and Path(env).is_dir():
+        return Path(env)
+    return DEFAULT_RELEASE
+
+
+@pytest.fixture(scope="session")
+def release() -> Path:
+    d = release_dir()
+    if not (d / "bcb_results.json").is_file():
+        pytest.fail(f"release logs not found in {d}; set OSCA_RELEASE_MIRROR to the osca-release folder")
+    return d
+
+
+@pytest.fixture(scope="session")
+def swe_path(release: Path) -> Path:
+    return release / "swebench_agentless.json"
+
+
+@pytest.fixture(scope="session")
+def bcb_path(release: Path) -> Path:
+    return release / "bcb_results.json"
+
+
+@pytest.fixture(scope="session")
+def swe(swe_path: Path) -> OutcomeMatrix:
+    return load_release(swe_path)
+
+
+@pytest.fixture(scope="session")
+def bcb(bcb_path: Path) -> OutcomeMatrix:
+    return load_release(bcb_path)
+
+
+@pytest.fixture()
+def osca_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty, isolated store folder for one test ($OSCA_HOME)."""
+    home = tmp_path / "osca-home"
+    monkeypatch.setenv("OSCA_HOME", str(home))
+    return home
