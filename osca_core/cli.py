@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from osca_core.errors import InputError
 from osca_core.outcomes import OutcomeMatrix, load_release
 
-
 # -- shared argument helpers -----------------------------------------------------------------------------------
 
 def parse_budgets(spec: str) -> list[int]:

@@ -246,7 +246,7 @@ def release_from_dict(data: object, *, name: str, where: str, source: str = "osc
         mat = np.zeros((len(ids), len(names)), dtype=np.int64)
         for s in range(len(names)):
             col = counts.get(str(s))
-            w = f"{where}: {split}[{s!r}] ({names[s]})"
+            w = f"{where}: {split}[{str(s)!r}] ({names[s]})"
             if col is None:
                 raise InputError(f"{where}: {split}: configuration {s} ({names[s]}) has no counts")
             if not isinstance(col, list) or len(col) != len(ids):

@@ -4,9 +4,12 @@ matrices, and an isolated $OSCA_HOME per test."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from osca_core.outcomes import OutcomeMatrix, load_release
 
@@ -56,3 +59,11 @@ def osca_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "osca-home"
     monkeypatch.setenv("OSCA_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def golden(release: Path):
+    """The paper's printed numbers and allocations (tests/golden.py parses SOURCE.md)."""
+    from golden import load_golden
+
+    return load_golden(release / "SOURCE.md")
