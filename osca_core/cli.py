@@ -114,6 +114,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
     m = load_matrix_arg(args)
     budgets = parse_budgets(args.budgets)
+    setting = experiment_setting(args)
+    if setting is not None:  # --train-fraction / --splits / --c0 / --ban
+        return optimize_experiment(args, m, budgets, setting)
     t0 = time.perf_counter()
     if args.strategy == "hillclimb":
         allocs = strategies.hillclimb(m, budgets, seed=args.seed)
@@ -152,16 +155,18 @@ def cmd_curves(args: argparse.Namespace) -> int:
             m.config_index([s[5:]])
         elif s not in strategies.STRATEGIES:
             raise InputError(f"--strategies: unknown strategy {s!r} (use pure:<config>, {', '.join(strategies.STRATEGIES)})")
-    split_note(m)
+    exp = experiment_curves(args, m, names, budgets)  # None without experiment options
+    if exp is None or exp.setting.train_fraction is None:
+        split_note(m)
     rows = []
     for s in names:
-        cv = strategies.curve(m, s, budgets, seed=args.seed)
+        cv = exp.curve(s) if exp else strategies.curve(m, s, budgets, seed=args.seed)
         lo = cv.ci_low or (None,) * len(cv.budgets)
         hi = cv.ci_high or (None,) * len(cv.budgets)
         for b, v, e, a, z in zip(cv.budgets, cv.values, cv.extrapolated, lo, hi, strict=True):
             rows.append({"strategy": s, "budget": b, "pass": v, "ci_low": a, "ci_high": z, "extrapolated": e})
     if args.json:
-        emit_json({"dataset": m.name, "curves": rows})
+        emit_json({"dataset": m.name, "curves": rows} | ({"setting": exp.setting.as_dict()} if exp else {}))
     elif args.csv:
         import csv
 
@@ -169,10 +174,303 @@ def cmd_curves(args: argparse.Namespace) -> int:
         w.writeheader()
         w.writerows(rows)
     else:
-        print(f"dataset {m.name} ({m.split_label}); test pass@C")
+        print(f"dataset {m.name} ({exp.setting.label if exp else m.split_label}); test pass@C")
         print_table(["strategy", "budget", "pass", "ci_low", "ci_high", "extrapolated"],
                     [list(r.values()) for r in rows])
     return 0
+
+
+# -- experiments: random splits, C0, bans (options of optimize/curves), savings, study -------------------------
+
+def add_experiment_args(p: argparse.ArgumentParser, *, c0_and_ban: bool = True) -> None:
+    """--train-fraction F --splits R (seeded by --seed), and on optimize/curves --c0 M and --ban."""
+    p.add_argument("--train-fraction", type=float, metavar="F",
+                   help="random splits of all questions: fraction F for training, the rest for test")
+    p.add_argument("--splits", type=int, metavar="R", help="number of random splits (default 1); mean and "
+                   "95%% interval (2.5th/97.5th percentiles over splits)")
+    if c0_and_ban:
+        p.add_argument("--c0", type=int, metavar="M", help="estimate training pass rates from M samples per "
+                       "question and configuration (hypergeometric subsample, seeded)")
+        from osca_core.experiments import BANS
+
+        p.add_argument("--ban", action="append", choices=BANS, help="forbid mixing models, temperatures or "
+                       "variants (repeatable)")
+
+
+def experiment_setting(args: argparse.Namespace):
+    """The experiments.Setting asked for, or None when no experiment option was given."""
+    from osca_core.experiments import Setting
+
+    f, r = getattr(args, "train_fraction", None), getattr(args, "splits", None)
+    c0, bans = getattr(args, "c0", None), getattr(args, "ban", None)
+    if f is None and r is None and c0 is None and not bans:
+        return None
+    return Setting(f, 1 if r is None else r, args.seed, c0, tuple(bans or ()))
+
+
+def _ci(lo, hi, i: int) -> tuple:
+    return (None, None) if lo is None else (float(lo[i]), float(hi[i]))
+
+
+def optimize_experiment(args: argparse.Namespace, m: OutcomeMatrix, budgets: list[int], setting) -> int:
+    """`osca optimize` with experiment options: one result per split and budget (key `split`, and
+    `train_pass_full` = training objective with all n samples when --c0 is set), plus a per-budget summary."""
+    from osca_core import experiments as ex
+
+    t0 = time.perf_counter()
+    runs = ex.optimize_runs(m, budgets, setting, strategy=args.strategy, certify=args.certify)
+    solve = time.perf_counter() - t0
+    if setting.train_fraction is None:
+        split_note(m)
+    results = []
+    for run in runs:
+        for a, full in zip(run.allocations, run.train_pass_full, strict=True):
+            results.append({"budget": a.budget, "allocation": a.allocation, "train_pass": a.train_pass,
+                            "test_pass": a.test_pass, "upper_bound": a.upper_bound, "certified": a.certified,
+                            "extrapolated": a.extrapolated, "split": run.split, "train_pass_full": full})
+    test = [[a.test_pass for a in run.allocations] for run in runs]
+    mean, lo, hi = ex.interval(test)
+    summary = [{"budget": b, "test_pass": float(mean[i]), "ci_low": _ci(lo, hi, i)[0], "ci_high": _ci(lo, hi, i)[1]}
+               for i, b in enumerate(budgets)]
+    if args.json:
+        emit_json({"dataset": m.name, "solve_seconds": solve, "results": results, "setting": setting.as_dict(),
+                   "summary": summary})
+        return 0
+    print(f"dataset {m.name} ({setting.label}), strategy {args.strategy}, solved in {solve:.3f} s")
+    print_table(
+        ["split", "budget", "train_pass", "train_pass_full", "test_pass", "upper_bound", "certified",
+         "extrapolated", "allocation"],
+        [[r["split"], r["budget"], r["train_pass"], r["train_pass_full"], r["test_pass"], r["upper_bound"],
+          r["certified"], r["extrapolated"], ", ".join(f"{k} x{v}" for k, v in r["allocation"].items())]
+         for r in results],
+    )
+    if len(runs) > 1:
+        print("\nmean test pass over splits, 95% interval = 2.5th..97.5th percentile")
+        print_table(["budget", "test_pass", "ci_low", "ci_high"], [list(r.values()) for r in summary])
+    return 0
+
+
+def experiment_curves(args: argparse.Namespace, m: OutcomeMatrix, names: list[str], budgets: list[int]):
+    """The experiments.CurveSet for `osca curves` with experiment options, or None without them."""
+    from osca_core import experiments as ex
+
+    setting = experiment_setting(args)
+    return None if setting is None else ex.run_curves(m, names, budgets, setting)
+
+
+def cmd_savings(args: argparse.Namespace) -> int:
+    from osca_core import experiments as ex
+
+    m = load_matrix_arg(args)
+    budgets = parse_budgets(args.budgets) if args.budgets else None
+    setting = experiment_setting(args) or ex.Setting(seed=args.seed)
+    if setting.train_fraction is None:
+        split_note(m)
+    sv = ex.savings(m, budgets, setting)
+    if args.json:
+        emit_json(sv.as_dict())
+        return 0
+    print(f"dataset {m.name} ({setting.label})")
+    if setting.splits == 1:
+        print(f"baseline: best pure chosen on training data at C = {sv.baseline_budget}: {sv.baseline} "
+              f"(test pass {sv.target_pass:.5f})")
+    else:
+        print(f"baseline: best pure chosen on training data at C = {sv.baseline_budget} (most often {sv.baseline}, "
+              f"{sv.baseline_counts[sv.baseline]}/{setting.splits} splits); mean test pass {sv.target_pass:.5f}")
+    if sv.budget_needed is None:
+        print(f"OSCA does not reach {sv.target_pass:.5f} within budgets up to {sv.baseline_budget}")
+    else:
+        print(f"OSCA reaches it at C = {sv.budget_needed}: {sv.ratio:.2f}x less compute")
+    if sv.ratio_ci_low is not None:
+        print(f"ratio over {setting.splits} splits: 95% interval {sv.ratio_ci_low:.2f} .. {sv.ratio_ci_high:.2f} "
+              "(0 = not reached)")
+        print(f"note: {sv.note}")
+        d = sv.as_dict()["gaps"]
+        show = [r for r in d if r["budget"] & (r["budget"] - 1) == 0 or r is d[-1]]  # powers of two and B
+        print("accuracy gap OSCA - best-pure at fixed budgets (mean over splits, 95% interval)")
+        print_table(["budget", "osca", "best_pure", "gap", "ci_low", "ci_high"], [list(r.values()) for r in show])
+    return 0
+
+
+def _release_files() -> list[str]:
+    import os
+    from pathlib import Path
+
+    env = os.environ.get("OSCA_RELEASE_MIRROR", "")
+    folder = Path(env) if env and Path(env).is_dir() else Path(__file__).resolve().parents[2] / "shared" / "data" / "osca-release"
+    files = [folder / "swebench_agentless.json", folder / "bcb_results.json"]
+    if not all(f.is_file() for f in files):
+        raise InputError(f"study: release logs not found in {folder}; give --file/--dataset or set OSCA_RELEASE_MIRROR")
+    return [str(f) for f in files]
+
+
+def _cell(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, tuple) and len(v) == 3:
+        mean, lo, hi = v
+        return f"{mean:.3f}" if lo is None else f"{mean:.3f} [{lo:.3f}, {hi:.3f}]"
+    if isinstance(v, tuple):
+        return "-" if v[0] is None else f"[{v[0]:.2f}, {v[1]:.2f}]"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    import csv
+    import dataclasses
+    from pathlib import Path
+
+    from osca_core import experiments as ex
+    from osca_core import study as sdy
+
+    ex.Setting(0.5, args.splits, args.seed)  # validate options before any work
+    sources = [("file", f) for f in args.file or []] + [("dataset", d) for d in args.dataset or []]
+    if not sources:
+        sources = [("file", f) for f in _release_files()]
+    matrices = [load_matrix_arg(argparse.Namespace(**{k: v, "configs": None, "cost": None})) for k, v in sources]
+    budgets = parse_budgets(args.budgets) if args.budgets else None
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"--out {out}: cannot create the folder ({e.strerror})") from None
+    files, summary = [], []
+    for m in matrices:
+        res = sdy.study(m, budgets=budgets, splits=args.splits, seed=args.seed,
+                       progress=lambda msg: print(f"study: {msg}", file=sys.stderr, flush=True))
+        for kind in ("train_fraction", "c0", "ban"):
+            path = out / f"{m.name}_{kind}.csv"
+            rows = [dataclasses.asdict(r) for r in res.rows if r.study == kind]
+            with path.open("w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                w.writeheader()
+                w.writerows(rows)
+            files.append(str(path))
+        path = out / f"{m.name}_savings.csv"
+        with path.open("w", newline="") as fh:
+            keys = ["dataset", "baseline", "baseline_budget", "target_pass", "budget_needed", "ratio",
+                    "ratio_ci_low", "ratio_ci_high", "splits"]
+            w = csv.DictWriter(fh, fieldnames=keys + ["train_fraction", "seed"])
+            w.writeheader()
+            for sv in res.savings:
+                d = sv.as_dict()
+                w.writerow({**{k: d[k] for k in keys}, "train_fraction": sv.setting.train_fraction,
+                            "seed": sv.setting.seed})
+        files.append(str(path))
+        summary += sdy.study_summary(res)
+    if args.json:
+        emit_json({"out": str(out), "files": files, "splits": args.splits, "seed": args.seed,
+                   "summary": [{k: (list(v) if isinstance(v, tuple) else v) for k, v in r.items()} for r in summary]})
+        return 0
+    print(f"wrote {len(files)} CSV files to {out}; mean [95% interval over {args.splits} splits] at the budget shown")
+    cols = ["dataset", "experiment", "setting", "budget", "best-pure", "osca", "osca-eb"]
+    print_table(cols, [[_cell(r.get(c)) for c in cols] for r in summary if r["experiment"] != "savings"])
+    print()
+    cols = ["dataset", "setting", "baseline", "budget", "target_pass", "budget_needed", "ratio", "ratio_ci"]
+    print_table(cols, [[_cell(r.get(c)) for c in cols] for r in summary if r["experiment"] == "savings"])
+    return 0
+
+
+# -- data: fetch, import, datasets, remove, demo; bench ingest --------------------------------------------------
+
+def _dataset_json(d) -> dict:
+    return {"name": d.name, "questions": d.questions, "configs": d.configs, "source": d.source, "split": d.split,
+            "synthetic": d.synthetic, "checksum": d.checksum, "created": d.created}
+
+
+def _report_datasets(infos, as_json: bool, verb: str = "") -> None:
+    if as_json:
+        emit_json({"datasets": [_dataset_json(d) for d in infos]})
+        return
+    for d in infos:
+        if verb:
+            print(f"{verb} {d.name}: {d.questions} questions x {d.configs} configurations ({d.split})"
+                  f"{', SYNTHETIC data' if d.synthetic else ''}, source {d.source}")
+        if d.split == "in-sample":
+            print(f"note: {d.name} has no separate test questions: train = test = all {d.questions} questions; "
+                  f"every number is in-sample", file=sys.stderr)
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from osca_core.release import fetch_release
+    from osca_core.store import Store
+
+    shown: dict[str, int] = {}
+
+    def progress(name: str, done: int, total: int) -> None:
+        step = 4 * done // max(total, 1)
+        if step > shown.get(name, -1) or done == total:
+            shown[name] = step + (done == total)
+            print(f"fetch: {name} {done}/{total} bytes", file=sys.stderr)
+
+    with Store.open() as st:
+        infos = fetch_release(st, mirror=args.mirror, progress=progress)
+    _report_datasets(infos, args.json, "imported")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from osca_core.importers import import_paths
+    from osca_core.store import Store
+
+    with Store.open() as st:
+        info = import_paths(st, args.paths, format=args.format, name=args.name, config=args.config)
+    _report_datasets([info], args.json, "imported")
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from osca_core.store import Store
+
+    with Store.open(read_only=True) as st:
+        infos = st.list_datasets()
+    if args.json:
+        _report_datasets(infos, True)
+    elif not infos:
+        print("no datasets yet: run `osca fetch`, `osca import PATH...` or `osca demo`", file=sys.stderr)
+    else:
+        print_table(["name", "questions", "configs", "split", "data", "source"],
+                    [[d.name, d.questions, d.configs, d.split, "SYNTHETIC" if d.synthetic else "real", d.source]
+                     for d in infos])
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from osca_core.store import Store
+
+    with Store.open() as st:
+        st.remove(args.name)
+    print(f"removed {args.name}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from osca_core.store import Store
+    from osca_core.synthetic import demo_matrix
+
+    m = demo_matrix(seed=args.seed, questions=args.questions, configs=args.configs)
+    with Store.open() as st:
+        info = st.save_matrix(m, name=args.name)
+    _report_datasets([info], args.json, "stored")
+    return 0
+
+
+def cmd_bench_ingest(args: argparse.Namespace) -> int:
+    from osca_core.importers import bench_ingest
+
+    r = bench_ingest(args.rows, seed=args.seed)
+    if args.json:
+        emit_json(r.as_dict())
+        return 0
+    print(f"ingest {r.rows} per-sample rows ({r.questions} questions x {r.configs} configurations, Parquet "
+          f"{r.parquet_bytes} bytes, generated in {r.generate_seconds:.2f} s)")
+    print(f"import {r.import_seconds:.2f} s = read {r.read_seconds:.2f} + validate {r.validate_seconds:.2f} + "
+          f"aggregate {r.aggregate_seconds:.2f} + write {r.write_seconds:.2f} (+ open); peak RSS {r.peak_rss_mb:.0f} MB; "
+          f"counts match: {'yes' if r.counts_match else 'NO'}")
+    print("goal: 10^7 rows in <= 20 s with peak RSS <= 2 GB (2 cores)")
+    return 0 if r.counts_match else 1
 
 
 # -- parser ----------------------------------------------------------------------------------------------------
@@ -190,24 +488,81 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--certify", action="store_true", help="prove optimality at each budget (MILP)")
     o.add_argument("--seed", type=int, default=0)
     o.add_argument("--json", action="store_true")
+    add_experiment_args(o)
     o.set_defaults(func=cmd_optimize)
 
     c = sub.add_parser("curves", help="test pass@C curves of several strategies")
     add_source_args(c)
     c.add_argument("--budgets", required=True)
-    c.add_argument("--strategies", help="comma-separated: pure:<config>, best-pure, uniform, even, hillclimb, osca")
+    c.add_argument("--strategies", help="comma-separated: pure:<config>, best-pure, uniform, even, hillclimb, osca, osca-eb")
     c.add_argument("--configs", help="comma-separated configurations (default: all)")
     c.add_argument("--seed", type=int, default=0)
     fmt = c.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
+    add_experiment_args(c)
     c.set_defaults(func=cmd_curves)
 
     # -- data commands (fetch, import, datasets, remove, demo): registered below this line --
+    f = sub.add_parser("fetch", help="download the paper's release logs (sha256-checked) into the store")
+    f.add_argument("--mirror", metavar="DIR_OR_URL", help="folder or http(s) URL with the release files "
+                   "(default: $OSCA_RELEASE_MIRROR, else the public addresses)")
+    f.add_argument("--json", action="store_true")
+    f.set_defaults(func=cmd_fetch)
+
+    im = sub.add_parser("import", help="import generation logs (osca release, long CSV/Parquet/JSONL, lcb)")
+    im.add_argument("paths", nargs="+", metavar="PATH")
+    im.add_argument("--format", choices=["osca", "long", "lcb"], help="default: guessed from the content")
+    im.add_argument("--name", help="dataset name (default: the first file's name); replaces a dataset of that name")
+    im.add_argument("--config", help="lcb: configuration name per file, comma-separated (default: parent folder)")
+    im.add_argument("--json", action="store_true")
+    im.set_defaults(func=cmd_import)
+
+    ds = sub.add_parser("datasets", help="list the datasets in the store")
+    ds.add_argument("--json", action="store_true")
+    ds.set_defaults(func=cmd_datasets)
+
+    rm = sub.add_parser("remove", help="remove a dataset from the store")
+    rm.add_argument("name", metavar="NAME")
+    rm.set_defaults(func=cmd_remove)
+
+    dm = sub.add_parser("demo", help="store a synthetic demo dataset (seeded generative model, offline)")
+    dm.add_argument("--name", default="demo-synthetic")
+    dm.add_argument("--seed", type=int, default=0)
+    dm.add_argument("--questions", type=int, default=200)
+    dm.add_argument("--configs", type=int, default=12)
+    dm.add_argument("--json", action="store_true")
+    dm.set_defaults(func=cmd_demo)
 
     # -- bench commands (bench ingest, bench optimizer): registered below this line --
+    bench = sub.add_parser("bench", help="speed benchmarks (goals are reported, never asserted)")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True, parser_class=_Parser)
+    bi = bench_sub.add_parser("ingest", help="import N generated per-sample Parquet rows; seconds and peak RSS")
+    bi.add_argument("--rows", type=int, default=1_000_000, help="per-sample rows to generate (default 10^6)")
+    bi.add_argument("--seed", type=int, default=0)
+    bi.add_argument("--json", action="store_true")
+    bi.set_defaults(func=cmd_bench_ingest)
+    # -- bench optimizer: register on bench_sub below this line --
 
     # -- experiment commands (savings, study): registered below this line --
+    sv = sub.add_parser("savings", help="compute OSCA saves to reach the best pure configuration's accuracy")
+    add_source_args(sv)
+    sv.add_argument("--budgets", help="SPEC (default: 1 up to the smallest n among the configurations)")
+    sv.add_argument("--configs", help="comma-separated configurations (default: all)")
+    add_experiment_args(sv, c0_and_ban=False)
+    sv.add_argument("--seed", type=int, default=0)
+    sv.add_argument("--json", action="store_true")
+    sv.set_defaults(func=cmd_savings)
+
+    sd = sub.add_parser("study", help="regenerate the experiment CSVs (training fraction, C0, bans, savings)")
+    sd.add_argument("--file", action="append", help="a release JSON file (repeatable; default: both release logs)")
+    sd.add_argument("--dataset", action="append", help="a dataset in the store (repeatable)")
+    sd.add_argument("--out", default="artifacts/study", help="folder for the CSV files (default artifacts/study)")
+    sd.add_argument("--splits", type=int, default=10, help="random splits per setting (default 10)")
+    sd.add_argument("--seed", type=int, default=0)
+    sd.add_argument("--budgets", help="SPEC (default: 1..n when n <= 32, else powers of two up to n, and n)")
+    sd.add_argument("--json", action="store_true")
+    sd.set_defaults(func=cmd_study)
 
     return p
 

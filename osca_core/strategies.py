@@ -24,7 +24,7 @@ from osca_core.errors import InputError
 from osca_core.estimators import fail_probability, log_fail_rates, mix_pass, plugin_objective
 from osca_core.outcomes import OutcomeMatrix
 
-STRATEGIES = ("best-pure", "uniform", "even", "hillclimb", "osca")
+STRATEGIES = ("best-pure", "uniform", "even", "hillclimb", "osca", "osca-eb")
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,10 @@ def strategy_allocations(
         return hillclimb(matrix, budgets, seed=seed)
     if strategy == "osca":
         return osca(matrix, budgets)
+    if strategy == "osca-eb":  # osca on empirical-Bayes smoothed training rates (osca_core.smoothing)
+        from osca_core.smoothing import osca_eb
+
+        return osca_eb(matrix, budgets)
     if strategy == "uniform":
         return None
     raise InputError(f"unknown strategy {strategy!r} (use pure:<config>, {', '.join(STRATEGIES)})")

@@ -1,0 +1,421 @@
+"""Experiments on a log: random train/test splits, the estimation budget C0, bans on mixing, compute savings.
+
+A :class:`Setting` says how strategies are trained and scored:
+
+- **Random splits** (``train_fraction`` F, ``splits`` R, ``seed``): the questions of the log (for a release, the
+  union of its train and test questions) are shuffled R times; split r puts round(F * Q) of them (at least one,
+  at most Q - 1) in training and the rest in test, with ``numpy.random.default_rng([seed, r])``. Without F the
+  log's own split is used. Every strategy is optimized or selected on the training part and scored on the test
+  part of the same split, so strategies are paired. Over splits we report the mean and a 95% interval: the 2.5th
+  and 97.5th percentiles of the per-split values (``numpy.percentile``, linear interpolation; with R <= 40 this
+  interval always contains the mean). One split gives no interval (None).
+- **Estimation budget** ``c0`` = M: training pass rates come from M samples per question x configuration instead
+  of all n. The correct count among the M is drawn hypergeometrically from (n, c) with
+  ``default_rng([seed, r, 1])`` (as if M of the n logged samples had been drawn without replacement; with M = n it
+  is c exactly). Test scores always use all n samples. M larger than some n is an error.
+- **Bans** (``multi-model``, ``multi-temperature``, ``multi-variant``): an allocation may use one model (its
+  temperatures may mix), one temperature (models may mix) or one variant. A mixing strategy is run within each
+  allowed group of configurations (those sharing the banned attribute(s)) and, per budget, the group with the
+  best *training* objective is kept (for ``uniform``: the best expected training pass@C). Single-configuration
+  strategies (``pure:``, ``best-pure``) obey every ban already.
+
+:func:`savings` turns curves into the paper's headline ("OSCA reaches the best pure configuration's accuracy with
+N x less compute"); ``osca_core.study`` runs the grids of the paper's Figures 3 to 5 (training fraction, C0, bans).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from osca_core import strategies as st
+from osca_core.errors import InputError
+from osca_core.estimators import mix_pass
+from osca_core.outcomes import OutcomeMatrix
+from osca_core.strategies import Allocation, Curve
+
+BANS = ("multi-model", "multi-temperature", "multi-variant")
+_BAN_ATTR = {"multi-model": "model", "multi-temperature": "temperature", "multi-variant": "variant"}
+_SINGLE = ("best-pure",)  # strategies that never mix (plus every pure:<config>)
+SAVINGS_NOTE = (
+    "budget_needed is where OSCA's test curve first crosses the baseline's accuracy; a threshold crossing of a "
+    "noisy curve is unstable (a small change in either curve can move it far), so read the ratio's interval and "
+    "the accuracy gaps at fixed budgets, which are stable"
+)
+
+Progress = Callable[[int, int], None]
+
+
+# -- settings and trials ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Setting:
+    """How strategies are trained and scored (see the module docstring). Invalid values raise InputError."""
+
+    train_fraction: float | None = None
+    splits: int = 1
+    seed: int = 0
+    c0: int | None = None
+    bans: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        f = self.train_fraction
+        if f is not None and not (0.0 < float(f) < 1.0):
+            raise InputError(f"--train-fraction must lie strictly between 0 and 1 (got {f})")
+        if int(self.splits) < 1:
+            raise InputError(f"--splits must be at least 1 (got {self.splits})")
+        if int(self.seed) < 0:
+            raise InputError(f"--seed must be >= 0 (got {self.seed})")
+        if self.c0 is not None and int(self.c0) < 1:
+            raise InputError(f"--c0 must be at least 1 (got {self.c0})")
+        bad = [b for b in self.bans if b not in BANS]
+        if bad:
+            raise InputError(f"--ban: unknown ban {bad[0]!r} (use {', '.join(BANS)})")
+        if self.splits > 1 and f is None and self.c0 is None:
+            raise InputError("--splits above 1 needs --train-fraction or --c0 (otherwise every split is the same)")
+        object.__setattr__(self, "bans", tuple(sorted(set(self.bans), key=BANS.index)))
+
+    @property
+    def label(self) -> str:
+        parts = [f"train fraction {self.train_fraction:g}, {self.splits} split(s), seed {self.seed}"
+                 if self.train_fraction is not None else "release split"]
+        if self.c0 is not None:
+            parts.append(f"C0 = {self.c0}")
+        if self.bans:
+            parts.append("ban " + "+".join(self.bans))
+        return "; ".join(parts)
+
+    def as_dict(self) -> dict:
+        return {"train_fraction": self.train_fraction, "splits": self.splits, "seed": self.seed,
+                "c0": self.c0, "ban": list(self.bans)}
+
+
+@dataclass(frozen=True, eq=False)
+class Trial:
+    """Split r of a setting: ``full`` holds the split and all counts (used for test scores); ``est`` the same split
+    with the counts strategies learn from (subsampled to C0 per cell, else ``full`` itself)."""
+
+    index: int
+    full: OutcomeMatrix
+    est: OutcomeMatrix
+
+
+def split_masks(matrix: OutcomeMatrix, *, train_fraction: float, splits: int, seed: int
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """R random (train, test) masks over the union of the log's train and test questions (disjoint parts)."""
+    pool = np.flatnonzero(matrix.train | matrix.test)
+    if pool.size < 2:
+        raise InputError(f"{matrix.name}: random splits need at least two questions")
+    n_train = min(max(int(round(train_fraction * pool.size)), 1), pool.size - 1)
+    out = []
+    for r in range(splits):
+        perm = np.random.default_rng([seed, r]).permutation(pool)
+        train = np.zeros(len(matrix.question_ids), dtype=bool)
+        test = np.zeros_like(train)
+        train[perm[:n_train]] = True
+        test[perm[n_train:]] = True
+        out.append((train, test))
+    return out
+
+
+def subsample_counts(n: np.ndarray, c: np.ndarray, c0: int, *, rng: np.random.Generator
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(M, c') per cell with c' ~ Hypergeometric(good=c, bad=n-c, draws=M): M of the n logged samples, drawn
+    without replacement. Requires M <= n everywhere; with M = n, c' = c exactly."""
+    n, c = np.asarray(n, np.int64), np.asarray(c, np.int64)
+    draws = rng.hypergeometric(c, n - c, c0)
+    return np.full_like(n, c0), np.where(n == c0, c, draws)
+
+
+def check_c0(matrix: OutcomeMatrix, c0: int) -> None:
+    """M larger than the samples drawn in some cell is an error naming the configuration."""
+    nmin = matrix.n.min(axis=0)
+    j = int(np.argmin(nmin))
+    if c0 > nmin[j]:
+        raise InputError(f"--c0 {c0} exceeds the samples drawn per question (n = {int(nmin[j])} for "
+                         f"configuration {matrix.config_names[j]!r} in {matrix.name})")
+
+
+def trials(matrix: OutcomeMatrix, setting: Setting) -> list[Trial]:
+    """The R trials of a setting (same seed, same trials)."""
+    if setting.c0 is not None:
+        check_c0(matrix, setting.c0)
+    if setting.train_fraction is None:
+        masks = [(matrix.train, matrix.test)] * setting.splits
+    else:
+        masks = split_masks(matrix, train_fraction=setting.train_fraction, splits=setting.splits,
+                            seed=setting.seed)
+    out = []
+    for r, (train, test) in enumerate(masks):
+        full = matrix if setting.train_fraction is None else matrix.with_split(train, test)
+        est = full
+        if setting.c0 is not None:
+            rng = np.random.default_rng([setting.seed, r, 1])
+            est = full.with_counts(*subsample_counts(full.n, full.c, setting.c0, rng=rng))
+        out.append(Trial(r, full, est))
+    return out
+
+
+def ban_groups(matrix: OutcomeMatrix, bans: Sequence[str]) -> list[tuple[int, ...]]:
+    """Configuration indices grouped by the banned attributes (one group, all of them, without bans)."""
+    groups: dict[tuple, list[int]] = {}
+    for j, k in enumerate(matrix.configs):
+        groups.setdefault(tuple(getattr(k, _BAN_ATTR[b]) for b in bans), []).append(j)
+    return [tuple(g) for g in groups.values()]
+
+
+def obeys_bans(matrix: OutcomeMatrix, counts: Sequence[int], bans: Sequence[str]) -> bool:
+    """True when the configurations with k > 0 all lie in one group of :func:`ban_groups`."""
+    used = {j for j, k in enumerate(counts) if k > 0}
+    return any(used <= set(g) for g in ban_groups(matrix, bans))
+
+
+# -- fitting a strategy on a trial -----------------------------------------------------------------------------
+
+def _mixes(strategy: str) -> bool:
+    return not (strategy.startswith("pure:") or strategy in _SINGLE)
+
+
+def fit(trial: Trial, strategy: str, budgets: Sequence[int], *, bans: Sequence[str] = (), seed: int = 0,
+        certify: bool = False) -> list[Allocation]:
+    """Allocations of ``strategy`` trained on ``trial.est`` (within the best allowed group per budget under bans),
+    with ``test_pass`` scored on the full counts of the trial's test questions.
+
+    ``train_pass`` is the objective on the training rates the strategy saw (the C0 estimates when C0 is set);
+    ``upper_bound`` (when the optimizer gives one) bounds that objective; under bans it is the largest bound
+    over the groups.
+    """
+    est = trial.est
+    groups = ban_groups(est, bans) if _mixes(strategy) else [tuple(range(len(est.configs)))]
+
+    def run(m: OutcomeMatrix) -> list[Allocation]:
+        if strategy == "osca" and certify:
+            return st.osca(m, budgets, certify=True)
+        allocs = st.strategy_allocations(m, strategy, budgets, seed=seed)
+        if allocs is None:
+            raise InputError("fit: 'uniform' has no allocation; use uniform_values")
+        return allocs
+
+    if len(groups) == 1:
+        per_group = [(groups[0], run(est))]
+    else:
+        per_group = [(g, run(est.select_configs([est.config_names[j] for j in g]))) for g in groups]
+    n_test, c_test = trial.full.test_counts()
+    out = []
+    for i in range(len(per_group[0][1])):
+        cands = [(g, a[i]) for g, a in per_group]
+        g, a = max(cands, key=lambda t: t[1].train_pass)  # first best group on ties
+        counts = np.zeros(len(est.configs), dtype=np.int64)
+        counts[list(g)] = a.counts
+        ubs = [x.upper_bound for _, x in cands]
+        ub = None if any(u is None for u in ubs) else max(ubs)
+        test, extra = mix_pass(n_test, c_test, counts)
+        out.append(Allocation(a.strategy, a.budget, est.config_names, tuple(int(x) for x in counts),
+                              a.train_pass, test, extra, ub, ub is not None and ub - a.train_pass <= 1e-6))
+    return out
+
+
+def uniform_values(trial: Trial, budgets: Sequence[int], *, bans: Sequence[str] = ()
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Exact expected test pass@C of ``uniform``; under bans, uniform within the group with the best expected
+    *training* pass@C (on the trial's estimation counts) at each budget."""
+    groups = ban_groups(trial.est, bans)
+    n_te, c_te = trial.full.test_counts()
+    if len(groups) == 1:
+        return st.uniform_expected(n_te, c_te, budgets)
+    n_tr, c_tr = trial.est.train_counts()
+    train = np.array([st.uniform_expected(n_tr[:, list(g)], c_tr[:, list(g)], budgets)[0] for g in groups])
+    test = [st.uniform_expected(n_te[:, list(g)], c_te[:, list(g)], budgets) for g in groups]
+    pick = np.argmax(train, axis=0)
+    vals = np.array([test[g][0][i] for i, g in enumerate(pick)])
+    extra = np.array([test[g][1][i] for i, g in enumerate(pick)])
+    return vals, extra
+
+
+def full_train_pass(trial: Trial, allocation: Allocation) -> float:
+    """The training objective of ``allocation`` with all n samples (equals ``train_pass`` without C0)."""
+    return st.score(trial.full, allocation.counts)[0]
+
+
+# -- intervals and curves --------------------------------------------------------------------------------------
+
+def interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(mean, 2.5th percentile, 97.5th percentile) over axis 0 (splits); no interval for a single split."""
+    v = np.asarray(values, float)
+    mean = v.mean(axis=0)
+    if v.shape[0] < 2:
+        return mean, None, None
+    lo, hi = np.percentile(v, [2.5, 97.5], axis=0)
+    return mean, lo, hi
+
+
+def as_tuple(a) -> tuple[float, ...] | None:
+    """An array as a tuple of floats (None stays None): the form frozen result objects hold."""
+    return None if a is None else tuple(float(x) for x in np.atleast_1d(a))
+
+
+@dataclass(frozen=True, eq=False)
+class CurveSet:
+    """Test pass@C of several strategies on the same trials: per-split values and mean/interval curves."""
+
+    dataset: str
+    setting: Setting
+    budgets: tuple[int, ...]
+    curves: tuple[Curve, ...]
+    per_split: Mapping[str, np.ndarray] = field(repr=False)  # strategy -> (R, B) test pass
+    allocations: Mapping[str, tuple[tuple[Allocation, ...], ...] | None] = field(repr=False)  # strategy -> [r][b]
+
+    def curve(self, strategy: str) -> Curve:
+        return next(c for c in self.curves if c.strategy == strategy)
+
+    def difference(self, a: str, b: str) -> Curve:
+        """Paired difference a - b (same splits): mean and interval of the per-split differences."""
+        d = self.per_split[a] - self.per_split[b]
+        mean, lo, hi = interval(d)
+        return Curve(f"{a} - {b}", self.budgets, as_tuple(mean), (False,) * len(self.budgets), as_tuple(lo), as_tuple(hi))
+
+
+def run_curves(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: Sequence[int],
+               setting: Setting = Setting(), *, progress: Progress | None = None) -> CurveSet:
+    """Every strategy trained and scored on each trial of ``setting``; curves are means over trials with the
+    percentile interval (module docstring). With one trial a curve keeps its allocations."""
+    budgets = st._check_budgets(budgets)
+    ts = trials(matrix, setting)
+    per, extra, allocs = {}, {}, {}
+    total, done = len(ts) * len(strategies), 0
+    for s in strategies:
+        vals, ext, al = [], [], []
+        for t in ts:
+            if s == "uniform":
+                v, e = uniform_values(t, budgets, bans=setting.bans)
+                vals.append(v)
+                ext.append(e)
+            else:
+                a = fit(t, s, budgets, bans=setting.bans, seed=setting.seed)
+                al.append(tuple(a))
+                vals.append([x.test_pass for x in a])
+                ext.append([x.extrapolated for x in a])
+            done += 1
+            if progress:
+                progress(done, total)
+        per[s], extra[s] = np.array(vals, float), np.array(ext, bool)
+        allocs[s] = tuple(al) if al else None
+    curves = []
+    for s in strategies:
+        mean, lo, hi = interval(per[s])
+        one = allocs[s] is not None and len(ts) == 1
+        curves.append(Curve(s, tuple(budgets), as_tuple(mean), tuple(bool(x) for x in extra[s].any(axis=0)),
+                            as_tuple(lo), as_tuple(hi), allocs[s][0] if one else None))
+    return CurveSet(matrix.name, setting, tuple(budgets), tuple(curves), per, allocs)
+
+
+# -- optimize over trials --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SplitRun:
+    """One trial's optimized allocations; ``train_pass_full`` is each one's training objective with all n."""
+
+    split: int
+    allocations: tuple[Allocation, ...]
+    train_pass_full: tuple[float, ...]
+
+
+def optimize_runs(matrix: OutcomeMatrix, budgets: Sequence[int], setting: Setting = Setting(), *,
+                  strategy: str = "osca", certify: bool = False) -> list[SplitRun]:
+    """``osca`` (or ``hillclimb``, ``osca-eb``) on each trial of ``setting``, with its bans and C0."""
+    budgets = st._check_budgets(budgets)
+    out = []
+    for t in trials(matrix, setting):
+        a = fit(t, strategy, budgets, bans=setting.bans, seed=setting.seed, certify=certify)
+        out.append(SplitRun(t.index, tuple(a), tuple(full_train_pass(t, x) for x in a)))
+    return out
+
+
+# -- compute savings -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Savings:
+    """OSCA against the best pure configuration chosen on training data at the largest budget B.
+
+    ``target_pass`` is that baseline's test pass@B and ``budget_needed`` the smallest budget at which OSCA's test
+    pass reaches it (None if none does); ``ratio`` = B / budget_needed. With several splits these top-level
+    numbers are read off the mean curves (target = mean best-pure test pass at B; budget_needed = first budget
+    where OSCA's mean test curve >= target), ``baseline`` is the configuration chosen most often, and the
+    per-split values give ``ratio_ci_low``/``ratio_ci_high`` (percentiles; a split where OSCA never reaches its
+    target counts as ratio 0) and the stable accuracy gaps OSCA - best-pure at every budget.
+    """
+
+    dataset: str
+    baseline: str
+    baseline_budget: int
+    target_pass: float
+    budget_needed: int | None
+    ratio: float | None
+    setting: Setting
+    budgets: tuple[int, ...]
+    osca_pass: tuple[float, ...]
+    best_pure_pass: tuple[float, ...]
+    baseline_counts: Mapping[str, int]
+    split_targets: tuple[float, ...]
+    split_budget_needed: tuple[int | None, ...]
+    split_ratios: tuple[float | None, ...]
+    ratio_ci_low: float | None
+    ratio_ci_high: float | None
+    gap: tuple[float, ...]
+    gap_ci_low: tuple[float, ...] | None
+    gap_ci_high: tuple[float, ...] | None
+    note: str = SAVINGS_NOTE
+
+    def as_dict(self) -> dict:
+        return {
+            "dataset": self.dataset, "baseline": self.baseline, "baseline_budget": self.baseline_budget,
+            "target_pass": self.target_pass, "budget_needed": self.budget_needed, "ratio": self.ratio,
+            "ratio_ci_low": self.ratio_ci_low, "ratio_ci_high": self.ratio_ci_high,
+            "splits": self.setting.splits, "setting": self.setting.as_dict(),
+            "baseline_counts": dict(self.baseline_counts),
+            "split_budget_needed": list(self.split_budget_needed), "split_ratios": list(self.split_ratios),
+            "gaps": [{"budget": b, "osca": o, "best_pure": p, "gap": g,
+                      "ci_low": None if self.gap_ci_low is None else self.gap_ci_low[i],
+                      "ci_high": None if self.gap_ci_high is None else self.gap_ci_high[i]}
+                     for i, (b, o, p, g) in enumerate(zip(self.budgets, self.osca_pass, self.best_pure_pass,
+                                                          self.gap, strict=True))],
+            "note": self.note,
+        }
+
+
+def first_reaching(budgets: Sequence[int], values: Sequence[float], target: float) -> int | None:
+    """The smallest budget whose value is >= target (budgets ascending), or None."""
+    for b, v in zip(budgets, values, strict=True):
+        if v >= target:
+            return int(b)
+    return None
+
+
+def savings(matrix: OutcomeMatrix, budgets: Sequence[int] | None = None, setting: Setting = Setting(), *,
+            progress: Progress | None = None) -> Savings:
+    """Compute savings of OSCA over the best pure configuration (see :class:`Savings`); budgets default to
+    1 .. the smallest n among the configurations."""
+    budgets = sorted(set(st._check_budgets(budgets))) if budgets is not None else list(range(1, int(matrix.n.min()) + 1))
+    cs = run_curves(matrix, ["best-pure", "osca"], budgets, setting, progress=progress)
+    bp, os_ = cs.per_split["best-pure"], cs.per_split["osca"]
+    big = budgets[-1]
+    names = [a[-1].allocation for a in cs.allocations["best-pure"]]
+    chosen = [next(iter(x)) for x in names]
+    counts = Counter(chosen)
+    baseline = max(matrix.config_names, key=lambda nm: (counts.get(nm, 0), -matrix.config_names.index(nm)))
+    targets = bp[:, -1]
+    needed = [first_reaching(budgets, os_[r], targets[r]) for r in range(len(targets))]
+    ratios = [None if x is None else big / x for x in needed]
+    target = float(targets.mean())
+    need = first_reaching(budgets, os_.mean(axis=0), target)
+    _, lo, hi = interval(np.array([[0.0 if x is None else x] for x in ratios]))
+    gmean, glo, ghi = interval(os_ - bp)
+    return Savings(
+        matrix.name, baseline, big, target, need, None if need is None else big / need, setting, tuple(budgets),
+        as_tuple(os_.mean(axis=0)), as_tuple(bp.mean(axis=0)), dict(counts), as_tuple(targets), tuple(needed),
+        tuple(ratios), None if lo is None else float(lo[0]), None if hi is None else float(hi[0]),
+        as_tuple(gmean), as_tuple(glo), as_tuple(ghi),
+    )
