@@ -117,16 +117,19 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     setting = experiment_setting(args)
     if setting is not None:  # --train-fraction / --splits / --c0 / --ban
         return optimize_experiment(args, m, budgets, setting)
+    costed = bool((m.costs != 1.0).any())
+    if args.strategy == "hillclimb" and (costed or args.certify):
+        raise InputError(f"{'--cost' if costed else '--certify'} needs --strategy osca "
+                         "(the paper's hill climbing counts samples and proves nothing)")
     t0 = time.perf_counter()
-    if args.strategy == "hillclimb":
-        allocs = strategies.hillclimb(m, budgets, seed=args.seed)
-    else:
-        allocs = strategies.osca(m, budgets, certify=args.certify)
-    solve = time.perf_counter() - t0
+    found = strategies.solve(m, args.strategy, budgets, seed=args.seed, certify=args.certify)
+    solve = time.perf_counter() - t0  # optimization alone: loading and scoring excluded
+    allocs = strategies.scored(m, args.strategy, found)
     split_note(m)
-    results = [
+    results = [  # budget: the one asked for (with costs it bounds "cost" = sum of cost x samples)
         {"budget": a.budget, "allocation": a.allocation, "train_pass": a.train_pass, "test_pass": a.test_pass,
-         "upper_bound": a.upper_bound, "certified": a.certified, "extrapolated": a.extrapolated}
+         "upper_bound": a.upper_bound, "certified": a.certified, "extrapolated": a.extrapolated,
+         "cost": float(m.costs @ a.counts)}
         for a in allocs
     ]
     if args.json:
@@ -134,9 +137,11 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         return 0
     print(f"dataset {m.name} ({m.split_label}), strategy {args.strategy}, solved in {solve:.3f} s")
     print_table(
-        ["budget", "train_pass", "test_pass", "upper_bound", "certified", "extrapolated", "allocation"],
-        [[r["budget"], r["train_pass"], r["test_pass"], r["upper_bound"], r["certified"], r["extrapolated"],
-          ", ".join(f"{k} x{v}" for k, v in r["allocation"].items())] for r in results],
+        ["budget", *(["cost"] if costed else []), "train_pass", "test_pass", "upper_bound", "certified",
+         "extrapolated", "allocation"],
+        [[r["budget"], *([r["cost"]] if costed else []), r["train_pass"], r["test_pass"], r["upper_bound"],
+          r["certified"], r["extrapolated"], ", ".join(f"{k} x{v}" for k, v in r["allocation"].items())]
+         for r in results],
     )
     return 0
 
@@ -383,12 +388,11 @@ def _dataset_json(d) -> dict:
 def _report_datasets(infos, as_json: bool, verb: str = "") -> None:
     if as_json:
         emit_json({"datasets": [_dataset_json(d) for d in infos]})
-        return
     for d in infos:
-        if verb:
+        if verb and not as_json:
             print(f"{verb} {d.name}: {d.questions} questions x {d.configs} configurations ({d.split})"
                   f"{', SYNTHETIC data' if d.synthetic else ''}, source {d.source}")
-        if d.split == "in-sample":
+        if verb and d.split == "in-sample":
             print(f"note: {d.name} has no separate test questions: train = test = all {d.questions} questions; "
                   f"every number is in-sample", file=sys.stderr)
 
@@ -473,6 +477,55 @@ def cmd_bench_ingest(args: argparse.Namespace) -> int:
     return 0 if r.counts_match else 1
 
 
+def cmd_bench_optimizer(args: argparse.Namespace) -> int:
+    from osca_core.bench_optimizer import GOALS, run_optimizer_bench
+
+    if args.blas_threads < 0:
+        raise InputError(f"--blas-threads: must be >= 0 (got {args.blas_threads})")
+    for flag, v in (("--runs", args.runs), ("--certify-runs", args.certify_runs),
+                    ("--scale-questions", args.scale_questions), ("--scale-configs", args.scale_configs),
+                    ("--scale-budget", args.scale_budget)):
+        if v < 1:
+            raise InputError(f"{flag}: must be a positive integer (got {v})")
+    r = run_optimizer_bench(runs=args.runs, certify_runs=args.certify_runs, scale_questions=args.scale_questions,
+                            scale_configs=args.scale_configs, scale_budget=args.scale_budget, scale=not args.no_scale,
+                            blas_threads=args.blas_threads)
+    if args.json:
+        emit_json(r)
+        return 0
+    mach = r["machine"]
+    print(f"machine: {mach['cpus']} cpus, load {mach['load_average_at_start']}, numpy {mach['numpy']}, "
+          f"scipy {mach['scipy']}; medians of repeated runs; paper's script ~{r['paper_script_seconds']:.0f} s "
+          f"for its 20 BigCodeBench budgets")
+    for d in r["datasets"]:
+        print(f"\n{d['dataset']}: {d['train_questions']} training questions x {d['configs']} configurations")
+        nb = len(d["budgets"])
+        print_table(["what", "budgets", "runs", "seconds", "x paper script"], [
+            ["hillclimb", f"{nb} budgets", d["runs"], d["hillclimb_seconds"], r["paper_script_seconds"] / d["hillclimb_seconds"]],
+            ["osca (optimizer)", f"1-{d['curve_max']}", d["runs"], d["curve_seconds"],
+             r["paper_script_seconds"] / d["curve_seconds"]],
+            ["osca strategy (+ scoring)", f"1-{d['curve_max']}", max(1, d["runs"] // 2), d["strategy_seconds"], None],
+            ["osca --certify", f"{nb} budgets", d["certify_runs"], d["certify_seconds"],
+             r["paper_script_seconds"] / d["certify_seconds"]],
+        ])
+        print(f"certified: {d['certified']}/{nb} with --certify; {d['certified_by_bounds']}/{d['curve_max']} of the "
+              f"curve by the cheap bounds alone")
+        print_table(["budget", "hillclimb", "osca", "gap", "upper_bound", "certified"],
+                    [[g["budget"], g["hillclimb"], g["osca"], f"{g['gap']:+.2e}", g["upper_bound"], g["certified"]]
+                     for g in d["gaps"]])
+    sc = r["synthetic"]
+    if sc:
+        print(f"\nsynthetic: {sc['train_questions']} training questions x {sc['configs']} configurations, budgets "
+              f"1-{sc['budget_max']}: {sc['solve_seconds']:.2f} s (generated in {sc['generate_seconds']:.2f} s; "
+              f"BLAS threads {sc['blas_threads']}); "
+              f"peak RSS {sc['peak_rss_mb']:.0f} MB"
+              + (f" ({sc['solve_peak_rss_mb']:.0f} MB while optimizing)" if sc["solve_peak_rss_mb"] else "")
+              + f"; bound gap median {sc['upper_bound_gap_median']:.1e}, max {sc['upper_bound_gap_max']:.1e}")
+    print(f"\ngoals: full BigCodeBench curve <= {GOALS['bcb_curve_seconds'] * 1000:.0f} ms; --certify on the 20 "
+          f"budgets < {GOALS['bcb_certify_seconds']:.0f} s; synthetic scale case <= {GOALS['scale_seconds']:.0f} s")
+    return 0
+
+
 # -- parser ----------------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -543,6 +596,18 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("--json", action="store_true")
     bi.set_defaults(func=cmd_bench_ingest)
     # -- bench optimizer: register on bench_sub below this line --
+    bo = bench_sub.add_parser("optimizer", help="hillclimb vs osca vs certify on both release logs, plus the "
+                              "Q=10^4, S=200, C=1..1024 synthetic case: medians, ratios, gaps")
+    bo.add_argument("--runs", type=int, default=5, help="repetitions of the fast measurements (median; default 5)")
+    bo.add_argument("--certify-runs", type=int, default=3, help="repetitions of --certify (default 3)")
+    bo.add_argument("--scale-questions", type=int, default=10_000, help="synthetic training questions (10^4)")
+    bo.add_argument("--scale-configs", type=int, default=200, help="synthetic configurations (200)")
+    bo.add_argument("--scale-budget", type=int, default=1024, help="synthetic curve 1..N (1024)")
+    bo.add_argument("--no-scale", action="store_true", help="skip the synthetic scale case")
+    bo.add_argument("--blas-threads", type=int, default=1,
+                    help="OpenBLAS threads in the scale case's child process (default 1; 0: inherit)")
+    bo.add_argument("--json", action="store_true")
+    bo.set_defaults(func=cmd_bench_optimizer)
 
     # -- experiment commands (savings, study): registered below this line --
     sv = sub.add_parser("savings", help="compute OSCA saves to reach the best pure configuration's accuracy")

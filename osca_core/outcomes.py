@@ -24,6 +24,8 @@ import numpy as np
 from osca_core.errors import InputError
 
 _NAME_RE = re.compile(r"^(?P<model>.+?)_(?P<temp>\d+(?:\.\d+)?)(?:_(?P<variant>.+))?$")
+_MAX_COUNT = 2**63 - 1  # counts are stored as 64-bit integers
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,8 @@ def release_from_dict(data: object, *, name: str, where: str, source: str = "osc
         r = _need(st, "runs", int, w)
         if r <= 0:
             raise InputError(f"{w}: field 'runs' must be > 0 (got {r})")
+        if r > _MAX_COUNT:
+            raise InputError(f"{w}: field 'runs' is too large (got {r}; at most {_MAX_COUNT})")
         names.append(nm)
         runs.append(r)
     dup = sorted({x for x in names if names.count(x) > 1})
@@ -286,15 +290,28 @@ def release_from_dict(data: object, *, name: str, where: str, source: str = "osc
     )
 
 
+def parse_json(raw: bytes, where: str):
+    """Parse JSON bytes. Not JSON, nesting too deep for the parser, or a string holding a lone UTF-16 surrogate
+    escape (not text: it cannot be stored or shown) raise :class:`InputError` naming ``where``."""
+    try:
+        data = json.loads(raw)
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, an integer of more than 4300 digits
+        raise InputError(f"{where}: not valid JSON ({e.__class__.__name__}: {str(e).splitlines()[0]})") from None
+    except RecursionError:
+        raise InputError(f"{where}: not valid JSON (nested too deeply)") from None
+    if _SURROGATE.search(raw):  # rare: only then check that every string is real text
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, RecursionError):
+            raise InputError(f"{where}: not valid JSON (a string holds a lone UTF-16 surrogate escape)") from None
+    return data
+
+
 def load_release(path: str | Path, *, name: str | None = None) -> OutcomeMatrix:
     """Load a release JSON file (the OSCA layout); errors name the file and the field."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
     raw = p.read_bytes()
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"{p}: not valid JSON ({e.__class__.__name__}: {str(e).splitlines()[0]})") from None
-    m = release_from_dict(data, name=name or p.stem, where=str(p))
+    m = release_from_dict(parse_json(raw, str(p)), name=name or p.stem, where=str(p))
     return m._replace(checksum=hashlib.sha256(raw).hexdigest())

@@ -76,13 +76,16 @@ def score(matrix: OutcomeMatrix, counts: Sequence[int]) -> tuple[float, float, b
 
 
 def make_allocation(
-    matrix: OutcomeMatrix, strategy: str, counts: Sequence[int], *, upper_bound: float | None = None
+    matrix: OutcomeMatrix, strategy: str, counts: Sequence[int], *, upper_bound: float | None = None,
+    budget: int | None = None,
 ) -> Allocation:
+    """Score ``counts`` and wrap them. ``budget`` defaults to the number of samples (with per-sample costs it
+    is the cost budget that was asked for)."""
     counts = tuple(int(x) for x in counts)
     train, test, extra = score(matrix, counts)
     certified = upper_bound is not None and upper_bound - train <= 1e-6
-    return Allocation(strategy, int(sum(counts)), matrix.config_names, counts, train, test, extra,
-                      upper_bound, bool(certified))
+    return Allocation(strategy, int(sum(counts)) if budget is None else int(budget), matrix.config_names, counts,
+                      train, test, extra, upper_bound, bool(certified))
 
 
 def _check_budgets(budgets: Sequence[int]) -> list[int]:
@@ -201,18 +204,48 @@ def hillclimb_counts(p: np.ndarray, budget: int, *, seed: int = 0) -> np.ndarray
     return counts.astype(np.int64)
 
 
+@dataclass(frozen=True)
+class Solution:
+    """What an optimizer found for one budget, before scoring: counts and (when known) an upper bound."""
+
+    budget: int
+    counts: tuple[int, ...]
+    upper_bound: float | None = None
+
+
+def solve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0,
+          certify: bool = False) -> list[Solution]:
+    """Run an optimizing strategy (``osca`` or ``hillclimb``) on the training questions, without scoring.
+
+    Kept apart from :func:`scored` so that ``solve_seconds`` measures optimization alone.
+    """
+    budgets = _check_budgets(budgets)
+    p = matrix.train_rates()
+    if strategy == "hillclimb":
+        return [Solution(b, tuple(int(x) for x in hillclimb_counts(p, b, seed=seed))) for b in budgets]
+    if strategy != "osca":
+        raise InputError(f"unknown optimizing strategy {strategy!r} (use osca or hillclimb)")
+    from osca_core.optimize import optimize_curve
+
+    res = optimize_curve(p, budgets, costs=matrix.costs, certify=certify)
+    return [Solution(b, r.counts, r.upper_bound) for b, r in zip(budgets, res, strict=True)]
+
+
+def scored(matrix: OutcomeMatrix, strategy: str, solutions: Sequence[Solution]) -> list[Allocation]:
+    """Score each solution's counts (training objective and test pass@C) into an :class:`Allocation`."""
+    return [make_allocation(matrix, strategy, x.counts, upper_bound=x.upper_bound, budget=x.budget)
+            for x in solutions]
+
+
 def hillclimb(matrix: OutcomeMatrix, budgets: Sequence[int], *, seed: int = 0) -> list[Allocation]:
     """Hill climbing at each budget independently (seeded per budget: ``default_rng([seed, C])``)."""
-    p = matrix.train_rates()
-    return [make_allocation(matrix, "hillclimb", hillclimb_counts(p, b, seed=seed)) for b in _check_budgets(budgets)]
+    return scored(matrix, "hillclimb", solve(matrix, "hillclimb", budgets, seed=seed))
 
 
 def osca(matrix: OutcomeMatrix, budgets: Sequence[int], *, certify: bool = False) -> list[Allocation]:
-    """The project's best optimizer of the training objective (see ``osca_core.optimize``)."""
-    from osca_core.optimize import optimize_curve
-
-    results = optimize_curve(matrix.train_rates(), _check_budgets(budgets), costs=matrix.costs, certify=certify)
-    return [make_allocation(matrix, "osca", r.counts, upper_bound=r.upper_bound) for r in results]
+    """The project's best optimizer of the training objective (see ``osca_core.optimize``); with per-sample
+    costs the budget bounds sum_s cost_s k_s."""
+    return scored(matrix, "osca", solve(matrix, "osca", budgets, certify=certify))
 
 
 # -- curves ----------------------------------------------------------------------------------------------------
