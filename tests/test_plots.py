@@ -1,0 +1,219 @@
+"""Figures (osca_core.plots) without Streamlit: traces, names, the paper's numbers in the y data, hover text that
+shows the allocation, extrapolated markers, the log2 axis, the presentation template and literal hostile names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from osca_core import plots, strategies, views
+from osca_core.outcomes import OutcomeMatrix, parse_config_name
+from osca_core.strategies import Curve
+
+
+def trace(fig: go.Figure, name: str):
+    found = [t for t in fig.data if t.name == name and t.showlegend is not False or (t.name == name and t.hovertext)]
+    assert found, f"no trace {name!r} in {[t.name for t in fig.data]}"
+    return found[0]
+
+
+def by_meta(fig: go.Figure, meta: str) -> list:
+    return [t for t in fig.data if t.meta == meta]
+
+
+@pytest.fixture(scope="module")
+def swe_curves(swe):
+    budgets = list(range(1, 17))
+    return [strategies.curve(swe, s, budgets) for s in strategies.default_strategies(swe) if s != "even"]
+
+
+def test_osca_curve_of_the_paper_is_the_figure_y_data(swe, swe_curves, golden):
+    fig = plots.curves_figure(swe_curves)
+    (osca,) = [t for t in by_meta(fig, "osca") if t.mode == "lines+markers"]
+    assert osca.name == "OSCA"
+    assert list(osca.x) == list(range(1, 17))
+    assert np.allclose(osca.y, [golden.swe_osca[c] for c in range(1, 17)], atol=5e-6)  # SOURCE.md: 5 decimals
+
+
+def test_bigcodebench_osca_values_at_the_paper_budgets(bcb, golden):
+    budgets = sorted(golden.bcb_osca)
+    fig = plots.curves_figure([strategies.curve(bcb, "osca", budgets)], log2_x=True)
+    (osca,) = by_meta(fig, "osca")
+    assert np.allclose(osca.y, [golden.bcb_osca[c] for c in budgets], atol=5e-6)
+    assert fig.layout.xaxis.type == "log"
+    assert list(fig.layout.xaxis.tickvals) == [2, 4, 8, 16, 32, 64, 128, 256]
+    assert list(fig.layout.xaxis.ticktext) == ["2", "4", "8", "16", "32", "64", "128", "256"]
+
+
+def test_hover_shows_the_paper_allocation_behind_each_osca_point(swe, swe_curves, golden):
+    fig = plots.curves_figure(swe_curves)
+    (osca,) = [t for t in by_meta(fig, "osca") if t.mode == "lines+markers"]
+    cv = next(c for c in swe_curves if c.strategy == "osca")
+    for i, pa in enumerate(golden.swe_allocations):
+        text = osca.hovertext[i]
+        assert f"C = {pa.budget}" in text and f"test pass@C = {cv.values[i]:.4f}" in text
+        ours = cv.allocations[i].allocation
+        for name, k in ours.items():
+            assert f"{name} ×{k}" in text
+        if ours == pa.counts:  # the paper's allocation, configuration by configuration
+            assert all(f"{name} ×{k}" in text for name, k in pa.counts.items())
+    assert sum(cv.allocations[i].allocation == pa.counts for i, pa in enumerate(golden.swe_allocations)) >= 12
+
+
+def test_pure_curves_are_muted_with_one_legend_entry_and_paper_values(swe, swe_curves, golden):
+    fig = plots.curves_figure(swe_curves)
+    pures = [t for t in fig.data if isinstance(t.meta, str) and t.meta.startswith("pure:") and t.mode == "lines"]
+    assert len(pures) == 22
+    assert all(t.showlegend is False and t.line.color == plots.PURE_COLOR for t in pures)
+    proxies = [t for t in fig.data if t.name == plots.PURE_GROUP_NAME]
+    assert len(proxies) == 1 and proxies[0].legendgroup == "pure"
+    for name, want in golden.swe_pure_at10.items():
+        (t,) = [t for t in pures if t.meta == f"pure:{name}"]
+        assert t.y[9] == pytest.approx(want, abs=1e-9)
+        assert f"pure: {name}" in t.hovertext[9] and f"{name} ×10" in t.hovertext[9]
+    uni = trace(fig, "uniform mix")
+    assert "drawn uniformly" in uni.hovertext[0]
+
+
+def test_extrapolated_points_are_marked_only_beyond_n(swe):
+    budgets = list(range(1, 33))
+    curves = [strategies.curve(swe, s, budgets) for s in ("pure:gpt4o_0.4", "best-pure", "osca")]
+    fig = plots.curves_figure(curves, n_min=16)
+    marks = [t for t in fig.data if t.name == plots.EXTRAPOLATED_NAME]
+    assert marks and sum(t.showlegend is not False for t in marks) == 1
+    for cv in curves:
+        want = [b for b, e in zip(cv.budgets, cv.extrapolated, strict=True) if e]
+        got = [list(t.x) for t in marks if t.meta == cv.strategy]
+        assert got == ([want] if want else [])
+        assert all(b > 16 for b in want)
+    assert {t.meta for t in marks} >= {"pure:gpt4o_0.4", "best-pure"}
+    assert all(t.marker.symbol == "circle-open" for t in marks)
+    (bp,) = [t for t in by_meta(fig, "best-pure") if t.mode == "lines+markers"]
+    assert "extrapolated" in bp.hovertext[20] and "extrapolated" not in bp.hovertext[10]
+    assert any(s.x0 == 16 for s in fig.layout.shapes)
+
+
+def test_bands_drawn_from_split_intervals():
+    cv = Curve("osca", (1, 2, 4), (0.2, 0.3, 0.4), (False,) * 3, (0.1, 0.25, 0.35), (0.3, 0.35, 0.45))
+    fig = plots.curves_figure([cv])
+    (band,) = by_meta(fig, "band:osca")
+    assert band.fill == "toself"
+    assert list(band.x) == [1, 2, 4, 4, 2, 1]
+    assert list(band.y) == [0.3, 0.35, 0.45, 0.35, 0.25, 0.1]
+    (line,) = [t for t in by_meta(fig, "osca") if t.mode == "lines+markers"]
+    assert "95% interval" in line.hovertext[1] and "0.2500" in line.hovertext[1]
+
+
+def test_presentation_template_and_default_theming(swe_curves):
+    plain = plots.curves_figure(swe_curves)
+    assert plain.layout.font.size is None  # the host's theme decides
+    talk = plots.curves_figure(swe_curves, presentation=True)
+    pres = pio.templates["presentation"]
+    assert talk.layout.font.size == 20
+    assert talk.layout.template.data.scatter[0].line.width == pres.data.scatter[0].line.width
+    assert talk.layout.template.layout.plot_bgcolor == pio.templates["plotly_white"].layout.plot_bgcolor
+    dark = plots.curves_figure(swe_curves, presentation=True, dark=True)
+    assert dark.layout.template.layout.paper_bgcolor == pio.templates["plotly_dark"].layout.paper_bgcolor
+
+
+def test_chart_config_downloads_png_or_svg():
+    cfg = plots.chart_config("osca-swe/curves <b>", fmt="svg")
+    assert cfg["toImageButtonOptions"]["format"] == "svg"
+    assert cfg["toImageButtonOptions"]["filename"] == "osca-swe_curves__b_"
+    assert plots.chart_config("x")["toImageButtonOptions"] == {"format": "png", "filename": "x", "scale": 2}
+    with pytest.raises(ValueError):
+        plots.chart_config("x", fmt="jpeg")
+
+
+def test_allocation_figure_stacks_the_paper_allocation(swe, golden):
+    allocs = []
+    for pa in golden.swe_allocations:
+        k = np.zeros(len(swe.configs), dtype=np.int64)
+        for name, x in pa.counts.items():
+            k[swe.config_index([name])[0]] = x
+        allocs.append(strategies.make_allocation(swe, "osca", k))
+    frame = views.allocation_long(allocs, swe.configs)
+    colors = plots.allocation_colors(swe.configs, "configuration")
+    fig = plots.allocation_figure(frame, colors=colors)
+    assert all(isinstance(t, go.Bar) for t in fig.data) and fig.layout.barmode == "stack"
+    totals = np.sum([np.asarray(t.y) for t in fig.data], axis=0)
+    assert list(totals) == list(range(1, 17))
+    t = next(t for t in fig.data if t.name == "gpt4o_0.8_2-3")
+    assert t.y[-1] == 5 and "5 samples (31% of the budget)" in t.hovertext[-1]
+    assert t.marker.color == colors["gpt4o_0.8_2-3"]
+    area = plots.allocation_figure(views.allocation_long(allocs, swe.configs, group_by="model"), kind="area")
+    assert [t.name for t in area.data] == ["gpt4o", "deepseek", "qwen"]
+    assert all(t.stackgroup == "one" for t in area.data)
+
+
+def test_allocation_colours_cover_every_group_and_differ_within_a_model(swe):
+    for g in views.GROUPINGS:
+        cols = plots.allocation_colors(swe.configs, g)
+        assert set(cols) == {views.group_of(k, g) for k in swe.configs}
+    cols = plots.allocation_colors(swe.configs, "configuration")
+    gpt = [cols[k.name] for k in swe.configs if k.model == "gpt4o"]
+    assert len(set(gpt)) == len(gpt)
+
+
+def test_heatmap_is_the_pass_rate_matrix_with_counts_in_the_hover(bcb):
+    rates = views.pass_rates(bcb).iloc[:10]
+    n = pd.DataFrame(bcb.n, index=list(bcb.question_ids), columns=list(bcb.config_names)).iloc[:10]
+    c = pd.DataFrame(bcb.c, index=list(bcb.question_ids), columns=list(bcb.config_names)).iloc[:10]
+    fig = plots.heatmap_figure(rates, counts=(n, c))
+    (h,) = fig.data
+    assert np.allclose(np.asarray(h.z), bcb.c[:10] / 300)
+    assert list(h.x) == list(bcb.config_names) and list(h.y) == list(bcb.question_ids[:10])
+    assert f"{bcb.c[3, 2]}/300 correct" in h.hovertext[3][2]
+
+
+def test_hostile_names_are_drawn_literally():
+    names = ["<b>bold</b>_0.5", "**md**_1.0", 'q"uote_0.2', "a&amp;b_0.8"]
+    qids = ("<script>alert(1)</script>", "[link](http://x)", "x<br>y")
+    m = OutcomeMatrix(name="<i>hostile</i>", question_ids=qids, configs=tuple(parse_config_name(x) for x in names),
+                      n=np.full((3, 4), 4), c=np.array([[1, 0, 2, 4], [0, 0, 1, 0], [3, 1, 0, 2]]),
+                      train=np.ones(3, bool), test=np.ones(3, bool))
+    curves = [strategies.curve(m, s, [1, 2, 3, 4, 5]) for s in strategies.default_strategies(m)]
+    fig = plots.curves_figure(curves, title=m.name)
+    text = " ".join(str(t.name) + " " + " ".join(t.hovertext or ()) for t in fig.data)
+    assert "<b>bold</b>" not in text and "&lt;b&gt;bold&lt;/b&gt;_0.5" in text
+    assert "a&amp;amp;b_0.8" in text and "<i>" not in fig.layout.title.text
+    hm = plots.heatmap_figure(views.pass_rates(m))
+    assert list(hm.data[0].y) == ["&lt;script&gt;alert(1)&lt;/script&gt;", "[link](http://x)", "x&lt;br&gt;y"]
+    assert "&lt;b&gt;bold&lt;/b&gt;_0.5" in hm.data[0].x
+    per_cfg, _ = views.question_detail(m, qids[2], 2, {})
+    q = plots.question_figure(per_cfg, budget=2, title=f"question {qids[2]}")
+    assert q.layout.title.text == "question x&lt;br&gt;y"
+    ab = plots.comparison_figure(views.compare_configs(m, names[0], names[1]).frame, names[0], names[1])
+    assert "&lt;script&gt;" in ab.data[1].hovertext[0] and "<script>" not in ab.data[1].hovertext[0]
+
+
+def test_comparison_figure_has_one_point_per_question(bcb):
+    cmp_ = views.compare_configs(bcb, "Qwen_0.2", "Llama_1.4")
+    fig = plots.comparison_figure(cmp_.frame, "Qwen_0.2", "Llama_1.4")
+    pts = fig.data[1]
+    assert len(pts.x) == 148 and np.allclose(pts.x, cmp_.frame["rate_a"])
+    assert fig.layout.yaxis.scaleanchor == "x"
+
+
+def test_train_test_figure_plots_both_numbers_of_each_allocation(swe, golden):
+    cv = strategies.curve(swe, "osca", list(range(1, 17)))
+    fig = plots.train_test_figure([cv, strategies.curve(swe, "uniform", [1, 2])])
+    assert [t.name for t in fig.data] == ["OSCA: training objective", "OSCA: test pass@C"]
+    assert np.allclose(fig.data[0].y, [a.train_pass for a in cv.allocations])
+    assert np.allclose(fig.data[1].y, [golden.swe_osca[c] for c in range(1, 17)], atol=5e-6)
+
+
+def test_study_figure_draws_series_with_bands():
+    df = pd.DataFrame({"series": ["osca"] * 3 + ["best-pure"] * 3, "x": [0.1, 0.5, 0.9] * 2,
+                       "mean": [0.5, 0.6, 0.7, 0.4, 0.45, 0.5], "ci_low": [0.4, 0.5, 0.6, 0.3, 0.4, 0.45],
+                       "ci_high": [0.6, 0.7, 0.8, 0.5, 0.5, 0.55]})
+    fig = plots.study_figure(df, x_title="training fraction")
+    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    assert [t.name for t in lines] == ["OSCA", "best pure"]
+    assert lines[0].line.color == plots.STRATEGY_COLORS["osca"]
+    assert [t.meta for t in fig.data if t.fill == "toself"] == ["band:osca", "band:best-pure"]
+    cat = plots.study_figure(df.assign(x=["1", "5", "all"] * 2), x_title="C0", categorical_x=True)
+    assert cat.layout.xaxis.type == "category"
