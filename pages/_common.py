@@ -20,20 +20,17 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from osca_core import experiments as ex
-from osca_core import views
+from osca_core import store, views
 from osca_core.errors import InputError
-from osca_core.outcomes import OutcomeMatrix, load_release
+from osca_core.outcomes import OutcomeMatrix
+from osca_core.store import DatasetInfo
 from osca_core.strategies import Allocation, Curve
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_MIRROR = REPO.parent / "shared" / "data" / "osca-release"
-RELEASE_FILES = {"swebench_agentless.json": "osca-swebench", "bcb_results.json": "osca-bigcodebench"}
 UPLOAD_LIMIT_MB = 200  # also server.maxUploadSize in .streamlit/config.toml
 C0_CHOICES = (1, 2, 5, 10, 20, 50, 100, 200)
 STRATEGY_CHOICES = ("best-pure", "uniform", "osca", "even", "hillclimb", "osca-eb")
@@ -43,44 +40,9 @@ PAGES_WITH_CONFIGS = ("curves", "allocation", "questions", "experiments")
 
 # -- data access ---------------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class DatasetRow:
-    """What the app needs to know about a dataset (the store's DatasetInfo has the same fields)."""
-
-    name: str
-    questions: int
-    configs: int
-    source: str
-    split: str
-    synthetic: bool
-    checksum: str
-    created: str = ""
-
-
-def store_module():
-    """The store module, or None while it is not installed (then the release folder is read directly)."""
-    try:
-        from osca_core import store
-    except ImportError:
-        return None
-    return store
-
-
 def mirror() -> str | None:
     """$OSCA_RELEASE_MIRROR (a folder or an http(s) URL), if set."""
     return os.environ.get("OSCA_RELEASE_MIRROR") or None
-
-
-def _mirror_dir() -> Path:
-    m = mirror()
-    if m and not m.startswith(("http://", "https://")) and Path(m).is_dir():
-        return Path(m)
-    return DEFAULT_MIRROR
-
-
-def _row(info) -> DatasetRow:
-    return DatasetRow(str(info.name), int(info.questions), int(info.configs), str(info.source), str(info.split),
-                      bool(info.synthetic), str(info.checksum), str(getattr(info, "created", "") or ""))
 
 
 @st.cache_resource
@@ -99,9 +61,6 @@ def _location() -> str:
     """Where datasets are read from, with the store file's modification times: keys the list cache, so another
     $OSCA_HOME never sees a stale list and a write by another process (``osca import`` while the dashboard runs)
     shows up at the next rerun."""
-    store = store_module()
-    if store is None:
-        return str(_mirror_dir())
     db = store.osca_home() / store.DB_FILE
     stamps = []
     for p in (db, db.with_name(db.name + ".wal")):
@@ -113,22 +72,12 @@ def _location() -> str:
 
 
 @st.cache_data(ttl=60, max_entries=32, show_spinner=False)
-def _list_datasets(location: str, generation: int) -> list[DatasetRow]:
-    store = store_module()
-    if store is None:
-        rows = []
-        for fname, name in RELEASE_FILES.items():
-            p = _mirror_dir() / fname
-            if p.is_file():
-                m = load_release(p, name=name)
-                rows.append(DatasetRow(name, len(m.question_ids), len(m.configs), m.source, m.split_label,
-                                       m.synthetic, m.checksum))
-        return rows
+def _list_datasets(location: str, generation: int) -> list[DatasetInfo]:
     with store.Store.open(read_only=True) as s:
-        return [_row(i) for i in s.list_datasets()]
+        return s.list_datasets()
 
 
-def datasets() -> list[DatasetRow]:
+def datasets() -> list[DatasetInfo]:
     """All datasets, real ones first, then by name."""
     rows = _list_datasets(_location(), _generation()["n"])
     return sorted(rows, key=lambda r: (r.synthetic, r.name))
@@ -137,20 +86,13 @@ def datasets() -> list[DatasetRow]:
 @st.cache_resource(max_entries=6, show_spinner="Loading the dataset ...")
 def load_matrix(name: str, checksum: str) -> OutcomeMatrix:
     """The outcome matrix of a dataset (``checksum`` keys the cache: a re-import under the same name reloads)."""
-    store = store_module()
-    if store is None:
-        fname = next(f for f, n in RELEASE_FILES.items() if n == name)
-        return load_release(_mirror_dir() / fname, name=name)
     with store.Store.open(read_only=True) as s:
         return s.load_matrix(name)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def question_table(name: str, checksum: str) -> pd.DataFrame | None:
-    """Question attributes from the store (difficulty, platform, date, ...), or None."""
-    store = store_module()
-    if store is None:
-        return None
+def question_table(name: str, checksum: str) -> pd.DataFrame:
+    """Question attributes from the store (difficulty, platform, date, ...)."""
     with store.Store.open(read_only=True) as s:
         return s.question_table(name)
 
@@ -163,9 +105,8 @@ def bootstrap() -> None:
     if st.session_state.get("_osca_boot"):
         return
     st.session_state["_osca_boot"] = True
-    store = store_module()
     try:
-        if store is None or datasets():
+        if datasets():
             return
     except InputError:  # an unreadable or busy store: the sidebar reports it
         return
@@ -178,7 +119,7 @@ def bootstrap() -> None:
         with st.status("First start: fetching the OSCA release logs ...", expanded=True) as status:
             bar = st.progress(0.0)
             try:
-                infos = fetch(store, bar)
+                infos = fetch(bar)
                 status.update(label=f"Fetched the OSCA release: {len(infos)} datasets", state="complete",
                               expanded=False)
             except InputError as e:
@@ -193,7 +134,7 @@ def bootstrap() -> None:
         bump()
 
 
-def fetch(store, bar=None) -> list:
+def fetch(bar=None) -> list[DatasetInfo]:
     """Fetch the release into the store (``osca_core.release.fetch_release``; mirror from $OSCA_RELEASE_MIRROR),
     moving ``bar`` with its progress reports. Offline: :class:`InputError`."""
 
@@ -221,7 +162,7 @@ class View:
     """What the sidebar selected: the dataset, its full matrix, the configurations kept, the training setup and the
     display options. ``matrix`` is the full matrix restricted to ``configs``."""
 
-    info: DatasetRow
+    info: DatasetInfo
     full: OutcomeMatrix
     matrix: OutcomeMatrix
     configs: tuple[str, ...]
@@ -388,6 +329,20 @@ def view(name: str) -> View | None:
         return sidebar(name)
     PagesManager.uses_pages_directory = False
     st.rerun()
+
+
+def page_view(name: str) -> View | None:
+    """The :class:`View` of page ``name`` with its banners drawn, or None after saying why there is nothing to
+    draw (no dataset yet, or no configuration selected)."""
+    v = view(name)
+    if v is None:
+        st.info("No dataset yet. Fetch the OSCA release or import logs on the Data page.")
+        return None
+    banners(v)
+    if not v.configs:
+        st.info("Select at least one configuration in the sidebar.")
+        return None
+    return v
 
 
 def banners(v: View) -> None:

@@ -17,13 +17,8 @@ GROUPS = views.GROUPINGS
 
 def allocation_page() -> None:
     st.title("How the budget is spent")
-    v = ui.view("allocation")
+    v = ui.page_view("allocation")
     if v is None:
-        st.info("No dataset yet. Fetch the OSCA release or import logs on the Data page.")
-        return
-    ui.banners(v)
-    if not v.configs:
-        st.info("Select at least one configuration in the sidebar.")
         return
     c1, c2, c3, c4 = st.columns([2, 3, 2, 2])
     strategy = c1.selectbox("Strategy", STRATEGIES, key="strategy", bind="query-params")

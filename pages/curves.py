@@ -12,13 +12,8 @@ from pages import _common as ui
 
 def curves_page() -> None:
     st.title("Accuracy against compute")
-    v = ui.view("curves")
+    v = ui.page_view("curves")
     if v is None:
-        st.info("No dataset yet. Fetch the OSCA release or import logs on the Data page.")
-        return
-    ui.banners(v)
-    if not v.configs:
-        st.info("Select at least one configuration in the sidebar.")
         return
     c1, c2 = st.columns([5, 2])
     strats = c1.multiselect("Strategies", list(ui.STRATEGY_CHOICES), default=ui.DEFAULT_STRATEGIES,

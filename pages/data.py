@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from osca_core import store
 from osca_core.errors import InputError
 from pages import _common as ui
 
@@ -28,9 +29,6 @@ def data_page() -> None:
     st.title("Data")
     ui.view("data")
     _show_flash()
-    store = ui.store_module()
-    if store is None:
-        st.warning("The store is not installed; showing the release files read directly.")
     rows = ui.datasets()
     if rows:
         df = pd.DataFrame([r.__dict__ for r in rows])
@@ -39,8 +37,6 @@ def data_page() -> None:
                      column_config={"synthetic": st.column_config.CheckboxColumn()})
     else:
         st.info("No datasets yet.")
-    if store is None:
-        return
 
     left, right = st.columns(2)
     with left.container(border=True):
@@ -74,7 +70,7 @@ def data_page() -> None:
         if st.button("Fetch the release", key="fetch_btn", icon=":material/cloud_download:"):
             bar = st.progress(0.0, text="Fetching ...")
             try:
-                infos = ui.fetch(store, bar)
+                infos = ui.fetch(bar)
             except InputError as e:
                 bar.empty()
                 ui.error(e)

@@ -38,13 +38,8 @@ def _points(v: ui.View, jobs: list[tuple[str, str, object, tuple[int, ...], tupl
 
 def experiments_page() -> None:
     st.title("Experiments")
-    v = ui.view("experiments")
+    v = ui.page_view("experiments")
     if v is None:
-        st.info("No dataset yet. Fetch the OSCA release or import logs on the Data page.")
-        return
-    ui.banners(v)
-    if not v.configs:
-        st.info("Select at least one configuration in the sidebar.")
         return
     study = st.segmented_control("Study", STUDIES, default=STUDIES[0], key="study", bind="query-params",
                                  required=True)

@@ -23,13 +23,8 @@ def _attr_key(i: int, col: str) -> str:
 
 def questions_page() -> None:
     st.title("Question by question")
-    v = ui.view("questions")
+    v = ui.page_view("questions")
     if v is None:
-        st.info("No dataset yet. Fetch the OSCA release or import logs on the Data page.")
-        return
-    ui.banners(v)
-    if not v.configs:
-        st.info("Select at least one configuration in the sidebar.")
         return
     m = v.matrix
     frame = views.question_frame(m, ui.question_table(v.info.name, v.info.checksum))
