@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from osca_core.errors import InputError
-from osca_core.outcomes import release_from_dict
+from osca_core.outcomes import parse_json, release_from_dict
 from osca_core.store import DatasetInfo, Store, read_long
 
 FORMATS = ("osca", "long", "lcb")
@@ -48,10 +48,7 @@ def _sha256(path: Path) -> str:
 
 def load_json(path: Path, where: str):
     """Parse a JSON file; a syntax error names ``where`` and the position."""
-    try:
-        return json.loads(path.read_bytes())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"{where}: not valid JSON ({e.__class__.__name__}: {str(e).splitlines()[0]})") from None
+    return parse_json(path.read_bytes(), where)
 
 
 def detect(path: Path, where: str, format: str | None = None) -> tuple[str, str]:
@@ -80,7 +77,7 @@ def detect(path: Path, where: str, format: str | None = None) -> tuple[str, str]
         first, more = f.readline(1 << 20), f.read(4096).strip()
     try:
         obj = json.loads(first)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not one JSON document per line (or an absurd one): parse it whole
         obj = None
     if isinstance(obj, dict) and more:  # JSON lines
         return "long", reader
@@ -199,6 +196,9 @@ def _lcb_file(path: Path, where: str) -> tuple[list[str], np.ndarray, np.ndarray
         lens.append(len(graded))
         flat.extend(graded)
         attrs[qid] = {k: prob[k] for k in LCB_ATTRIBUTES if k in prob}
+        for k, v in attrs[qid].items():
+            if isinstance(v, list | dict):  # attributes are shown and filtered on as plain values
+                raise InputError(f"{w}.{k}: expected text or a number (got {type(v).__name__})")
     return ids, np.asarray(lens, dtype=np.int64), np.asarray(flat, dtype=bool), attrs
 
 
@@ -307,16 +307,23 @@ def _bench_child(parquet: str, home: str) -> dict:
 def bench_ingest(rows: int, *, seed: int = 0) -> IngestBench:
     """Generate ``rows`` per-sample rows as Parquet in a temporary folder and import them through the real
     importer into a temporary store, in a fresh child process so that its peak RSS is the import's alone."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import subprocess
+    import sys
 
     with tempfile.TemporaryDirectory(prefix="osca-bench-") as tmp:
         parquet = Path(tmp) / "samples.parquet"
         t0 = time.perf_counter()
         q, s, n_correct = write_bench_parquet(parquet, rows, seed=seed)
         gen = time.perf_counter() - t0
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            r = pool.submit(_bench_child, str(parquet), str(Path(tmp) / "home")).result()
+        # a plain child interpreter (not multiprocessing, which re-imports whatever __main__ is, e.g. app.py)
+        code = ("import json, sys; from osca_core.importers import _bench_child; "
+                "print(json.dumps(_bench_child(sys.argv[1], sys.argv[2])))")
+        out = subprocess.run([sys.executable, "-c", code, str(parquet), str(Path(tmp) / "home")],
+                             capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            last = (out.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"bench ingest: the import child failed ({last})")
+        r = json.loads(out.stdout.strip().splitlines()[-1])
         size = parquet.stat().st_size
     return IngestBench(
         rows=rows, questions=q, configs=s, parquet_bytes=size, generate_seconds=gen,

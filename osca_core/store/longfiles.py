@@ -71,6 +71,8 @@ _RULES = {
     "split": ("split", "v IS NULL OR v NOT IN ('train', 'test', 'both', 'train+test')",
               "split must be train, test or both (got {x})"),
 }
+_FROM_STRINGS = {"DATE", "TIME", "TIME WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S",
+                 "TIMESTAMP_MS", "TIMESTAMP_NS", "UUID"}  # types DuckDB's JSON reader infers from strings
 _NULLS = {"text": "VARCHAR", "split": "VARCHAR", "bool": "BOOLEAN", "int": "BIGINT", "float": "DOUBLE"}
 
 
@@ -168,6 +170,7 @@ class _Staging:
                 else:
                     self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_json(?, format = 'auto', "
                                      f"sample_size = -1)", [str(src)])
+                    self._json_strings_as_text(table, str(src))
                 break
             except duckdb.Error as e:
                 m = re.search(r'converting column "([^"]+)"', str(e))
@@ -182,6 +185,16 @@ class _Staging:
         if kind == "csv" and len(desc) == 1 and (sep := next((d for d in ",;\t|" if d in str(desc[0][0])), None)):
             raise _ragged_csv(Path(src), where, sep)  # the sniffer gave up on the dialect: find the bad line
         self.cols.append({str(r[0]).lower(): (str(r[0]), str(r[1])) for r in desc})
+
+    def _json_strings_as_text(self, table: str, src: str) -> None:
+        """Read again, as the text they are, JSON strings that DuckDB's reader typed as dates, times or UUIDs (an
+        id "2024-01-01T00:00:00" or "A0EEBC99-...-6BB9BD380A11" must stay exactly as written)."""
+        desc = [(str(r[0]), str(r[1])) for r in self.con.execute(f"DESCRIBE {table}").fetchall()]
+        if any(t in _FROM_STRINGS for _, t in desc):
+            cols = {h: "VARCHAR" if t in _FROM_STRINGS else t for h, t in desc}
+            self.con.execute(f"DROP TABLE {table}")
+            self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_json(?, format = 'auto', "
+                             f"sample_size = -1, columns = ?)", [src, cols])
 
     def first_bad(self, i: int, col: str, t: str, kind: str, bad: str) -> tuple[int, str | None] | None:
         c = _ident(col)
