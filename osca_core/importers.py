@@ -118,12 +118,22 @@ def import_paths(store: Store, paths: Sequence[str | Path], *, format: str | Non
 def import_bytes(store: Store, filename: str, data: bytes, *, format: str | None = None,
                  name: str | None = None) -> DatasetInfo:
     """Import an uploaded file (the dashboard's upload); messages name ``filename``."""
-    base = Path(filename).name or "upload"
+    base = _upload_name(filename)
     with tempfile.TemporaryDirectory(prefix="osca-upload-") as tmp:
-        path = Path(tmp) / _default_name(base) / base  # an lcb upload's configuration is named after the file
+        folder = _default_name(base)  # an lcb upload's configuration is named after the file
+        path = Path(tmp) / (folder if folder.strip(".") else "upload") / base
         path.parent.mkdir()
         path.write_bytes(data)
         return _import(store, [(path, base)], format=format, name=name, config=None)
+
+
+def _upload_name(filename: str) -> str:
+    """An uploaded file's own name, safe as one path component (the client chooses it): no folders, no control
+    characters or lone surrogates, not "." or "..", at most 200 bytes (a longer name keeps only its extension)."""
+    base = re.sub(r"[\x00-\x1f]", "-", Path(filename).name).encode("utf-8", "replace").decode().strip()
+    if len(base.encode()) > 200:
+        base = "upload" + Path(base).suffix[:20]
+    return base if base.strip(".") else "upload"
 
 
 def _import(store: Store, files: list[tuple[Path, str]], *, format: str | None, name: str | None,

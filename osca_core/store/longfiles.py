@@ -71,6 +71,7 @@ _RULES = {
     "split": ("split", "v IS NULL OR v NOT IN ('train', 'test', 'both', 'train+test')",
               "split must be train, test or both (got {x})"),
 }
+_CSV_TEXT = ("question_id", "config", "model", "variant", "split")  # CSV columns read as written, never sniffed
 _FROM_STRINGS = {"DATE", "TIME", "TIME WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S",
                  "TIMESTAMP_MS", "TIMESTAMP_NS", "UUID"}  # types DuckDB's JSON reader infers from strings
 _NULLS = {"text": "VARCHAR", "split": "VARCHAR", "bool": "BOOLEAN", "int": "BIGINT", "float": "DOUBLE"}
@@ -154,17 +155,17 @@ class _Staging:
 
     def load(self, i: int) -> None:
         src, kind, where = self.files[i]
-        table, types = f"raw_{i}", {"question_id": "VARCHAR", "config": "VARCHAR"}
+        table, types = f"raw_{i}", dict.fromkeys(_CSV_TEXT, "VARCHAR")
         for _ in range(100):
             try:
                 if isinstance(src, pa.Table):
                     self.con.register("_osca_in", src)
                     self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM _osca_in")
                     self.con.unregister("_osca_in")
-                elif kind == "csv":
+                elif kind == "csv":  # RFC 4180 quotes: a sniffed ' quote would silently merge rows holding a '
                     typed = ", types = ?" if types else ""
-                    self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true{typed})",
-                                     [str(src), types] if types else [str(src)])
+                    self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true, "
+                                     f"quote = '\"', escape = '\"'{typed})", [str(src), types] if types else [str(src)])
                 elif kind == "parquet":
                     self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_parquet(?)", [str(src)])
                 else:
@@ -178,8 +179,9 @@ class _Staging:
                     types[m[1]] = "VARCHAR"  # a late value that does not fit the sniffed type: validate it ourselves
                     continue
                 if kind == "csv" and "do not exist in the CSV" in str(e) and types:
-                    types = {}  # a required column is missing: read anyway, the column check names it
-                    continue
+                    gone = set(re.findall(r'"([^"]+)"', str(e).split("do not exist")[0])) & set(types)
+                    types = {k: v for k, v in types.items() if k not in gone} if gone else {}  # absent columns:
+                    continue  # read the others as text; a missing required column is named by the column check
                 raise _reader_error(e, kind, str(src), where) from None
         desc = self.con.execute(f"DESCRIBE {table}").fetchall()
         if kind == "csv" and len(desc) == 1 and (sep := next((d for d in ",;\t|" if d in str(desc[0][0])), None)):
