@@ -162,10 +162,11 @@ class _Staging:
                     self.con.register("_osca_in", src)
                     self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM _osca_in")
                     self.con.unregister("_osca_in")
-                elif kind == "csv":  # RFC 4180 quotes: a sniffed ' quote would silently merge rows holding a '
-                    typed = ", types = ?" if types else ""
-                    self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true, "
-                                     f"quote = '\"', escape = '\"'{typed})", [str(src), types] if types else [str(src)])
+                elif kind == "csv":  # RFC 4180, every line a row: a sniffed ' quote would merge the rows between
+                    typed = ", types = ?" if types else ""  # two apostrophes, a sniffed # comment drop rows
+                    self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true, skip = 0, "
+                                     f"quote = '\"', escape = '\"', comment = ''{typed})",
+                                     [str(src), types] if types else [str(src)])
                 elif kind == "parquet":
                     self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_parquet(?)", [str(src)])
                 else:
