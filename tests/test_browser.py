@@ -9,17 +9,14 @@ Run: ``pytest -m browser tests/test_browser.py`` (Chromium from Debian at /usr/b
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
 
+import browserkit
 import numpy as np
 import pytest
 
@@ -32,9 +29,8 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
+CHROMIUM = browserkit.CHROMIUM
+ARGS = browserkit.CHROMIUM_ARGS
 VIEWPORT = {"width": 1440, "height": 1100}
 
 # what the chart currently shows: trace count, axis type and the y data of every trace (Plotly keeps them on the
@@ -48,46 +44,13 @@ CHART_SIG = """() => {
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, release: Path):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")
     home = tmp_path_factory.mktemp("osca-home")
-    port = _free_port()
-    env = dict(os.environ, OSCA_HOME=str(home), OSCA_RELEASE_MIRROR=str(release))
-    log = open(home / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
-         str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start: " + (home / "streamlit.log").read_text()[-2000:])
-            time.sleep(0.25)
-        yield {"base": base, "home": home}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
+    with browserkit.streamlit_server(home, env={"OSCA_RELEASE_MIRROR": str(release)}) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
