@@ -282,7 +282,7 @@ def run_curves(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: Sequen
                setting: Setting = Setting(), *, progress: Progress | None = None) -> CurveSet:
     """Every strategy trained and scored on each trial of ``setting``; curves are means over trials with the
     percentile interval (module docstring). With one trial a curve keeps its allocations."""
-    budgets = st._check_budgets(budgets)
+    budgets = st.check_budgets(budgets)
     ts = trials(matrix, setting)
     per, extra, allocs = {}, {}, {}
     total, done = len(ts) * len(strategies), 0
@@ -326,7 +326,7 @@ class SplitRun:
 def optimize_runs(matrix: OutcomeMatrix, budgets: Sequence[int], setting: Setting = Setting(), *,
                   strategy: str = "osca", certify: bool = False) -> list[SplitRun]:
     """``osca`` (or ``hillclimb``, ``osca-eb``) on each trial of ``setting``, with its bans and C0."""
-    budgets = st._check_budgets(budgets)
+    budgets = st.check_budgets(budgets)
     out = []
     for t in trials(matrix, setting):
         a = fit(t, strategy, budgets, bans=setting.bans, seed=setting.seed, certify=certify)
@@ -398,7 +398,7 @@ def savings(matrix: OutcomeMatrix, budgets: Sequence[int] | None = None, setting
             progress: Progress | None = None) -> Savings:
     """Compute savings of OSCA over the best pure configuration (see :class:`Savings`); budgets default to
     1 .. the smallest n among the configurations."""
-    budgets = sorted(set(st._check_budgets(budgets))) if budgets is not None else list(range(1, int(matrix.n.min()) + 1))
+    budgets = sorted(set(st.check_budgets(budgets))) if budgets is not None else list(range(1, int(matrix.n.min()) + 1))
     cs = run_curves(matrix, ["best-pure", "osca"], budgets, setting, progress=progress)
     bp, os_ = cs.per_split["best-pure"], cs.per_split["osca"]
     big = budgets[-1]

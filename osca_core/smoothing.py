@@ -105,9 +105,9 @@ def osca_eb(matrix: OutcomeMatrix, budgets: Sequence[int]):
     rates c/n; no upper bound is reported (the optimizer bounds the smoothed objective, not that one).
     """
     from osca_core.optimize import optimize_curve
-    from osca_core.strategies import _check_budgets, make_allocation
+    from osca_core.strategies import check_budgets, make_allocation
 
-    budgets = _check_budgets(budgets)
+    budgets = check_budgets(budgets)
     p = posterior_rates(*matrix.train_counts())
     results = optimize_curve(p, budgets, costs=matrix.costs)
     return [make_allocation(matrix, "osca-eb", r.counts) for r in results]

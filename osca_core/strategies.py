@@ -15,84 +15,16 @@ configurations (each configuration's count given the samples left is binomial), 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import binom
 
 from osca_core.errors import InputError
-from osca_core.estimators import fail_probability, log_fail_rates, mix_pass, plugin_objective
+from osca_core.estimators import fail_probability, log_fail_rates
 from osca_core.outcomes import OutcomeMatrix
+from osca_core.results import Allocation, Curve, Solution, check_budgets, make_allocation, score  # noqa: F401
 
 STRATEGIES = ("best-pure", "uniform", "even", "hillclimb", "osca", "osca-eb")
-
-
-@dataclass(frozen=True)
-class Allocation:
-    """One strategy's allocation at one budget, with the numbers it scores.
-
-    ``counts`` follows the matrix's configuration order; ``train_pass`` and ``test_pass`` are exactly what
-    these counts score. ``upper_bound`` bounds the best training objective any allocation of this budget can
-    reach (None when not computed); ``certified`` is true when upper_bound - train_pass <= 1e-6.
-    """
-
-    strategy: str
-    budget: int
-    config_names: tuple[str, ...]
-    counts: tuple[int, ...]
-    train_pass: float
-    test_pass: float
-    extrapolated: bool
-    upper_bound: float | None = None
-    certified: bool = False
-
-    @property
-    def allocation(self) -> dict[str, int]:
-        """{configuration: k} for the configurations that receive samples, largest first."""
-        pairs = [(n, int(k)) for n, k in zip(self.config_names, self.counts, strict=True) if k > 0]
-        return dict(sorted(pairs, key=lambda t: -t[1]))
-
-
-@dataclass(frozen=True)
-class Curve:
-    """One strategy's test pass@C over budgets (mean over splits when there are several)."""
-
-    strategy: str
-    budgets: tuple[int, ...]
-    values: tuple[float, ...]
-    extrapolated: tuple[bool, ...]
-    ci_low: tuple[float, ...] | None = None
-    ci_high: tuple[float, ...] | None = None
-    allocations: tuple[Allocation, ...] | None = None
-
-
-def score(matrix: OutcomeMatrix, counts: Sequence[int]) -> tuple[float, float, bool]:
-    """(train_pass, test_pass, extrapolated) of the allocation ``counts`` (see module docstring)."""
-    k = np.asarray(counts, dtype=np.int64)
-    train = float(plugin_objective(matrix.train_rates(), k))
-    n, c = matrix.test_counts()
-    test, extra = mix_pass(n, c, k)
-    return train, test, extra
-
-
-def make_allocation(
-    matrix: OutcomeMatrix, strategy: str, counts: Sequence[int], *, upper_bound: float | None = None,
-    budget: int | None = None,
-) -> Allocation:
-    """Score ``counts`` and wrap them. ``budget`` defaults to the number of samples (with per-sample costs it
-    is the cost budget that was asked for)."""
-    counts = tuple(int(x) for x in counts)
-    train, test, extra = score(matrix, counts)
-    certified = upper_bound is not None and upper_bound - train <= 1e-6
-    return Allocation(strategy, int(sum(counts)) if budget is None else int(budget), matrix.config_names, counts,
-                      train, test, extra, upper_bound, bool(certified))
-
-
-def _check_budgets(budgets: Sequence[int]) -> list[int]:
-    b = [int(x) for x in budgets]
-    if not b or min(b) < 1:
-        raise InputError("budgets must be positive integers")
-    return b
 
 
 # -- single-configuration strategies ---------------------------------------------------------------------------
@@ -101,7 +33,7 @@ def pure(matrix: OutcomeMatrix, config: str, budgets: Sequence[int]) -> list[All
     """All C samples from one configuration: test value = mean_q pass@C of that configuration."""
     (j,) = matrix.config_index([config])
     out = []
-    for b in _check_budgets(budgets):
+    for b in check_budgets(budgets):
         k = np.zeros(len(matrix.configs), dtype=np.int64)
         k[j] = b
         out.append(make_allocation(matrix, f"pure:{config}", k))
@@ -115,7 +47,7 @@ def best_pure(matrix: OutcomeMatrix, budgets: Sequence[int]) -> list[Allocation]
     """
     p = matrix.train_rates()
     out = []
-    for b in _check_budgets(budgets):
+    for b in check_budgets(budgets):
         train_vals = np.mean(1.0 - (1.0 - p) ** b, axis=0)
         j = int(np.argmax(train_vals))
         k = np.zeros(len(matrix.configs), dtype=np.int64)
@@ -136,7 +68,7 @@ def even(matrix: OutcomeMatrix, budgets: Sequence[int]) -> list[Allocation]:
     """C split as evenly as possible over the chosen configurations (remainder to the best on training)."""
     order = np.argsort(-matrix.train_rates().mean(axis=0), kind="stable")
     s = len(matrix.configs)
-    return [make_allocation(matrix, "even", even_counts(b, order, s)) for b in _check_budgets(budgets)]
+    return [make_allocation(matrix, "even", even_counts(b, order, s)) for b in check_budgets(budgets)]
 
 
 # -- uniform: exact expectation ------------------------------------------------------------------------------
@@ -149,7 +81,7 @@ def uniform_expected(n: np.ndarray, c: np.ndarray, budgets: Sequence[int]) -> tu
     f_s(k) V_{s+1}(m-k) with V_last(m) = f_last(m); the answer is 1 - mean_q V_0(C). O(S C^2 Q).
     Returns (values, extrapolated) per budget; extrapolated when C can exceed some n.
     """
-    budgets = _check_budgets(budgets)
+    budgets = check_budgets(budgets)
     cmax = max(budgets)
     q, s = n.shape
     ks = np.arange(cmax + 1, dtype=float)
@@ -204,22 +136,13 @@ def hillclimb_counts(p: np.ndarray, budget: int, *, seed: int = 0) -> np.ndarray
     return counts.astype(np.int64)
 
 
-@dataclass(frozen=True)
-class Solution:
-    """What an optimizer found for one budget, before scoring: counts and (when known) an upper bound."""
-
-    budget: int
-    counts: tuple[int, ...]
-    upper_bound: float | None = None
-
-
 def solve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0,
           certify: bool = False) -> list[Solution]:
     """Run an optimizing strategy (``osca`` or ``hillclimb``) on the training questions, without scoring.
 
     Kept apart from :func:`scored` so that ``solve_seconds`` measures optimization alone.
     """
-    budgets = _check_budgets(budgets)
+    budgets = check_budgets(budgets)
     p = matrix.train_rates()
     if strategy == "hillclimb":
         return [Solution(b, tuple(int(x) for x in hillclimb_counts(p, b, seed=seed))) for b in budgets]
@@ -275,7 +198,7 @@ def strategy_allocations(
 
 def curve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0) -> Curve:
     """Test pass@C of one strategy over ``budgets``."""
-    budgets = _check_budgets(budgets)
+    budgets = check_budgets(budgets)
     allocs = strategy_allocations(matrix, strategy, budgets, seed=seed)
     if allocs is None:
         vals, extra = uniform_expected(*matrix.test_counts(), budgets)

@@ -1,0 +1,1 @@
+"""Benchmarks behind `osca bench ...`: each measures a speed goal and reports it (never asserted in tests)."""
