@@ -1,8 +1,12 @@
 """Upper bounds and proofs of optimality for the OSCA allocation problem (see ``osca_core.optimize``).
 
-Cheap bounds for every budget (``upper_bounds``): the concave relaxation with a Frank-Wolfe gap, and
-submodularity. Proofs for one budget (``certify_budget``): complete enumeration over the undominated
-configurations when that is small, else the MILP outer approximation below.
+Cheap bounds for every budget (``objective.upper_bounds``, re-exported here): the concave relaxation with a Frank-Wolfe gap, and
+submodularity. Proofs for many budgets at once (``certify_budgets``, the default of ``optimize_curve(certify=
+True)``): branch and bound over boxes lo <= k <= hi, each bounded by the concave relaxation H (below) through a
+Frank-Wolfe gap, which is a valid bound at any point (H concave: H(v) <= H(x) + grad H(x).(v - x)); the boxes of
+every budget are processed together in numpy batches, each budget warm-started from its optimizer allocation.
+Proofs for one budget (``certify_budget``): complete enumeration over the undominated configurations when that
+is small, else the MILP outer approximation below (kept as the fallback and as an independent second proof).
 
 The MILP. With y_q = L_q k (L = log(1 - p), 0 where p = 1), z_q = Z_q k (Z = [p = 1]) and g(y) = 1 - e^y, the objective is
 F(k) = (1/Q) sum_q w_q h_q(k) with h_q = g(y_q) when z_q = 0 and h_q = 1 otherwise. g is concave, so every
@@ -37,7 +41,14 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.special import comb
 
-from osca_core.optimize import CERTIFY_TOL, Model, allocations, build_model
+from osca_core.objective import (  # noqa: F401  (upper_bounds: re-exported, it moved to objective)
+    CERTIFY_TOL,
+    COST_EPS,
+    Model,
+    allocations,
+    build_model,
+    upper_bounds,
+)
 
 
 @dataclass(frozen=True)
@@ -51,60 +62,6 @@ class Certificate:
     certified: bool
     rounds: int
     seconds: float
-
-
-def upper_bounds(m: Model, budgets: Sequence[float], counts: np.ndarray, *, iterations: int | None = None,
-                 work: float = 2e6, delta: float = 1e-9) -> np.ndarray:
-    """Upper bounds on max F over {k integer >= 0, c k <= C} at each budget C, given allocations ``counts`` (B, S).
-
-    The smaller of (i) the submodular bound F(k) + C max_s rho_s(k) / c_s (F(k*) <= F(k v k*) <= F(k) +
-    sum_s k*_s rho_s(k), diminishing returns) and (ii) the Frank-Wolfe bound of the concave relaxation
-    H(x) = (1/Q) sum_q w_q (1 - exp(L'_q x)), L' = log(1 - p) with p = 1 replaced by 1 - ``delta`` (so
-    F(k) <= H(k) + delta on integer k): F* <= H(x) + C max_s G_s / c_s - G x + delta for any x >= 0 with
-    c x <= C and G = grad H(x), taken at x = k and at ``iterations`` pairwise Frank-Wolfe iterates (Newton step
-    along the pair; default: as many as ``work`` / (B * rows * S) allows, at most 12).
-    """
-    budgets = np.asarray(budgets, float)
-    counts = np.asarray(counts, float)
-    if iterations is None:
-        iterations = int(min(12, work // max(1, counts.size * m.shape[0])))
-    step = max(1, int(1e6 // m.shape[0]))  # budgets per chunk: bounded memory
-    with np.errstate(under="ignore"):
-        return np.concatenate([_upper_bounds(m, budgets[i : i + step], counts[i : i + step], iterations, delta)
-                               for i in range(0, len(budgets), step)])
-
-
-def _upper_bounds(m: Model, budgets: np.ndarray, counts: np.ndarray, iterations: int, delta: float) -> np.ndarray:
-    """The computation of :func:`upper_bounds` on one chunk of budgets."""
-    x = counts.copy()
-    nb, s = x.shape
-    c, w, q = m.costs, m.w, m.qtot
-    P = m.fail(x)
-    rho = ((P * w) @ (1.0 - m.F1)) / q
-    ub = (w.sum() - P @ w) / q + budgets * (rho / c).max(axis=1)
-    lc = np.where(m.Z > 0, np.log(delta), m.L)
-    corr = delta * float(w[m.Z.any(axis=1)].sum()) / q
-    rows = np.arange(nb)
-    for it in range(iterations + 1):
-        we = np.exp(x @ lc.T) * w
-        grad = (we @ -lc) / q
-        ratio = grad / c
-        fw = np.argmax(ratio, axis=1)
-        val = (w.sum() - we.sum(axis=1)) / q
-        ub = np.minimum(ub, val + budgets * ratio[rows, fw] - (grad * x).sum(axis=1) + corr)
-        if it == iterations:
-            break
-        # pairwise step: move cost mass from the support configuration with the lowest G/c to the best one
-        away = np.argmin(np.where(x > 0, ratio, np.inf), axis=1)
-        d = np.zeros_like(x)
-        d[rows, fw] += 1.0 / c[fw]
-        d[rows, away] -= 1.0 / c[away]
-        dmax = x[rows, away] * c[away]
-        d1 = (grad * d).sum(axis=1)
-        d2 = (we * (d @ lc.T) ** 2).sum(axis=1) / q
-        step = np.clip(np.where(fw == away, 0.0, d1 / np.maximum(d2, 1e-300)), 0.0, dmax)
-        x = np.maximum(x + step[:, None] * d, 0.0)
-    return ub
 
 
 def undominated(p: np.ndarray, costs: np.ndarray) -> np.ndarray:
@@ -126,7 +83,7 @@ def certify_budget(m: Model | np.ndarray, budget: int, incumbent: np.ndarray | N
                    time_limit: float | None = None, enumerate_limit: int = 30_000) -> Certificate:
     """Prove (or improve, then prove) the best allocation at one budget.
 
-    ``m``: a :class:`~osca_core.optimize.Model` or the pass rates p (Q, S) (then ``costs`` applies).
+    ``m``: a :class:`~osca_core.objective.Model` or the pass rates p (Q, S) (then ``costs`` applies).
     ``incumbent``: a feasible allocation to start from (default: all samples on the best single configuration).
     When at most ``enumerate_limit`` allocations of the undominated configurations exist, they are all
     evaluated (the bound is then exact); otherwise the outer-approximation MILP runs (at most ``max_rounds``
@@ -230,3 +187,208 @@ def _certify_budget(m, budget, incumbent, *, costs, tol, max_rounds, time_limit,
     ub = max(ub, best_f)
     return Certificate(budget, tuple(int(v) for v in best_k), best_f, float(ub), bool(ub - best_f <= tol), rounds,
                        time.perf_counter() - t0)
+
+
+# -- branch and bound over the concave relaxation, all budgets at once ----------------------------------------
+
+PRUNE_TOL = 1e-7  # a node is closed when its proven bound is within this of the incumbent (10x inside CERTIFY_TOL)
+
+
+@dataclass
+class _Nodes:
+    """Open boxes lo <= k <= hi (integer) of the budgets' problems, with a relaxation point x and a bound."""
+
+    task: np.ndarray  # (N,) index into the budgets being certified
+    lo: np.ndarray  # (N, n)
+    hi: np.ndarray
+    x: np.ndarray
+    bound: np.ndarray  # (N,) parent's bound (best first)
+
+    def take(self, i) -> _Nodes:
+        return _Nodes(self.task[i], self.lo[i], self.hi[i], self.x[i], self.bound[i])
+
+    @staticmethod
+    def concat(parts) -> _Nodes:
+        return _Nodes(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("task", "lo", "hi", "x", "bound")))
+
+
+def _knapsack_vertex(g: np.ndarray, lo: np.ndarray, hi: np.ndarray, c: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """argmax g.v over lo <= v <= hi, c.v <= c.lo + room (g >= 0): fill by g/c, best first (fractional knapsack)."""
+    order = np.argsort(-g / c, axis=1, kind="stable")
+    cap = np.take_along_axis((hi - lo) * c, order, axis=1)
+    before = np.cumsum(cap, axis=1) - cap
+    spend = np.clip(room[:, None] - before, 0.0, cap)
+    v = lo.copy()
+    np.put_along_axis(v, order, np.take_along_axis(lo, order, axis=1) + spend / c[order], axis=1)
+    return v
+
+
+def _relax(lc, w, q, c, budgets, lo, hi, x, iterations, corr):
+    """Upper bounds on max H(x) (concave relaxation, module docstring) over each box, by pairwise Frank-Wolfe with
+    Newton steps: every iterate x gives the valid bound H(x) + max_v grad.(v - x) + corr (concavity); returns
+    the smallest bound seen and the last iterate."""
+    nb = len(x)
+    rows = np.arange(nb)
+    ub = np.full(nb, np.inf)
+    room = budgets - lo @ c
+    over = (x - lo) @ c
+    x = lo + (x - lo) * np.clip(room / np.maximum(over, 1e-300), 0.0, 1.0)[:, None]  # within the budget
+    wsum = w.sum()
+    for it in range(iterations + 1):
+        we = np.exp(x @ lc.T) * w
+        g = np.maximum((we @ -lc) / q, 0.0)
+        v = _knapsack_vertex(g, lo, hi, c, room)
+        ub = np.minimum(ub, (wsum - we.sum(axis=1)) / q + (g * (v - x)).sum(axis=1) + corr)
+        if it == iterations:
+            break
+        slack = budgets - x @ c
+        ratio = g / c
+        away = np.argmin(np.where(x > lo + 1e-12, ratio, np.inf), axis=1)
+        to = np.argmax(np.where(x < hi - 1e-12, ratio, -np.inf), axis=1)
+        pair = (slack <= 1e-9) & np.isfinite(ratio[rows, away])
+        d = np.where(pair[:, None], 0.0, v - x)
+        d[rows[pair], to[pair]] += 1.0 / c[to[pair]]
+        d[rows[pair], away[pair]] -= 1.0 / c[away[pair]]
+        dmax = np.where(pair, np.minimum((x[rows, away] - lo[rows, away]) * c[away],
+                                         (hi[rows, to] - x[rows, to]) * c[to]), 1.0)
+        d1 = (g * d).sum(axis=1)
+        d2 = (we * (d @ lc.T) ** 2).sum(axis=1) / q
+        step = np.clip(d1 / np.maximum(d2, 1e-300), 0.0, dmax)
+        x = np.clip(x + step[:, None] * d, lo, hi)
+    return ub, x
+
+
+def certify_budgets(m: Model, budgets: Sequence[int], incumbents: np.ndarray, *, tol: float = CERTIFY_TOL,
+                    max_nodes: int = 200_000, iterations: int = 8, batch: int = 4096, delta: float = 1e-9,
+                    progress=None) -> list[Certificate]:
+    """Proofs for many budgets at once: branch and bound over boxes of allocations, bounded by the concave
+    relaxation (module docstring).
+
+    Every budget starts from its ``incumbents`` row (feasible allocations, e.g. the optimizer's) with one root
+    box. A box lo <= k <= hi is closed when its relaxation bound is within ``PRUNE_TOL`` of its budget's
+    incumbent, or when it holds one allocation (then evaluated); otherwise it is split at a fractional
+    coordinate of its relaxation point x (k_s <= floor(x_s) or k_s >= ceil(x_s)), or at round(x_s) when x is
+    integral. Boxes of all budgets are processed together, best bound first, ``batch`` at a time (numpy over
+    boxes, no Python loop per box). An integral relaxation point is evaluated and may improve the incumbent.
+    A budget's proven upper bound is the largest bound of its closed and open boxes, so the certificate is a
+    proof: certified when that bound is within ``tol`` of the incumbent. Stops after ``max_nodes`` boxes
+    (then the open boxes' bounds are reported: valid, maybe not certified). ``progress(done, total)`` is
+    called after every batch with the number of budgets closed.
+    """
+    t0 = time.perf_counter()
+    budgets = np.asarray(budgets, float)
+    inc = np.asarray(incumbents, np.int64).copy()
+    nt, s = inc.shape
+    best = m.objectives(inc)
+    c = m.costs
+    lc_full = np.where(m.Z > 0, np.log(delta), m.L)
+    corr = delta * float(m.w[m.Z.any(axis=1)].sum()) / m.qtot
+    cap = np.floor(budgets[:, None] / c[None] + COST_EPS) * undominated(1.0 - m.F1, c)[None]
+    nodes = _Nodes(np.arange(nt), np.zeros((nt, s)), cap.astype(float), inc.astype(float), np.full(nt, np.inf))
+    proven = best.copy()  # largest bound of a closed box, per budget
+    seen = 0
+    with np.errstate(under="ignore"):
+        while len(nodes.task) and seen < max_nodes:
+            order = np.argsort(-(nodes.bound - best[nodes.task]), kind="stable")
+            cur, rest = nodes.take(order[:batch]), nodes.take(order[batch:])
+            seen += len(cur.task)
+            bud = budgets[cur.task]
+            feas = cur.lo @ c <= bud + COST_EPS
+            cur = cur.take(np.flatnonzero(feas))
+            bud = bud[feas]
+            ub, x = _relax(lc_full, m.w, m.qtot, c, bud, cur.lo, cur.hi, cur.x, iterations, corr)
+            ub = np.minimum(ub, cur.bound)
+            # integral relaxation points are allocations: evaluate them
+            xr = np.round(x)
+            integral = (np.abs(x - xr) <= 1e-7).all(axis=1) & (xr @ c <= bud + COST_EPS)
+            if integral.any():
+                vals = m.objectives(xr[integral])
+                for t, v, k in zip(cur.task[integral], vals, xr[integral].astype(np.int64), strict=True):
+                    if v > best[t] + 1e-15:
+                        best[t], inc[t] = v, k
+            leaf = (cur.hi - cur.lo <= 0.5).all(axis=1)
+            if leaf.any():
+                vals = m.objectives(cur.lo[leaf])
+                for t, v, k in zip(cur.task[leaf], vals, cur.lo[leaf].astype(np.int64), strict=True):
+                    if v > best[t] + 1e-15:
+                        best[t], inc[t] = v, k
+                ub = np.where(leaf, -np.inf, ub)
+                np.maximum.at(proven, cur.task[leaf], vals)
+            closed = ub <= best[cur.task] + PRUNE_TOL
+            np.maximum.at(proven, cur.task[closed & ~leaf], ub[closed & ~leaf])
+            open_ = np.flatnonzero(~closed)
+            cur, x, ub = cur.take(open_), x[open_], ub[open_]
+            if len(cur.task):
+                frac = np.abs(x - np.round(x))
+                frac = np.where(cur.hi - cur.lo > 0.5, frac, -1.0)
+                j = np.argmax(frac, axis=1)
+                r = np.arange(len(j))
+                xj = x[r, j]
+                cut = np.where(frac[r, j] > 1e-7, np.floor(xj), np.round(xj))
+                cut = np.clip(cut, cur.lo[r, j], cur.hi[r, j] - 1)  # both children non-empty
+                left_hi = cur.hi.copy()
+                left_hi[r, j] = cut
+                right_lo = cur.lo.copy()
+                right_lo[r, j] = cut + 1
+                kids = [_Nodes(cur.task, cur.lo, left_hi, np.minimum(x, left_hi), ub),
+                        _Nodes(cur.task, right_lo, cur.hi, np.maximum(x, right_lo), ub)]
+                rest = _Nodes.concat([rest, *kids])
+            nodes = rest
+            if progress is not None:
+                progress(int(nt - len(np.unique(nodes.task))), int(nt))
+    for t in range(nt):  # an improved allocation with budget left: fill it (F is monotone)
+        inc[t] = _fill(m, inc[t], budgets[t])
+    best = m.objectives(inc)
+    bound = proven.copy()
+    if len(nodes.task):
+        np.maximum.at(bound, nodes.task, nodes.bound)
+    bound = np.maximum(bound, best)
+    dt = time.perf_counter() - t0
+    return [Certificate(int(b), tuple(int(v) for v in k), float(f), float(u), bool(u - f <= tol), 0, dt)
+            for b, k, f, u in zip(budgets, inc, best, bound, strict=True)]
+
+
+def _fill(m: Model, k: np.ndarray, budget: float) -> np.ndarray:
+    """Add the best affordable sample while one is affordable (never lowers F)."""
+    k = k.copy()
+    while (ok := np.flatnonzero(m.costs <= budget - k @ m.costs + COST_EPS)).size:
+        trial = np.repeat(k[None], ok.size, axis=0)
+        trial[np.arange(ok.size), ok] += 1
+        k = trial[int(np.argmax(m.objectives(trial)))]
+    return k
+
+
+def close_gaps(m: Model, want: Sequence[int], ks: np.ndarray, objs: np.ndarray, ubs: np.ndarray, *,
+               time_limit: float | None = None, progress=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Prove the budgets ``want`` whose gap ``ubs - objs`` exceeds CERTIFY_TOL, given allocations ``ks`` with
+    objectives ``objs`` and bounds ``ubs``: enumeration where small, then one :func:`certify_budgets` over all
+    the others, then the MILP (``time_limit`` seconds each) for any it leaves open. Returns the new (ks, objs,
+    ubs); a better allocation found replaces the given one. ``progress(done, total)``: budgets proven so far."""
+    ks, objs, ubs = ks.copy(), objs.astype(float), ubs.astype(float)
+
+    def apply(i: int, cert) -> None:
+        if cert.objective > objs[i]:
+            ks[i], objs[i] = cert.counts, cert.objective
+        ubs[i] = min(ubs[i], cert.upper_bound)
+
+    def open_() -> np.ndarray:
+        return np.flatnonzero(ubs - objs > CERTIFY_TOL)
+
+    total = int(open_().size)
+    report = progress if progress is not None else (lambda done, total: None)
+    report(0, total)
+    with np.errstate(under="ignore"):
+        for i in open_():  # small instances: complete enumeration (exact bound); max_rounds=0: no MILP here
+            apply(i, certify_budget(m, want[i], ks[i], max_rounds=0))
+        todo = open_()
+        closed = total - int(todo.size)
+        report(closed, total)
+        if todo.size:
+            certs = certify_budgets(m, [want[i] for i in todo], ks[todo],
+                                    progress=lambda done, _: report(closed + done, total))
+            for i, cert in zip(todo, certs, strict=True):
+                apply(i, cert)
+        for i in open_():  # what the branch and bound left open (its node limit): the MILP
+            apply(i, certify_budget(m, want[i], ks[i], time_limit=time_limit))
+        report(total - int(open_().size), total)
+    return ks, objs, ubs

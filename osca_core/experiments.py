@@ -31,15 +31,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from osca_core import strategies as st
-from osca_core.errors import InputError
+from osca_core import registry
 from osca_core.estimators import mix_pass
 from osca_core.outcomes import OutcomeMatrix
-from osca_core.strategies import Allocation, Curve
+from osca_core.results import Allocation, Curve, check_budgets, is_certified, score
+from osca_core.splits import (  # noqa: F401  (re-exported: the experiment API)
+    BANS,
+    Setting,
+    Trial,
+    ban_groups,
+    check_c0,
+    obeys_bans,
+    split_masks,
+    subsample_counts,
+    trials,
+)
 
-BANS = ("multi-model", "multi-temperature", "multi-variant")
-_BAN_ATTR = {"multi-model": "model", "multi-temperature": "temperature", "multi-variant": "variant"}
-_SINGLE = ("best-pure",)  # strategies that never mix (plus every pure:<config>)
 SAVINGS_NOTE = (
     "budget_needed is where OSCA's test curve first crosses the baseline's accuracy; a threshold crossing of a "
     "noisy curve is unstable (a small change in either curve can move it far), so read the ratio's interval and "
@@ -47,137 +54,10 @@ SAVINGS_NOTE = (
 )
 
 Progress = Callable[[int, int], None]
-
-
-# -- settings and trials ---------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Setting:
-    """How strategies are trained and scored (see the module docstring). Invalid values raise InputError."""
-
-    train_fraction: float | None = None
-    splits: int = 1
-    seed: int = 0
-    c0: int | None = None
-    bans: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        f = self.train_fraction
-        if f is not None and not (0.0 < float(f) < 1.0):
-            raise InputError(f"--train-fraction must lie strictly between 0 and 1 (got {f})")
-        if int(self.splits) < 1:
-            raise InputError(f"--splits must be at least 1 (got {self.splits})")
-        if int(self.seed) < 0:
-            raise InputError(f"--seed must be >= 0 (got {self.seed})")
-        if self.c0 is not None and int(self.c0) < 1:
-            raise InputError(f"--c0 must be at least 1 (got {self.c0})")
-        bad = [b for b in self.bans if b not in BANS]
-        if bad:
-            raise InputError(f"--ban: unknown ban {bad[0]!r} (use {', '.join(BANS)})")
-        if self.splits > 1 and f is None and self.c0 is None:
-            raise InputError("--splits above 1 needs --train-fraction or --c0 (otherwise every split is the same)")
-        object.__setattr__(self, "bans", tuple(sorted(set(self.bans), key=BANS.index)))
-
-    @property
-    def label(self) -> str:
-        parts = [f"train fraction {self.train_fraction:g}, {self.splits} split(s), seed {self.seed}"
-                 if self.train_fraction is not None else "release split"]
-        if self.c0 is not None:
-            parts.append(f"C0 = {self.c0}")
-        if self.bans:
-            parts.append("ban " + "+".join(self.bans))
-        return "; ".join(parts)
-
-    def as_dict(self) -> dict:
-        return {"train_fraction": self.train_fraction, "splits": self.splits, "seed": self.seed,
-                "c0": self.c0, "ban": list(self.bans)}
-
-
-@dataclass(frozen=True, eq=False)
-class Trial:
-    """Split r of a setting: ``full`` holds the split and all counts (used for test scores); ``est`` the same split
-    with the counts strategies learn from (subsampled to C0 per cell, else ``full`` itself)."""
-
-    index: int
-    full: OutcomeMatrix
-    est: OutcomeMatrix
-
-
-def split_masks(matrix: OutcomeMatrix, *, train_fraction: float, splits: int, seed: int
-                ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """R random (train, test) masks over the union of the log's train and test questions (disjoint parts)."""
-    pool = np.flatnonzero(matrix.train | matrix.test)
-    if pool.size < 2:
-        raise InputError(f"{matrix.name}: random splits need at least two questions")
-    n_train = min(max(int(round(train_fraction * pool.size)), 1), pool.size - 1)
-    out = []
-    for r in range(splits):
-        perm = np.random.default_rng([seed, r]).permutation(pool)
-        train = np.zeros(len(matrix.question_ids), dtype=bool)
-        test = np.zeros_like(train)
-        train[perm[:n_train]] = True
-        test[perm[n_train:]] = True
-        out.append((train, test))
-    return out
-
-
-def subsample_counts(n: np.ndarray, c: np.ndarray, c0: int, *, rng: np.random.Generator
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """(M, c') per cell with c' ~ Hypergeometric(good=c, bad=n-c, draws=M): M of the n logged samples, drawn
-    without replacement. Requires M <= n everywhere; with M = n, c' = c exactly."""
-    n, c = np.asarray(n, np.int64), np.asarray(c, np.int64)
-    draws = rng.hypergeometric(c, n - c, c0)
-    return np.full_like(n, c0), np.where(n == c0, c, draws)
-
-
-def check_c0(matrix: OutcomeMatrix, c0: int) -> None:
-    """M larger than the samples drawn in some cell is an error naming the configuration."""
-    nmin = matrix.n.min(axis=0)
-    j = int(np.argmin(nmin))
-    if c0 > nmin[j]:
-        raise InputError(f"--c0 {c0} exceeds the samples drawn per question (n = {int(nmin[j])} for "
-                         f"configuration {matrix.config_names[j]!r} in {matrix.name})")
-
-
-def trials(matrix: OutcomeMatrix, setting: Setting) -> list[Trial]:
-    """The R trials of a setting (same seed, same trials)."""
-    if setting.c0 is not None:
-        check_c0(matrix, setting.c0)
-    if setting.train_fraction is None:
-        masks = [(matrix.train, matrix.test)] * setting.splits
-    else:
-        masks = split_masks(matrix, train_fraction=setting.train_fraction, splits=setting.splits,
-                            seed=setting.seed)
-    out = []
-    for r, (train, test) in enumerate(masks):
-        full = matrix if setting.train_fraction is None else matrix.with_split(train, test)
-        est = full
-        if setting.c0 is not None:
-            rng = np.random.default_rng([setting.seed, r, 1])
-            est = full.with_counts(*subsample_counts(full.n, full.c, setting.c0, rng=rng))
-        out.append(Trial(r, full, est))
-    return out
-
-
-def ban_groups(matrix: OutcomeMatrix, bans: Sequence[str]) -> list[tuple[int, ...]]:
-    """Configuration indices grouped by the banned attributes (one group, all of them, without bans)."""
-    groups: dict[tuple, list[int]] = {}
-    for j, k in enumerate(matrix.configs):
-        groups.setdefault(tuple(getattr(k, _BAN_ATTR[b]) for b in bans), []).append(j)
-    return [tuple(g) for g in groups.values()]
-
-
-def obeys_bans(matrix: OutcomeMatrix, counts: Sequence[int], bans: Sequence[str]) -> bool:
-    """True when the configurations with k > 0 all lie in one group of :func:`ban_groups`."""
-    used = {j for j, k in enumerate(counts) if k > 0}
-    return any(used <= set(g) for g in ban_groups(matrix, bans))
+DEFAULT_SETTING = Setting()  # the log's own split, all samples, no bans
 
 
 # -- fitting a strategy on a trial -----------------------------------------------------------------------------
-
-def _mixes(strategy: str) -> bool:
-    return not (strategy.startswith("pure:") or strategy in _SINGLE)
-
 
 def fit(trial: Trial, strategy: str, budgets: Sequence[int], *, bans: Sequence[str] = (), seed: int = 0,
         certify: bool = False) -> list[Allocation]:
@@ -189,15 +69,11 @@ def fit(trial: Trial, strategy: str, budgets: Sequence[int], *, bans: Sequence[s
     over the groups.
     """
     est = trial.est
-    groups = ban_groups(est, bans) if _mixes(strategy) else [tuple(range(len(est.configs)))]
+    spec = registry.get(strategy)
+    groups = ban_groups(est, bans) if spec.mixes else [tuple(range(len(est.configs)))]
 
     def run(m: OutcomeMatrix) -> list[Allocation]:
-        if strategy == "osca" and certify:
-            return st.osca(m, budgets, certify=True)
-        allocs = st.strategy_allocations(m, strategy, budgets, seed=seed)
-        if allocs is None:
-            raise InputError("fit: 'uniform' has no allocation; use uniform_values")
-        return allocs
+        return registry.allocate(m, strategy, budgets, seed=seed, certify=certify)
 
     if len(groups) == 1:
         per_group = [(groups[0], run(est))]
@@ -213,31 +89,42 @@ def fit(trial: Trial, strategy: str, budgets: Sequence[int], *, bans: Sequence[s
         ubs = [x.upper_bound for _, x in cands]
         ub = None if any(u is None for u in ubs) else max(ubs)
         test, extra = mix_pass(n_test, c_test, counts)
-        out.append(Allocation(a.strategy, a.budget, est.config_names, tuple(int(x) for x in counts),
-                              a.train_pass, test, extra, ub, ub is not None and ub - a.train_pass <= 1e-6))
+        out.append(Allocation(a.strategy, a.budget, est.config_names, tuple(int(x) for x in counts), a.train_pass,
+                              test, extra, ub, is_certified(ub, a.train_pass), float(est.costs @ counts)))
     return out
 
 
-def uniform_values(trial: Trial, budgets: Sequence[int], *, bans: Sequence[str] = ()
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact expected test pass@C of ``uniform``; under bans, uniform within the group with the best expected
-    *training* pass@C (on the trial's estimation counts) at each budget."""
-    groups = ban_groups(trial.est, bans)
+def expected_values(trial: Trial, strategy: str, budgets: Sequence[int], *, bans: Sequence[str] = ()
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Exact expected test pass@C of an ``expectation`` strategy (``uniform``); under bans (when it mixes), the
+    strategy within the group with the best expected *training* pass@C (on the trial's estimation counts) at
+    each budget. Returns (values, extrapolated) per budget."""
+    spec = registry.get(strategy)
+    if spec.kind != "expectation":
+        raise ValueError(f"expected_values: {strategy} has allocations; use fit")
+    expect = spec.expectation
+    groups = ban_groups(trial.est, bans) if spec.mixes else [tuple(range(len(trial.est.configs)))]
     n_te, c_te = trial.full.test_counts()
     if len(groups) == 1:
-        return st.uniform_expected(n_te, c_te, budgets)
+        return expect(n_te, c_te, budgets)
     n_tr, c_tr = trial.est.train_counts()
-    train = np.array([st.uniform_expected(n_tr[:, list(g)], c_tr[:, list(g)], budgets)[0] for g in groups])
-    test = [st.uniform_expected(n_te[:, list(g)], c_te[:, list(g)], budgets) for g in groups]
+    train = np.array([expect(n_tr[:, list(g)], c_tr[:, list(g)], budgets)[0] for g in groups])
+    test = [expect(n_te[:, list(g)], c_te[:, list(g)], budgets) for g in groups]
     pick = np.argmax(train, axis=0)
     vals = np.array([test[g][0][i] for i, g in enumerate(pick)])
     extra = np.array([test[g][1][i] for i, g in enumerate(pick)])
     return vals, extra
 
 
+def uniform_values(trial: Trial, budgets: Sequence[int], *, bans: Sequence[str] = ()
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`expected_values` of ``uniform``."""
+    return expected_values(trial, "uniform", budgets, bans=bans)
+
+
 def full_train_pass(trial: Trial, allocation: Allocation) -> float:
     """The training objective of ``allocation`` with all n samples (equals ``train_pass`` without C0)."""
-    return st.score(trial.full, allocation.counts)[0]
+    return score(trial.full, allocation.counts)[0]
 
 
 # -- intervals and curves --------------------------------------------------------------------------------------
@@ -279,18 +166,19 @@ class CurveSet:
 
 
 def run_curves(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: Sequence[int],
-               setting: Setting = Setting(), *, progress: Progress | None = None) -> CurveSet:
+               setting: Setting = DEFAULT_SETTING, *, progress: Progress | None = None) -> CurveSet:
     """Every strategy trained and scored on each trial of ``setting``; curves are means over trials with the
     percentile interval (module docstring). With one trial a curve keeps its allocations."""
-    budgets = st.check_budgets(budgets)
+    budgets = check_budgets(budgets)
     ts = trials(matrix, setting)
     per, extra, allocs = {}, {}, {}
     total, done = len(ts) * len(strategies), 0
     for s in strategies:
         vals, ext, al = [], [], []
+        expectation = registry.get(s).kind == "expectation"
         for t in ts:
-            if s == "uniform":
-                v, e = uniform_values(t, budgets, bans=setting.bans)
+            if expectation:
+                v, e = expected_values(t, s, budgets, bans=setting.bans)
                 vals.append(v)
                 ext.append(e)
             else:
@@ -323,10 +211,10 @@ class SplitRun:
     train_pass_full: tuple[float, ...]
 
 
-def optimize_runs(matrix: OutcomeMatrix, budgets: Sequence[int], setting: Setting = Setting(), *,
+def optimize_runs(matrix: OutcomeMatrix, budgets: Sequence[int], setting: Setting = DEFAULT_SETTING, *,
                   strategy: str = "osca", certify: bool = False) -> list[SplitRun]:
     """``osca`` (or ``hillclimb``, ``osca-eb``) on each trial of ``setting``, with its bans and C0."""
-    budgets = st.check_budgets(budgets)
+    budgets = check_budgets(budgets)
     out = []
     for t in trials(matrix, setting):
         a = fit(t, strategy, budgets, bans=setting.bans, seed=setting.seed, certify=certify)
@@ -336,7 +224,7 @@ def optimize_runs(matrix: OutcomeMatrix, budgets: Sequence[int], setting: Settin
 
 # -- compute savings -------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Savings:
     """OSCA against the best pure configuration chosen on training data at the largest budget B.
 
@@ -394,11 +282,11 @@ def first_reaching(budgets: Sequence[int], values: Sequence[float], target: floa
     return None
 
 
-def savings(matrix: OutcomeMatrix, budgets: Sequence[int] | None = None, setting: Setting = Setting(), *,
+def savings(matrix: OutcomeMatrix, budgets: Sequence[int] | None = None, setting: Setting = DEFAULT_SETTING, *,
             progress: Progress | None = None) -> Savings:
     """Compute savings of OSCA over the best pure configuration (see :class:`Savings`); budgets default to
     1 .. the smallest n among the configurations."""
-    budgets = sorted(set(st.check_budgets(budgets))) if budgets is not None else list(range(1, int(matrix.n.min()) + 1))
+    budgets = sorted(set(check_budgets(budgets))) if budgets is not None else list(range(1, int(matrix.n.min()) + 1))
     cs = run_curves(matrix, ["best-pure", "osca"], budgets, setting, progress=progress)
     bp, os_ = cs.per_split["best-pure"], cs.per_split["osca"]
     big = budgets[-1]
@@ -414,8 +302,10 @@ def savings(matrix: OutcomeMatrix, budgets: Sequence[int] | None = None, setting
     _, lo, hi = interval(np.array([[0.0 if x is None else x] for x in ratios]))
     gmean, glo, ghi = interval(os_ - bp)
     return Savings(
-        matrix.name, baseline, big, target, need, None if need is None else big / need, setting, tuple(budgets),
-        as_tuple(os_.mean(axis=0)), as_tuple(bp.mean(axis=0)), dict(counts), as_tuple(targets), tuple(needed),
-        tuple(ratios), None if lo is None else float(lo[0]), None if hi is None else float(hi[0]),
-        as_tuple(gmean), as_tuple(glo), as_tuple(ghi),
+        dataset=matrix.name, baseline=baseline, baseline_budget=big, target_pass=target, budget_needed=need,
+        ratio=None if need is None else big / need, setting=setting, budgets=tuple(budgets),
+        osca_pass=as_tuple(os_.mean(axis=0)), best_pure_pass=as_tuple(bp.mean(axis=0)), baseline_counts=dict(counts),
+        split_targets=as_tuple(targets), split_budget_needed=tuple(needed), split_ratios=tuple(ratios),
+        ratio_ci_low=None if lo is None else float(lo[0]), ratio_ci_high=None if hi is None else float(hi[0]),
+        gap=as_tuple(gmean), gap_ci_low=as_tuple(glo), gap_ci_high=as_tuple(ghi),
     )

@@ -1,23 +1,21 @@
-"""Importers: generation logs from files into the store, in three formats (guessed from content when not given).
+"""Importers: generation logs from files into the store, in the formats of :mod:`osca_core.formats` (guessed
+from content when not given): ``osca`` (the paper's release layout), ``long`` (CSV, Parquet, JSON lines),
+``lcb`` (LiveCodeBench), ``inspect`` (Inspect AI logs), ``lm-eval`` (lm-evaluation-harness samples),
+``evalplus`` (EvalPlus / BigCodeBench) and ``swebench`` (SWE-bench harness reports).
 
-- ``osca``: the paper's release layout (``settings``, ``training_instances``, ``testing_instances``, ``train``,
-  ``test``; validated by :func:`osca_core.outcomes.release_from_dict`), one file per dataset.
-- ``long``: CSV, Parquet or JSON lines, read by DuckDB's own readers (:func:`osca_core.store.read_long`):
-  per-sample rows ``question_id, config, correct`` (+ ``sample_idx, model, temperature, variant, tokens, cost,
-  split``) or aggregated rows ``question_id, config, n_samples, n_correct`` (+ ``model, temperature, variant,
-  cost, split``); any other column is a question attribute. Several files go into one dataset.
-- ``lcb``: LiveCodeBench ``*_eval_all.json`` files (a list of problems with ``question_id``, ``graded_list``,
-  ``difficulty``, ``platform``, ``contest_date``, ...), one file per configuration named by ``config`` or by the
-  file's parent folder; several files go into one dataset.
-
-A dataset without a release split (no ``split`` column, LiveCodeBench) is in-sample: train = test = all questions.
-Every refusal is an :class:`InputError` naming the file and the field or row, raised before the store is touched;
-the write itself is one transaction. ``bench_ingest`` measures the long importer on generated per-sample rows.
+Each format's reader turns its files into per-sample rows in the long layout; they go through the one long-file
+reader (:func:`osca_core.store.read_long`), which validates and aggregates them to (n, c). A folder is searched
+recursively (log files by extension; companions such as lm-eval ``results_*.json`` are read with their samples);
+several files make one dataset. A dataset without a release split is in-sample: train = test = all questions.
+Every refusal is an :class:`InputError` naming the file and the field, row or sample, raised before the store is
+touched; the write itself is one transaction. ``bench_ingest`` measures the long importer on generated rows.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import inspect
 import json
 import re
 import tempfile
@@ -29,13 +27,17 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from osca_core import formats
 from osca_core.errors import InputError
+from osca_core.formats import ReadOptions, Rows
+from osca_core.formats.long import reader_kind
 from osca_core.outcomes import parse_json, release_from_dict
 from osca_core.store import DatasetInfo, Store, read_long
+from osca_core.store import longfiles as _longfiles
 
-FORMATS = ("osca", "long", "lcb")
-LCB_ATTRIBUTES = ("difficulty", "platform", "contest_date")
-_HEAD = 1 << 16
+FORMATS = formats.names()
+LOG_SUFFIXES = (".eval", ".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet")
+_HEAD = formats.HEAD_BYTES
 
 
 def _sha256(path: Path) -> str:
@@ -52,79 +54,111 @@ def load_json(path: Path, where: str):
 
 
 def detect(path: Path, where: str, format: str | None = None) -> tuple[str, str]:
-    """(format, reader) of one file: format osca | long | lcb, reader json | csv | parquet (content decides)."""
-    if format is not None and format not in FORMATS:
-        raise InputError(f"--format: unknown format {format!r} (use {', '.join(FORMATS)})")
-    with path.open("rb") as f:
-        head = f.read(_HEAD)
-    if not head.strip():
-        raise InputError(f"{where}: empty file (no questions)")
-    if head.startswith(b"PAR1") or path.suffix.lower() == ".parquet":
-        reader = "parquet"
-    else:
-        text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-        if b"\x00" in head or not _utf8(head):
-            raise InputError(f"{where}: not a JSON, CSV or Parquet file")
-        reader = "json" if text[:1] in (b"{", b"[") else "csv"
+    """(format, reader) of one file: format one of :data:`FORMATS`, reader json | csv | parquet | eval."""
     if format is not None:
-        return format, reader
-    if reader != "json":
-        return "long", reader
-    if text[:1] == b"[":
-        lcb = where.endswith("_eval_all.json") or any(k in head for k in (b'"graded_list"', b'"code_list"'))
-        return ("lcb" if lcb else "long"), reader
-    with path.open("rb") as f:
-        first, more = f.readline(1 << 20), f.read(4096).strip()
-    try:
-        obj = json.loads(first)
-    except (ValueError, RecursionError):  # not one JSON document per line (or an absurd one): parse it whole
-        obj = None
-    if isinstance(obj, dict) and more:  # JSON lines
-        return "long", reader
-    data = load_json(path, where) if obj is None else obj
-    return ("osca" if isinstance(data, dict) and "settings" in data else "long"), reader
+        formats.get(format)
+    h = formats.head(path)
+    if not h.strip():
+        raise InputError(f"{where}: empty file (no questions)")
+    kind = "eval" if h.startswith(b"PK\x03\x04") else reader_kind(path, h, where)
+    if format is None:
+        if kind is None:
+            raise InputError(f"{where}: unknown format (tried {', '.join(FORMATS)}): not a JSON, CSV or Parquet file")
+        format = formats.detect(path, where)
+    elif kind is None and format not in ("inspect",):
+        raise InputError(f"{where}: not a JSON, CSV or Parquet file")
+    return format, kind or "eval"
 
 
-def _utf8(head: bytes) -> bool:
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return e.start >= len(head) - 3  # a character cut at the end of the sniffed block
-    return True
+@dataclass(frozen=True)
+class ImportResult:
+    """What ``osca import`` reports: the stored dataset, the format read, the files, the samples the logs
+    announced but hold no score for (``missing_samples``) and one-line notes."""
+
+    info: DatasetInfo
+    format: str
+    files: tuple[str, ...]
+    missing_samples: int = 0
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"format": self.format, "files": list(self.files), "missing_samples": self.missing_samples,
+                "notes": list(self.notes)}
 
 
-def _default_name(where: str) -> str:
-    stem = Path(where).name
-    for suffix in (".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet", ".gz"):
-        stem = stem.removesuffix(suffix)
-    stem = stem.removesuffix("_eval_all")
-    return re.sub(r"[\x00-\x1f/\\]", "-", stem).strip()[:100] or "dataset"
-
-
-def import_paths(store: Store, paths: Sequence[str | Path], *, format: str | None = None, name: str | None = None,
-                 config: str | None = None) -> DatasetInfo:
-    """Import files into one dataset (``name`` defaults to the first file's stem); see the module docstring."""
+def expand(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
+    """Files to read: a file as given; a folder's log files (by extension, recursively, sorted; hidden files and
+    companions left out)."""
     files = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            raise InputError(f"{p}: is a folder; give the files in it (e.g. {Path(p) / '*.json'})")
-        if not path.is_file():
+            found = [f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in LOG_SUFFIXES
+                     and not any(part.startswith(".") for part in f.relative_to(path).parts)
+                     and not any(fmt.companion and fmt.companion(f) for fmt in formats.registry().values())]
+            if not found:
+                raise InputError(f"{p}: no log files in this folder (looked for {', '.join(LOG_SUFFIXES)})")
+            files += [(f, str(f)) for f in found]
+        elif not path.is_file():
             raise InputError(f"{p}: no such file")
-        files.append((path, str(p)))
-    return _import(store, files, format=format, name=name, config=config)
+        else:
+            files.append((path, str(p)))
+    return files
+
+
+def import_files(store: Store, paths: Sequence[str | Path], *, format: str | None = None, name: str | None = None,
+                 options: ReadOptions | None = None) -> ImportResult:
+    """Import files and folders into one dataset (``name`` defaults to :func:`default_name` of the first path)."""
+    files = expand(paths)
+    return _import_result(store, files, format=format, name=name if name is not None else default_name(str(paths[0])),
+                          options=options or ReadOptions())
+
+
+def import_paths(store: Store, paths: Sequence[str | Path], *, format: str | None = None, name: str | None = None,
+                 config: str | None = None, options: ReadOptions | None = None) -> DatasetInfo:
+    """:func:`import_files` returning the stored dataset only (``config`` is ``options.config``)."""
+    if config is not None:
+        options = dataclasses.replace(options or ReadOptions(), config=config)
+    return import_files(store, paths, format=format, name=name, options=options).info
 
 
 def import_bytes(store: Store, filename: str, data: bytes, *, format: str | None = None,
-                 name: str | None = None) -> DatasetInfo:
+                 name: str | None = None, options: ReadOptions | None = None) -> DatasetInfo:
     """Import an uploaded file (the dashboard's upload); messages name ``filename``."""
-    base = _upload_name(filename)
+    return import_uploads(store, [(filename, data)], format=format, name=name, options=options).info
+
+
+def import_uploads(store: Store, uploads: Sequence[tuple[str, bytes]], *, format: str | None = None,
+                   name: str | None = None, options: ReadOptions | None = None) -> ImportResult:
+    """Import uploaded files (name, bytes) as one dataset; each file's configuration defaults to its name.
+    Companion files (lm-eval ``results_*.json``) are put beside every other upload instead of being imported."""
+    named = [(_upload_name(f), data) for f, data in uploads]
+    comp = [(b, d) for b, d in named if any(fm.companion and fm.companion(Path(b)) for fm in formats.registry().values())]
+    logs = [(b, d) for b, d in named if (b, d) not in comp] or comp
     with tempfile.TemporaryDirectory(prefix="osca-upload-") as tmp:
-        folder = _default_name(base)  # an lcb upload's configuration is named after the file
-        path = Path(tmp) / (folder if folder.strip(".") else "upload") / base
-        path.parent.mkdir()
-        path.write_bytes(data)
-        return _import(store, [(path, base)], format=format, name=name, config=None)
+        files = []
+        for k, (base, data) in enumerate(logs):
+            folder = _default_name(base)  # an lcb/evalplus upload's configuration is named after the file
+            path = Path(tmp) / str(k) / (folder if folder.strip(".") else "upload") / base
+            path.parent.mkdir(parents=True)
+            path.write_bytes(data)
+            for cb, cd in comp if logs is not comp else ():
+                (path.parent / cb).write_bytes(cd)
+            files.append((path, base))
+        return _import_result(store, files, format=format, name=name, options=options or ReadOptions())
+
+
+def default_name(where: str) -> str:
+    """The dataset name an import takes by default: the first file's (or folder's) name without its suffixes."""
+    return _default_name(where)
+
+
+def _default_name(where: str) -> str:
+    stem = Path(where).name
+    for suffix in (".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet", ".gz", ".eval"):
+        stem = stem.removesuffix(suffix)
+    stem = stem.removesuffix("_eval_all")
+    return re.sub(r"[\x00-\x1f/\\]", "-", stem).strip()[:100] or "dataset"
 
 
 def _upload_name(filename: str) -> str:
@@ -137,7 +171,16 @@ def _upload_name(filename: str) -> str:
 
 
 def _import(store: Store, files: list[tuple[Path, str]], *, format: str | None, name: str | None,
-            config: str | None, timings: dict[str, float] | None = None) -> DatasetInfo:
+            config: str | None, timings: dict[str, float] | None = None,
+            options: ReadOptions | None = None) -> DatasetInfo:
+    options = options or ReadOptions()
+    if config is not None:
+        options = dataclasses.replace(options, config=config)
+    return _import_result(store, files, format=format, name=name, options=options, timings=timings).info
+
+
+def _import_result(store: Store, files: list[tuple[Path, str]], *, format: str | None, name: str | None,
+                   options: ReadOptions, timings: dict[str, float] | None = None) -> ImportResult:
     if not files:
         raise InputError("import: give at least one file")
     kinds = [detect(p, w, format) for p, w in files]
@@ -146,109 +189,76 @@ def _import(store: Store, files: list[tuple[Path, str]], *, format: str | None, 
         if f != fmt:
             raise InputError(f"{w}: looks like {f} but {files[0][1]} looks like {fmt}; import them separately "
                              f"or pass --format")
-    if config is not None and fmt != "lcb":
-        raise InputError(f"--config names LiveCodeBench files (format lcb); {files[0][1]} is {fmt}")
+    spec = formats.get(fmt)
+    if options.config is not None and "config" not in spec.options:
+        raise InputError(f"--config names LiveCodeBench files (format lcb); also inspect, lm-eval, evalplus and "
+                         f"swebench logs; {files[0][1]} is {fmt}")
+    formats.check_options(spec, options)
     name = name if name is not None else _default_name(files[0][1])
     digests = [_sha256(p) for p, _ in files]
     checksum = digests[0] if len(files) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
     source = f"{fmt}:{', '.join(Path(w).name for _, w in files)}"
     t = timings if timings is not None else {}
-    if fmt == "osca":
-        if len(files) > 1:
-            raise InputError(f"osca format: import one release file at a time (got {len(files)} files)")
-        path, where = files[0]
-        m = release_from_dict(load_json(path, where), name=name, where=where, source=source)
-        m, samples = m._replace(checksum=checksum), None
-    elif fmt == "long":
-        m, samples = read_long([(p, k[1], w) for (p, w), k in zip(files, kinds, strict=True)], name=name,
-                               source=source, checksum=checksum, timings=t)
-    else:
-        m, samples = _import_lcb(files, config, name=name, source=source, checksum=checksum, t=t)
+    rows = spec.read(files, options)
+    m, samples = to_matrix(rows, name=name, source=source, checksum=checksum, timings=t)
     t0 = time.perf_counter()
     info = store.save_matrix(m, name=name, samples=samples)
     t["write_seconds"] = time.perf_counter() - t0
-    return info
+    return ImportResult(info, fmt, tuple(w for _, w in files), rows.missing, rows.notes)
 
 
-# -- LiveCodeBench ------------------------------------------------------------------------------------------------
-
-def _lcb_file(path: Path, where: str) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, dict]]:
-    """Question ids, samples per question, the flattened graded_list, and attributes by question id."""
-    data = load_json(path, where)
-    if not isinstance(data, list):
-        raise InputError(f"{where}: expected a JSON list of problems (LiveCodeBench *_eval_all.json)")
-    if not data:
-        raise InputError(f"{where}: no questions (empty list)")
-    ids, lens, flat, attrs, seen = [], [], [], {}, {}
-    for j, prob in enumerate(data):
-        w = f"{where}: [{j}]"
-        if not isinstance(prob, dict):
-            raise InputError(f"{w} is not an object")
-        for key in ("question_id", "graded_list"):
-            if key not in prob:
-                raise InputError(f"{w}: missing field {key!r}")
-        qid, graded = prob["question_id"], prob["graded_list"]
-        if not isinstance(qid, str | int) or isinstance(qid, bool) or str(qid).strip() == "":
-            raise InputError(f"{w}.question_id: not a question id ({qid!r})")
-        qid = str(qid)
-        if qid in seen:
-            raise InputError(f"{w}.question_id: duplicate question id {qid!r} (first at [{seen[qid]}])")
-        seen[qid] = j
-        if not isinstance(graded, list):
-            raise InputError(f"{w}.graded_list: expected a list of true/false (got {type(graded).__name__})")
-        if not graded:
-            raise InputError(f"{w}.graded_list is empty (runs must be > 0)")
-        bad = next((k for k, v in enumerate(graded) if not (isinstance(v, bool) or (type(v) is int and v in (0, 1)))),
-                   None)
-        if bad is not None:
-            raise InputError(f"{w}.graded_list[{bad}]: must be true/false (got {graded[bad]!r})")
-        ids.append(qid)
-        lens.append(len(graded))
-        flat.extend(graded)
-        attrs[qid] = {k: prob[k] for k in LCB_ATTRIBUTES if k in prob}
-        for k, v in attrs[qid].items():
-            if isinstance(v, list | dict):  # attributes are shown and filtered on as plain values
-                raise InputError(f"{w}.{k}: expected text or a number (got {type(v).__name__})")
-    return ids, np.asarray(lens, dtype=np.int64), np.asarray(flat, dtype=bool), attrs
+# per-sample extras (epoch, run_id) wait for the store's sample_extras insert (struct_pack needs identifiers)
+_PER_SAMPLE_EXTRAS = False
+_ROLES = "config_attr" in inspect.signature(read_long).parameters  # the long reader takes column roles
 
 
-def _import_lcb(files: list[tuple[Path, str]], config: str | None, *, name: str, source: str, checksum: str,
-                t: dict[str, float]):
-    if config is not None:
-        names = [x.strip() for x in config.split(",")]
-        if len(names) != len(files) or not all(names):
-            raise InputError(f"--config: give one configuration name per file ({len(files)} files, got {config!r})")
-    else:
-        names = [p.resolve().parent.name or _default_name(w) for p, w in files]
-    for i, nm in enumerate(names):
-        if nm in names[:i]:
-            raise InputError(f"{files[i][1]}: configuration name {nm!r} is also used by "
-                             f"{files[names.index(nm)][1]}; name them with --config A,B,...")
-    tables, attrs, first = [], {}, None
-    for (path, where), cfg in zip(files, names, strict=True):
-        ids, lens, flat, at = _lcb_file(path, where)
-        if first is None:
-            first = (set(ids), where)
-        else:
-            missing = [q for q in first[0] if q not in at]
-            extra = [q for q in ids if q not in first[0]]
-            if missing:
-                raise InputError(f"{where}: question {sorted(missing)[0]!r} (in {first[1]}) is missing")
-            if extra:
-                raise InputError(f"{where}: question {extra[0]!r} is not in {first[1]}")
-        for q, a in at.items():
-            attrs.setdefault(q, a)
-        starts = np.repeat(np.cumsum(lens) - lens, lens)
-        tables.append((pa.table({
-            "question_id": pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(len(ids), dtype=np.int32), lens)),
-                                                          pa.array(ids, pa.string())),
-            "config": pa.DictionaryArray.from_arrays(pa.array(np.zeros(flat.size, dtype=np.int32)), pa.array([cfg])),
-            "sample_idx": pa.array(np.arange(flat.size, dtype=np.int64) - starts),
-            "correct": pa.array(flat)}), "arrow", where))
-    m, samples = read_long(tables, name=name, source=source, checksum=checksum, timings=t)
-    keys = [k for k in LCB_ATTRIBUTES if any(k in a for a in attrs.values())]
-    qattrs = {k: tuple(attrs[q].get(k) for q in m.question_ids) for k in keys}
-    return m._replace(question_attrs=qattrs), samples
+def _attr_keys(rows: Rows) -> list[str]:
+    """Configuration attributes handed to the long reader as columns (model/temperature/variant are its own)."""
+    return [k for k in dict.fromkeys(k for a in rows.config_attrs.values() for k in a)
+            if k not in ("model", "temperature", "variant")]
+
+
+def _long_tables(rows: Rows) -> list[tuple[pa.Table, str, str]]:
+    """The reader's tables for the long reader: with the configuration attributes as columns when it takes
+    column roles, else only the columns it knows (the attributes are then set on the configurations here)."""
+    if not _ROLES:
+        known = set(_longfiles.SAMPLE_COLUMNS)
+        return [(t.select([c for c in t.column_names if c in known]), "arrow", w) for t, w in rows.tables]
+    keys = _attr_keys(rows)
+    vals = {k: [a.get(k) for a in rows.config_attrs.values()] for k in keys}
+    types = {k: {type(x) for x in v if x is not None} for k, v in vals.items()}
+    text = {k for k, ts in types.items() if len(ts) > 1 and not ts <= {int, float}}  # mixed: as text
+    known = set(_longfiles.SAMPLE_COLUMNS)
+    out = []
+    for t, w in rows.tables:
+        t = t.select([c for c in t.column_names if c in known or _PER_SAMPLE_EXTRAS])
+        cfgs = t["config"].to_pylist()
+        for k in keys:
+            col = [rows.config_attrs.get(c, {}).get(k) for c in cfgs]
+            t = t.append_column(k, pa.array([None if x is None else str(x) for x in col] if k in text else col))
+        out.append((t, "arrow", w))
+    return out
+
+
+def to_matrix(rows: Rows, *, name: str, source: str, checksum: str, timings: dict[str, float] | None = None):
+    """A reader's rows as (outcome matrix, per-sample rows | None), through the long-file reader."""
+    t = timings if timings is not None else {}
+    if rows.release is not None:
+        data, where = rows.release
+        return dataclasses.replace(release_from_dict(data, name=name, where=where, source=source), checksum=checksum), None
+    if rows.files is not None:
+        return read_long(rows.files, name=name, source=source, checksum=checksum, timings=t)
+    m, samples = read_long(_long_tables(rows), name=name, source=source, checksum=checksum, timings=t,
+                           **({"config_attr": _attr_keys(rows)} if _ROLES and _attr_keys(rows) else {}))
+    if rows.config_attrs:
+        m = dataclasses.replace(m, configs=tuple(dataclasses.replace(
+            k, attrs={**k.attrs, **{a: v for a, v in rows.config_attrs.get(k.name, {}).items()
+                                    if a not in ("model", "temperature", "variant")}}) for k in m.configs))
+    if rows.question_attrs:
+        keys = list(dict.fromkeys(k for a in rows.question_attrs.values() for k in a))
+        m = dataclasses.replace(m, question_attrs={k: tuple(rows.question_attrs.get(q, {}).get(k) for q in m.question_ids)
+                                       for k in keys})
+    return m, samples
 
 
 # -- bench ingest -------------------------------------------------------------------------------------------------

@@ -19,9 +19,10 @@ of p merged with weights, rows with p = 0 everywhere dropped):
    hill-climbing move) or two at once (remove {a, a'}, add {b, b'}: mixes of complementary specialists that
    single moves cannot reach), within the budget, until no move raises F by more than 1e-12; the result joins
    the beam, so the next budget restarts from it and from the runners-up;
-3. an upper bound at every reported budget (``osca_core.certify.upper_bounds``: concave relaxation and
+3. an upper bound at every reported budget (``osca_core.objective.upper_bounds``: concave relaxation and
    submodularity); ``certified`` when it is within 1e-6 of F; ``certify=True`` closes the remaining gaps with
-   a proof (``osca_core.certify.certify_budget``: enumeration or the MILP outer approximation).
+   a proof (``osca_core.certify.certify_budgets``: one branch and bound over the concave relaxation for all
+   open budgets at once; the MILP outer approximation ``certify_budget`` for any budget it leaves open).
 
 The beam makes the sweep exact in practice on small instances (tests compare with ``exhaustive``, the brute-force
 twin); it is a heuristic, and only ``certify`` proves optimality.
@@ -29,18 +30,25 @@ twin); it is a heuristic, and only ``certify`` proves optimality.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 
-from osca_core.estimators import log_fail_rates, plugin_objective
-
-IMPROVE_TOL = 1e-12  # a move must raise F by more than this (no cycling on rounding noise)
-CERTIFY_TOL = 1e-6  # certified when upper_bound - objective <= CERTIFY_TOL
-_EPS = 1e-9  # slack on cost comparisons
-_SOLVED = -800.0  # log(1 - p) for p = 1 inside the search: exp(y) underflows to exactly 0
+from osca_core.certify import close_gaps
+from osca_core.objective import (  # noqa: F401  (Model, allocations, exhaustive, MAX_SAMPLES: re-exported)
+    CERTIFY_TOL,
+    IMPROVE_TOL,
+    MAX_SAMPLES,
+    Model,
+    allocations,
+    build_model,
+    check_work,
+    exhaustive,
+    upper_bounds,
+)
+from osca_core.objective import COST_EPS as _EPS
+from osca_core.objective import SOLVED_LOG as _SOLVED
 
 
 @dataclass(frozen=True)
@@ -53,55 +61,6 @@ class OptimizeResult:
     objective: float
     upper_bound: float | None
     certified: bool
-
-
-@dataclass(frozen=True)
-class Model:
-    """The objective in compact form: distinct rows of p that some configuration solves, with weights w.
-
-    L = log(1 - p) with 0 where p = 1, Z = [p = 1], F1 = 1 - p; F(k) = (1/qtot) sum_r w_r (1 - P_r(k)) with
-    P_r(k) = exp(L_r k) [Z_r k = 0].
-    """
-
-    w: np.ndarray
-    L: np.ndarray
-    Z: np.ndarray
-    F1: np.ndarray
-    qtot: int
-    costs: np.ndarray
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.L.shape  # type: ignore[return-value]
-
-    def fail(self, k: np.ndarray) -> np.ndarray:
-        """P_r(k) = prod_s (1 - p_rs)^k_s for one allocation (S,) or many (B, S)."""
-        k = np.asarray(k, float)
-        return np.exp(k @ self.L.T) * ((k @ self.Z.T) < 0.5)
-
-    def objective(self, k: np.ndarray) -> np.ndarray:
-        """F(k) for one allocation (S,) or many (B, S)."""
-        return (self.w.sum() - self.fail(k) @ self.w) / self.qtot
-
-
-def build_model(p: np.ndarray, costs: np.ndarray | None = None) -> Model:
-    """Merge identical rows of p (weights), drop rows that are 0 everywhere (they always score 0)."""
-    p = np.asarray(p, float)
-    if p.ndim != 2 or p.shape[1] == 0 or p.shape[0] == 0:
-        raise ValueError("p must be a non-empty (questions, configurations) array")
-    if not np.isfinite(p).all() or ((p < 0) | (p > 1)).any():
-        raise ValueError("pass rates must lie in [0, 1]")
-    qtot, s = p.shape
-    c = np.ones(s) if costs is None else np.asarray(costs, float)
-    if c.shape != (s,) or not np.isfinite(c).all() or not (c > 0).all():
-        raise ValueError("costs must be positive, one per configuration")
-    rows = p[p.any(axis=1)]
-    if len(rows):
-        rows, w = np.unique(rows, axis=0, return_counts=True)
-    else:
-        rows, w = np.zeros((1, s)), np.zeros(1, dtype=np.int64)
-    L, Z = log_fail_rates(rows)
-    return Model(w.astype(float), L, Z, 1.0 - rows, qtot, c)
 
 
 # -- the search -----------------------------------------------------------------------------------------------
@@ -117,6 +76,17 @@ class _Options:
     candidates: int = 32  # otherwise: single additions among the best ones and the support
     pair_removals: int = 6  # otherwise: two-sample moves remove two of the cheapest-to-remove configurations
     pair_additions: int = 6  # ... and add two of the best single additions
+
+
+def _first_index(h: np.ndarray) -> np.ndarray:
+    """Index of the first occurrence of each distinct value of ``h``, in sorted order of the values: exactly
+    ``np.unique(h, return_index=True)[1]`` (stable argsort), without its per-call overhead."""
+    perm = h.argsort(kind="stable")
+    aux = h[perm]
+    mask = np.empty(aux.shape, dtype=bool)
+    mask[:1] = True
+    np.not_equal(aux[1:], aux[:-1], out=mask[1:])
+    return perm[mask]
 
 
 @dataclass
@@ -139,7 +109,7 @@ class _States:
     def best(self, n: int) -> _States:
         """The ``n`` distinct allocations with the lowest fail sum (stable: earlier rows first among equals)."""
         order = np.argsort(self.fail, kind="stable")
-        _, first = np.unique(self.H[order], return_index=True)
+        first = _first_index(self.H[order])
         return self.take(order[np.sort(first)[:n]])
 
 
@@ -158,6 +128,8 @@ class _Search:
         self.n = opts.beam or int(np.clip(opts.beam_work // max(1, r * s), 1, opts.beam_max))
         self.small = s <= opts.full_configs and r * s * (s + 1) / 2 <= opts.pair_work
         self._triu_cache: dict[int, tuple] = {}
+        self._rem_cache: dict[tuple, tuple] = {}
+        self._rows = np.arange(self.n)
         self._ctx: dict | None = None
         if self.small:
             every = np.arange(s)
@@ -184,6 +156,8 @@ class _Search:
     def _expand(self, st: _States, budget: float) -> _States:
         """Add samples to every allocation while affordable; keep the best ``n`` distinct allocations."""
         m, c, s = self.m, self.m.costs, self.m.shape[1]
+        if self.unit:
+            return self._expand_unit(st)
         parts, front = [st], st
         while len(front.H):
             fails = (m.w * np.exp(front.Y)) @ m.F1
@@ -199,8 +173,7 @@ class _Search:
                 order = order[np.isfinite(fails[order])]
             i, j = np.divmod(order, s)
             h = front.H[i] + self.hs[j]
-            _, first = np.unique(h, return_index=True)
-            keep = np.sort(first)[: self.n]
+            keep = np.sort(_first_index(h))[: self.n]
             i, j = i[keep], j[keep]
             K = front.K[i]
             K[np.arange(len(i)), j] += 1
@@ -209,6 +182,20 @@ class _Search:
                 return front
             parts.append(front)
         return _States.concat(parts[::-1]).best(self.n)  # fuller allocations first among equals
+
+    def _expand_unit(self, st: _States) -> _States:
+        """:meth:`_expand` with unit costs: one round (every allocation holds budget - 1 samples, every addition
+        is affordable), the same candidates in the same order with fewer array operations."""
+        m, s = self.m, self.m.shape[1]
+        fails = ((m.w * np.exp(st.Y)) @ m.F1).ravel()
+        order = np.argsort(fails, kind="stable")
+        h = (st.H[:, None] + self.hs[None]).ravel()[order]
+        keep = np.sort(_first_index(h))[: self.n]
+        ok = order[keep]
+        i, j = np.divmod(ok, s)
+        K = st.K[i]
+        K[self._rows[: len(i)], j] += 1
+        return _States(K, st.Y[i] + self.LT[j], h[keep], fails[ok], st.spent[i] + 1.0)
 
     def _apply(self, rem: Sequence[int], add: Sequence[int]) -> None:
         self._ctx = None
@@ -275,6 +262,47 @@ class _Search:
             self._ctx = {"y": y, "w": w, "lt": lt, "f1": f1, "cur": cur, "order": np.argsort(cur @ f1, kind="stable")}
         return self._ctx
 
+    def _removals(self, sup: np.ndarray) -> tuple:
+        """Removal sets of the small path: every support configuration alone, then every pair of them (the same
+        configuration twice only where it holds two samples), with their gathered log-fail rows and cost; cached
+        by support and counts >= 2."""
+        key = (sup.tobytes(), (self.k[sup] >= 2).tobytes())
+        hit = self._rem_cache.get(key)
+        if hit is None:
+            s = self.m.shape[1]
+            iu, ju, diag = self._triu(sup.size)
+            keep = ~diag | (self.k[sup[iu]] >= 2)
+            ra = np.concatenate([sup, sup[iu[keep]]])
+            rb = np.concatenate([np.full(sup.size, s), sup[ju[keep]]])
+            freed = self.cp[ra] + self.cp[rb]
+            unit_mask = self.moves2[3][None, :] > (freed + _EPS)[:, None]  # unit costs: nothing else is left
+            if len(self._rem_cache) > 4096:
+                self._rem_cache.clear()
+            hit = self._rem_cache[key] = (ra, rb, self.LTp[ra], self.LTp[rb], freed, unit_mask)
+        return hit
+
+    def _exchange_small(self, budget: float, sup: np.ndarray) -> bool:
+        """:meth:`_exchange` with pairs on small inputs: every move over all rows, removal sets cached (the same
+        arithmetic as the general path, so the same moves)."""
+        m, s = self.m, self.m.shape[1]
+        ra, rb, la, lb, freed, unit_mask = self._removals(sup)
+        y, w = self.y, m.w
+        cur = w * np.exp(y)
+        wp = w * np.exp(y[None] - la - lb)
+        mat, b1, b2, cost = self.moves2
+        fails = wp @ mat
+        if self.unit and self.spent == budget:
+            fails[unit_mask] = np.inf
+        else:
+            slack = budget - self.spent + freed + _EPS
+            fails[cost[None, :] > slack[:, None]] = np.inf
+        j = int(np.argmin(fails))
+        if (cur.sum() - fails.flat[j]) / m.qtot <= IMPROVE_TOL:
+            return False
+        r, a = divmod(j, fails.shape[1])
+        self._apply([x for x in (int(ra[r]), int(rb[r])) if x < s], [x for x in (int(b1[a]), int(b2[a])) if x < s])
+        return True
+
     def _exchange(self, budget: float, *, pairs: bool) -> bool:
         """Apply the best move "remove R, add A" (|R|, |A| <= 1, or <= 2 with ``pairs``) within the budget if it
         raises F by more than IMPROVE_TOL. Large inputs: only the rows and additions of ``_context``."""
@@ -282,6 +310,8 @@ class _Search:
         sup = np.flatnonzero(k)
         if sup.size == 0:
             return False
+        if self.small and pairs:
+            return self._exchange_small(budget, sup)
         if self.small:
             y, w, lt, f1 = self.y, m.w, self.LTp, m.F1
             cur, ctx = w * np.exp(y), {}
@@ -332,7 +362,7 @@ class _Search:
 def optimize_curve(
     p: np.ndarray, budgets: Sequence[int], *, costs: np.ndarray | None = None, certify: bool = False,
     beam: int | None = None, max_move: int = 2, bound_iterations: int | None = None,
-    certify_time_limit: float | None = None,
+    certify_time_limit: float | None = None, progress: Callable[[int, int], None] | None = None,
 ) -> list[OptimizeResult]:
     """Best allocations for every budget in ``budgets`` (one sweep over C = 1 .. max(budgets), module docstring).
 
@@ -340,16 +370,17 @@ def optimize_curve(
     of each configuration (default 1: the budget counts samples and sum_s k_s = C); with costs the budget
     bounds sum_s c_s k_s. ``beam``: allocations carried between budgets (default: up to 64, fewer on large
     inputs); ``max_move``: samples one exchange may move (1 gives single-sample hill climbing).
-    ``certify``: prove every requested budget optimal; a better allocation found on the way replaces the
-    heuristic one. Results follow the order of ``budgets``.
+    ``certify``: prove every requested budget optimal (``certify.certify_budgets``, all budgets in one branch
+    and bound; the MILP of ``certify.certify_budget`` for any budget it leaves open, within
+    ``certify_time_limit`` seconds each); a better allocation found on the way replaces the heuristic one.
+    ``progress(done, total)``: called while certifying (budgets proven so far). Work is bounded by
+    :func:`check_work` (``MAX_SAMPLES``). Results follow the order of ``budgets``.
     """
-    from osca_core.certify import certify_budget, upper_bounds
-
     want = sorted({int(b) for b in budgets})
     if not want or want[0] < 1:
         raise ValueError("budgets must be positive integers")
     m = build_model(p, costs)
-    out = {}
+    check_work(want, m.costs)
     with np.errstate(under="ignore"):  # exp of very negative y is meant to give 0 (p = 1, solved questions)
         search = _Search(m, _Options(beam=beam, max_move=max_move))
         wanted, found = set(want), {}
@@ -358,43 +389,10 @@ def optimize_curve(
             if b in wanted:
                 found[b] = k
         ks = np.array([found[b] for b in want])
-        step = max(1, int(1e6 // m.shape[0]))
-        objs = np.concatenate([m.objective(ks[i : i + step]) for i in range(0, len(ks), step)])
+        objs = m.objectives(ks)
         ubs = np.maximum(upper_bounds(m, want, ks, iterations=bound_iterations), objs)
-        for b, k, f, u in zip(want, ks, objs, ubs, strict=True):
-            f, u = float(f), float(u)
-            if certify and u - f > CERTIFY_TOL:
-                cert = certify_budget(m, b, k, time_limit=certify_time_limit)
-                k, f, u = np.array(cert.counts), cert.objective, min(u, cert.upper_bound)
-            out[b] = OptimizeResult(b, tuple(int(v) for v in k), f, u, bool(u - f <= CERTIFY_TOL))
+    if certify:
+        ks, objs, ubs = close_gaps(m, want, ks, objs, ubs, time_limit=certify_time_limit, progress=progress)
+    out = {b: OptimizeResult(b, tuple(int(v) for v in k), float(f), float(u), bool(u - f <= CERTIFY_TOL))
+           for b, k, f, u in zip(want, ks, objs, ubs, strict=True)}
     return [out[int(b)] for b in budgets]
-
-
-# -- brute-force twin -----------------------------------------------------------------------------------------
-
-def allocations(s: int, budget: int, costs: np.ndarray | None = None) -> np.ndarray:
-    """Every allocation of S configurations: all k >= 0 with sum k = C (unit costs, stars and bars), or with
-    sum_s c_s k_s <= C (given costs)."""
-    if costs is None:
-        if s == 1:
-            return np.array([[budget]], dtype=np.int64)
-        bars = np.array(list(combinations(range(budget + s - 1), s - 1)), dtype=np.int64)
-        edges = np.column_stack([np.full(len(bars), -1), bars, np.full(len(bars), budget + s - 1)])
-        return np.diff(edges, axis=1) - 1
-    c = np.asarray(costs, float)
-    grid = np.zeros((1, 0), dtype=np.int64)
-    for j in range(s):
-        spent = grid @ c[:j]
-        parts = [np.column_stack([grid[ok], np.full(int(ok.sum()), v)])
-                 for v in range(int(budget / c[j] + _EPS) + 1) if (ok := spent + v * c[j] <= budget + _EPS).any()]
-        grid = np.concatenate(parts).astype(np.int64)
-    return grid
-
-
-def exhaustive(p: np.ndarray, budget: int, *, costs: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-    """Brute force: the allocation with the largest F (``estimators.plugin_objective``) among ``allocations``
-    (the first one on ties) and its F."""
-    ks = allocations(np.asarray(p).shape[1], int(budget), costs)
-    vals = np.concatenate([plugin_objective(p, ks[i : i + 4096]) for i in range(0, len(ks), 4096)])
-    j = int(np.argmax(vals))
-    return ks[j], float(vals[j])

@@ -2,8 +2,20 @@
 
 An :class:`OutcomeMatrix` holds, for Q questions x S configurations, the number of samples drawn ``n`` and the
 number judged correct ``c`` (0 <= c <= n), the question ids, the configuration names with their attributes
-(model, temperature, variant, cost per sample) and the release split (which questions are training questions,
-which are test questions; a question may be both, as in the SWE-bench release whose curves are in-sample).
+(model, temperature, variant, cost per sample, and any other attribute a log gives per configuration) and the
+release split (which questions are training questions, which are test questions; a question may be both, as in the
+SWE-bench release whose curves are in-sample).
+
+Missing cells. A log in which not every configuration ran on every question is *ragged*: a missing
+(question, configuration) cell has n = 0 (and c = 0), never an invented count; ``missing`` is the mask and
+``missing_cells`` the count. Code that computes pass rates needs a complete matrix, so ``train_counts``,
+``test_counts`` and ``train_rates`` raise ``ValueError`` on a ragged one: every analysis first makes it complete
+with :func:`osca_core.missing.apply_missing` (drop the questions, or impute the configuration's prior mean; imputed
+cells are flagged in ``imputed``).
+
+This module is the one validator of question ids (non-empty text that is not only whitespace): every importer
+builds its matrix here, and a refusal names ``where`` (the file) when the caller gives it. The matrix is a frozen
+dataclass: derive variants with ``dataclasses.replace(m, ...)``, which runs the same validation.
 
 It also holds the loader for the OSCA release layout (Zhang et al. 2024, arXiv 2410.22480; files published at
 github.com/LeiLiLab/OSCA): ``settings`` [{name, runs}], ``training_instances``, ``testing_instances``, and
@@ -12,6 +24,7 @@ github.com/LeiLiLab/OSCA): ``settings`` [{name, runs}], ``training_instances``, 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -30,13 +43,18 @@ _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 @dataclass(frozen=True)
 class ConfigInfo:
-    """One sampling configuration: name plus the attributes a researcher filters on."""
+    """One sampling configuration: name plus the attributes a researcher filters on.
+
+    ``attrs`` holds any further attribute a log gives per configuration (provider, top_p, ...), as plain JSON
+    values keyed by column name; it does not take part in hashing.
+    """
 
     name: str
     model: str
     temperature: float | None
     variant: str
     cost: float = 1.0
+    attrs: Mapping[str, object] = field(default_factory=dict, hash=False)
 
 
 def parse_config_name(name: str) -> ConfigInfo:
@@ -62,7 +80,10 @@ class OutcomeMatrix:
     """Questions x configurations with samples drawn ``n`` and correct ``c``.
 
     ``train`` and ``test`` are boolean masks over questions. ``in_sample`` is true when they select the same
-    questions (every number is then a training number; the CLI and the app say so).
+    questions (every number is then a training number; the CLI and the app say so). A cell with n = 0 is missing
+    (see the module docstring). ``imputed`` (Q, S) flags cells whose counts stand for a prior mean rather than
+    samples (set by ``apply_missing(policy="prior")``). ``column_roles`` (column -> role) and ``cost_column`` record
+    how a long file's columns were read (empty for other sources). ``where`` names the file in refusals.
     """
 
     name: str
@@ -76,36 +97,49 @@ class OutcomeMatrix:
     synthetic: bool = False
     checksum: str = ""
     question_attrs: Mapping[str, tuple] = field(default_factory=dict)
+    imputed: np.ndarray | None = None  # (Q, S) bool; None = nothing imputed
+    column_roles: Mapping[str, str] = field(default_factory=dict)
+    cost_column: str = ""
+    where: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        w = self.where or self.name
         q, s = len(self.question_ids), len(self.configs)
         n = np.asarray(self.n, dtype=np.int64)
         c = np.asarray(self.c, dtype=np.int64)
         if n.shape != (q, s) or c.shape != (q, s):
-            raise InputError(f"{self.name}: counts have shape {n.shape}/{c.shape}, expected ({q}, {s})")
+            raise InputError(f"{w}: counts have shape {n.shape}/{c.shape}, expected ({q}, {s})")
         if q == 0:
-            raise InputError(f"{self.name}: no questions")
+            raise InputError(f"{w}: no questions")
         if s == 0:
-            raise InputError(f"{self.name}: no configurations")
-        if (n <= 0).any():
-            raise InputError(f"{self.name}: samples drawn n must be > 0")
+            raise InputError(f"{w}: no configurations")
+        _check_question_ids(self.question_ids, w)
+        if (n < 0).any():
+            raise InputError(f"{w}: samples drawn n must be >= 0 (0 marks a missing cell)")
         if ((c < 0) | (c > n)).any():
-            raise InputError(f"{self.name}: correct counts must lie in 0..n")
-        if len(set(self.question_ids)) != q:
-            raise InputError(f"{self.name}: duplicate question ids")
+            raise InputError(f"{w}: correct counts must lie in 0..n")
         names = [k.name for k in self.configs]
         if len(set(names)) != s:
-            raise InputError(f"{self.name}: duplicate configuration names")
+            raise InputError(f"{w}: duplicate configuration names")
         train = np.asarray(self.train, dtype=bool)
         test = np.asarray(self.test, dtype=bool)
+        if train.shape != (q,) or test.shape != (q,):
+            raise InputError(f"{w}: split masks have shape {train.shape}/{test.shape}, expected ({q},)")
         if not train.any() or not test.any():
-            raise InputError(f"{self.name}: the split needs at least one training and one test question")
+            raise InputError(f"{w}: the split needs at least one training and one test question")
+        imp = np.zeros((q, s), dtype=bool) if self.imputed is None else np.asarray(self.imputed, dtype=bool)
+        if imp.shape != (q, s):
+            raise InputError(f"{w}: imputed mask has shape {imp.shape}, expected ({q}, {s})")
+        for key, col in self.question_attrs.items():
+            if len(col) != q:
+                raise InputError(f"{w}: attribute {key!r} has {len(col)} values for {q} questions")
         object.__setattr__(self, "n", _frozen(n))
         object.__setattr__(self, "c", _frozen(c))
         object.__setattr__(self, "train", _frozen(train))
         object.__setattr__(self, "test", _frozen(test))
+        object.__setattr__(self, "imputed", _frozen(imp))
         if not self.checksum:
-            object.__setattr__(self, "checksum", self._content_checksum())
+            object.__setattr__(self, "checksum", self.content_checksum())
 
     # -- shape and names -------------------------------------------------------------------------------------
     @property
@@ -119,6 +153,26 @@ class OutcomeMatrix:
     @property
     def shape(self) -> tuple[int, int]:
         return self.n.shape  # type: ignore[return-value]
+
+    @property
+    def missing(self) -> np.ndarray:
+        """(Q, S) bool: cells with no samples (n = 0)."""
+        return self.n == 0
+
+    @property
+    def missing_cells(self) -> int:
+        return int(np.count_nonzero(self.n == 0))
+
+    @property
+    def ragged(self) -> bool:
+        """True when some cell is missing: make the matrix complete with ``apply_missing`` before analysing it."""
+        return bool((self.n == 0).any())
+
+    def require_complete(self, what: str = "this analysis") -> None:
+        """Raise ``ValueError`` on a ragged matrix (a programmer's mistake: apply_missing was not called)."""
+        if self.ragged:
+            raise ValueError(f"{self.name}: {self.missing_cells} missing cells; {what} needs a complete matrix "
+                             f"(call osca_core.missing.apply_missing first)")
 
     @property
     def in_sample(self) -> bool:
@@ -147,53 +201,67 @@ class OutcomeMatrix:
         idx = self.config_index(list(names))
         if not idx:
             raise InputError(f"{self.name}: select at least one configuration")
-        return self._replace(configs=tuple(self.configs[i] for i in idx), n=self.n[:, idx], c=self.c[:, idx])
+        return dataclasses.replace(self, configs=tuple(self.configs[i] for i in idx), n=self.n[:, idx],
+                                   c=self.c[:, idx], imputed=self.imputed[:, idx])
+
+    def select_questions(self, keep: np.ndarray) -> OutcomeMatrix:
+        """The same data restricted to the questions where the boolean mask ``keep`` (Q,) is true."""
+        keep = np.asarray(keep, dtype=bool)
+        ids = tuple(q for q, k in zip(self.question_ids, keep, strict=True) if k)
+        attrs = {key: tuple(v for v, k in zip(col, keep, strict=True) if k) for key, col in self.question_attrs.items()}
+        return dataclasses.replace(self, question_ids=ids, n=self.n[keep], c=self.c[keep], train=self.train[keep],
+                                   test=self.test[keep], imputed=self.imputed[keep], question_attrs=attrs)
 
     def with_split(self, train: np.ndarray, test: np.ndarray) -> OutcomeMatrix:
         """The same counts with another train/test split (used by random-split experiments)."""
-        return self._replace(train=train, test=test)
+        return dataclasses.replace(self, train=train, test=test)
 
     def with_counts(self, n: np.ndarray, c: np.ndarray) -> OutcomeMatrix:
-        return self._replace(n=n, c=c)
+        return dataclasses.replace(self, n=n, c=c)
 
     def with_costs(self, costs: Mapping[str, float]) -> OutcomeMatrix:
         self.config_index(list(costs))
-        configs = tuple(
-            ConfigInfo(k.name, k.model, k.temperature, k.variant, float(costs.get(k.name, k.cost)))
-            for k in self.configs
-        )
-        return self._replace(configs=configs)
-
-    def _replace(self, **kw) -> OutcomeMatrix:
-        fields = dict(
-            name=self.name, question_ids=self.question_ids, configs=self.configs, n=self.n, c=self.c,
-            train=self.train, test=self.test, source=self.source, synthetic=self.synthetic,
-            checksum=self.checksum, question_attrs=self.question_attrs,
-        )
-        fields.update(kw)
-        return OutcomeMatrix(**fields)
+        configs = tuple(dataclasses.replace(k, cost=float(costs.get(k.name, k.cost))) for k in self.configs)
+        return dataclasses.replace(self, configs=configs)
 
     # -- parts -----------------------------------------------------------------------------------------------
     def train_counts(self) -> tuple[np.ndarray, np.ndarray]:
-        """(n, c) restricted to training questions."""
+        """(n, c) restricted to training questions; ``ValueError`` on a ragged matrix."""
+        self.require_complete("train_counts")
         return self.n[self.train], self.c[self.train]
 
     def test_counts(self) -> tuple[np.ndarray, np.ndarray]:
-        """(n, c) restricted to test questions."""
+        """(n, c) restricted to test questions; ``ValueError`` on a ragged matrix."""
+        self.require_complete("test_counts")
         return self.n[self.test], self.c[self.test]
 
     def train_rates(self) -> np.ndarray:
-        """Plug-in pass rates c/n on training questions, shape (Q_train, S)."""
+        """Plug-in pass rates c/n on training questions, shape (Q_train, S); ``ValueError`` on a ragged matrix."""
         n, c = self.train_counts()
         return c / n
 
-    def _content_checksum(self) -> str:
+    def content_checksum(self) -> str:
+        """SHA-256 of question ids, configuration names, n, c and the split: the same for the same data, however
+        it was stored (a long file's export re-imported gives the same content checksum)."""
         h = hashlib.sha256()
         h.update("\x1f".join(self.question_ids).encode())
         h.update("\x1e".join(self.config_names).encode())
         for a in (self.n, self.c, self.train, self.test):
             h.update(np.ascontiguousarray(a).tobytes())
         return h.hexdigest()
+
+
+def _check_question_ids(ids: Sequence[str], where: str) -> None:
+    """The one rule for question ids: text, not empty or only whitespace, unique."""
+    for i, qid in enumerate(ids):
+        if not isinstance(qid, str):
+            raise InputError(f"{where}: question_id of question {i + 1} is not text ({qid!r})")
+        if not qid.strip():
+            raise InputError(f"{where}: question_id of question {i + 1} is blank ({qid!r})")
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        dup = next(x for x in ids if x in seen or seen.add(x))
+        raise InputError(f"{where}: duplicate question id {dup!r}")
 
 
 # -- the release layout --------------------------------------------------------------------------------------
@@ -286,7 +354,7 @@ def release_from_dict(data: object, *, name: str, where: str, source: str = "osc
     return OutcomeMatrix(
         name=name, question_ids=qids, configs=configs, n=n, c=c,
         train=np.array([q in train_set for q in qids]), test=np.array([q in test_set for q in qids]),
-        source=source,
+        source=source, where=where,
     )
 
 
@@ -314,4 +382,4 @@ def load_release(path: str | Path, *, name: str | None = None) -> OutcomeMatrix:
         raise InputError(f"{p}: no such file")
     raw = p.read_bytes()
     m = release_from_dict(parse_json(raw, str(p)), name=name or p.stem, where=str(p))
-    return m._replace(checksum=hashlib.sha256(raw).hexdigest())
+    return dataclasses.replace(m, checksum=hashlib.sha256(raw).hexdigest())

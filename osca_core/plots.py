@@ -10,7 +10,9 @@ Conventions shared by every builder:
   styles the figure, which keeps it readable in light and dark themes;
 - points evaluated by extrapolation (some k > n, plug-in estimate) are marked with open symbols in a legend group
   "extrapolated (k > n)", never drawn as measured;
-- ``log2_x=True`` puts budgets on a log axis with ticks at powers of two.
+- ``log2_x=True`` puts budgets on a log axis with ticks at powers of two;
+- a strategy's label, colour and dash (references such as a test-set oracle: dashed) come from
+  :mod:`osca_core.registry`; a curve that is no strategy (a paired difference) is drawn in ``registry.OTHER_COLOR``.
 """
 
 from __future__ import annotations
@@ -21,19 +23,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from osca_core.strategies import Curve
-from osca_core.views import allocation_items, plot_text, strategy_label
+from osca_core import registry
+from osca_core.results import Curve, allocation_items
+from osca_core.views import plot_text
 
-# Okabe-Ito colour-blind-safe palette; legible on white and on dark backgrounds.
-STRATEGY_COLORS = {
-    "osca": "#D55E00",
-    "best-pure": "#0072B2",
-    "uniform": "#009E73",
-    "even": "#CC79A7",
-    "hillclimb": "#E69F00",
-    "osca-eb": "#56B4E9",
-}
-PURE_COLOR = "rgba(140, 140, 140, 0.45)"
+# Labels, colours (Okabe-Ito, colour-blind safe) and dashes come from the strategy registry; this is a derived view.
+STRATEGY_COLORS = {s.name: s.color for s in registry.specs()}
+PURE_COLOR = registry.PURE_COLOR
 EXTRAPOLATED_NAME = "extrapolated (k > n)"
 PURE_GROUP_NAME = "pure configurations"
 HOVER_MAX_CONFIGS = 12
@@ -69,7 +65,16 @@ def _log2_axis(fig: go.Figure, budgets: Sequence[int], *, axis: str = "xaxis") -
     fig.update_layout({axis: dict(type="log", tickvals=ticks, ticktext=[str(t) for t in ticks])})
 
 
-def _hover(label: str, budgets, values, extrapolated, allocations, ci_low=None, ci_high=None) -> list[str]:
+def _look(name: str) -> tuple[str, str, str]:
+    """(label, colour, dash) of a curve's strategy; a name that is no strategy is drawn as itself."""
+    spec = registry.lookup(name)
+    if spec is None:
+        return name, registry.OTHER_COLOR, "solid"
+    return spec.label, spec.color, spec.dash
+
+
+def _hover(label: str, budgets, values, extrapolated, allocations, ci_low=None, ci_high=None,
+           note: str | None = None) -> list[str]:
     out = []
     for i, (b, v, e) in enumerate(zip(budgets, values, extrapolated, strict=True)):
         lines = [f"<b>{plot_text(label)}</b>", f"C = {b}", f"test pass@C = {v:.4f}"]
@@ -87,12 +92,33 @@ def _hover(label: str, budgets, values, extrapolated, allocations, ci_low=None, 
                 lines.append(f"   ... {len(items) - HOVER_MAX_CONFIGS} more configurations, {rest} samples")
         elif ci_low is not None:
             lines.append("allocation: one per split (see the Allocation page)")
-        elif label == strategy_label("uniform"):
-            lines.append("allocation: each sample's configuration drawn uniformly (exact expectation)")
+        elif note:
+            lines.append(f"allocation: {note}")
         if e:
             lines.append("<i>extrapolated: some k > n, plug-in estimate</i>")
         out.append("<br>".join(lines))
     return out
+
+
+def _add_strategy_curve(fig: go.Figure, cv: Curve) -> None:
+    """One non-pure strategy: its 95% band (several splits), then its line in the registry's colour and dash."""
+    label, color, dash = _look(cv.strategy)
+    spec = registry.lookup(cv.strategy)
+    note = spec.description if spec is not None and spec.kind == "expectation" else None
+    if cv.ci_low is not None and cv.ci_high is not None:
+        xs = list(cv.budgets) + list(cv.budgets)[::-1]
+        ys = list(cv.ci_high) + list(cv.ci_low)[::-1]
+        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(width=0),
+                                 fillcolor=color, opacity=0.18, name=f"{label} 95% interval",
+                                 legendgroup=cv.strategy, showlegend=False, hoverinfo="skip",
+                                 meta=f"band:{cv.strategy}"))
+    fig.add_trace(go.Scatter(
+        x=list(cv.budgets), y=list(cv.values), mode="lines+markers", name=label, legendgroup=cv.strategy,
+        line=dict(color=color, width=3, dash=dash), marker=dict(size=6, color=color),
+        hovertext=_hover(label, cv.budgets, cv.values, cv.extrapolated, cv.allocations, cv.ci_low, cv.ci_high,
+                         note),
+        hovertemplate="%{hovertext}<extra></extra>", meta=cv.strategy,
+    ))
 
 
 def curves_figure(
@@ -134,7 +160,7 @@ def curves_figure(
         extra_legend[0] = True
 
     for cv in pures:
-        label = strategy_label(cv.strategy)
+        label = _look(cv.strategy)[0]
         fig.add_trace(go.Scatter(
             x=list(cv.budgets), y=list(cv.values), mode="lines", name=plot_text(cv.strategy),
             legendgroup="pure", showlegend=False, line=dict(color=PURE_COLOR, width=1.5),
@@ -144,22 +170,8 @@ def curves_figure(
     for cv in pures:
         add_extrapolated(cv, PURE_COLOR, 6)
     for cv in others:
-        color = STRATEGY_COLORS.get(cv.strategy, "#444444")
-        label = strategy_label(cv.strategy)
-        if cv.ci_low is not None and cv.ci_high is not None:
-            xs = list(cv.budgets) + list(cv.budgets)[::-1]
-            ys = list(cv.ci_high) + list(cv.ci_low)[::-1]
-            fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(width=0),
-                                     fillcolor=color, opacity=0.18, name=f"{label} 95% interval",
-                                     legendgroup=cv.strategy, showlegend=False, hoverinfo="skip",
-                                     meta=f"band:{cv.strategy}"))
-        fig.add_trace(go.Scatter(
-            x=list(cv.budgets), y=list(cv.values), mode="lines+markers", name=label, legendgroup=cv.strategy,
-            line=dict(color=color, width=3), marker=dict(size=6, color=color),
-            hovertext=_hover(label, cv.budgets, cv.values, cv.extrapolated, cv.allocations, cv.ci_low, cv.ci_high),
-            hovertemplate="%{hovertext}<extra></extra>", meta=cv.strategy,
-        ))
-        add_extrapolated(cv, color, 12)
+        _add_strategy_curve(fig, cv)
+        add_extrapolated(cv, _look(cv.strategy)[1], 12)
     budgets = [b for c in curves for b in c.budgets]
     if n_min is not None and budgets and max(budgets) > n_min:
         fig.add_vline(x=n_min, line=dict(dash="dot", width=1, color="gray"),
@@ -329,8 +341,7 @@ def train_test_figure(curves: Sequence[Curve], *, log2_x: bool = False, presenta
     for cv in curves:
         if cv.allocations is None:
             continue
-        color = STRATEGY_COLORS.get(cv.strategy, "#444444")
-        label = strategy_label(cv.strategy)
+        label, color, _ = _look(cv.strategy)
         budgets += list(cv.budgets)
         hover = _hover(label, cv.budgets, cv.values, cv.extrapolated, cv.allocations)
         fig.add_trace(go.Scatter(x=list(cv.budgets), y=[a.train_pass for a in cv.allocations],
@@ -354,8 +365,10 @@ def study_figure(frame: pd.DataFrame, *, x_title: str, y_title: str = "test pass
     interval columns may be empty); one line per series, coloured like its strategy when the series is one."""
     fig = go.Figure()
     for i, (name, sub) in enumerate(frame.groupby("series", sort=False)):
-        color = STRATEGY_COLORS.get(str(name), CATEGORY_COLORS[i % len(CATEGORY_COLORS)])
-        label = strategy_label(str(name)) if str(name) in STRATEGY_COLORS else str(name)
+        spec = registry.lookup(str(name))
+        spec = None if spec is None or spec.is_pure else spec  # pure series: categorical colours, own names
+        color = spec.color if spec is not None else CATEGORY_COLORS[i % len(CATEGORY_COLORS)]
+        label = spec.label if spec is not None else str(name)
         xs = [str(x) for x in sub["x"]] if categorical_x else list(sub["x"])
         if sub["ci_low"].notna().all() and sub["ci_high"].notna().all():
             fig.add_trace(go.Scatter(x=xs + xs[::-1], y=list(sub["ci_high"]) + list(sub["ci_low"])[::-1],

@@ -3,14 +3,14 @@
 ``RELEASE_FILES`` lists each file's public address (github.com/LeiLiLab/OSCA at commit d8556172...), sha256, size
 and the dataset it becomes (``osca-swebench``, ``osca-bigcodebench``), as in the release's SOURCE.md.
 :func:`fetch_release` downloads them (or reads them from a mirror: a folder, or an http(s) base URL; default
-``$OSCA_RELEASE_MIRROR``) into ``$OSCA_HOME/downloads``, refuses any file whose sha256 differs, and only then
+``$OSCA_RELEASE_MIRROR``, read by ``osca_core.settings``) into ``$OSCA_HOME/downloads``, refuses any file whose sha256 differs, and only then
 imports both datasets in one transaction, so a refused fetch leaves the store as it was.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -19,6 +19,7 @@ from pathlib import Path
 from osca_core.errors import InputError
 from osca_core.importers import load_json
 from osca_core.outcomes import release_from_dict
+from osca_core.settings import fetch_timeout, release_mirror
 from osca_core.store import DatasetInfo, Store
 
 _BASE = "https://raw.githubusercontent.com/LeiLiLab/OSCA/d85561726721aa01fc438f200781ef0396e195f4"
@@ -33,14 +34,6 @@ RELEASE_FILES: dict[str, tuple[str, str, int, str]] = {
 _CHUNK = 1 << 14
 
 
-def fetch_timeout() -> float:
-    """Seconds before a silent connection counts as offline ($OSCA_FETCH_TIMEOUT, default 10)."""
-    try:
-        return float(os.environ.get("OSCA_FETCH_TIMEOUT", "10"))
-    except ValueError:
-        raise InputError(f"OSCA_FETCH_TIMEOUT: expected seconds (got {os.environ['OSCA_FETCH_TIMEOUT']!r})") from None
-
-
 def _location(name: str, url: str, mirror: str | None) -> str:
     if not mirror:
         return url
@@ -52,18 +45,23 @@ def _location(name: str, url: str, mirror: str | None) -> str:
     return str(folder / name)
 
 
-def _download(name: str, where: str, size: int, dest: Path, progress, mirror: str | None) -> None:
+def _download(name: str, where: str, size: int, dest: Path, progress, mirror: str | None, timeout: float) -> None:
     """Copy ``where`` (URL or path) to ``dest`` in chunks, reporting (name, done, total)."""
     try:
         if where.startswith(("http://", "https://")):
-            src = urllib.request.urlopen(where, timeout=fetch_timeout())
+            src = urllib.request.urlopen(where, timeout=timeout)
             total = int(src.headers.get("Content-Length") or size)
         else:
             if not Path(where).is_file():
                 raise InputError(f"{where}: no such file in the mirror")
             src, total = open(where, "rb"), Path(where).stat().st_size
         done = 0
-        with src, dest.open("wb") as out:
+        try:
+            out = dest.open("wb")
+        except OSError as e:
+            src.close()
+            raise InputError(f"{dest.parent}: cannot write the download ({e.strerror}); is OSCA_HOME writable?") from None
+        with src, out:
             while block := src.read(_CHUNK):
                 out.write(block)
                 done += len(block)
@@ -83,21 +81,33 @@ def _download(name: str, where: str, size: int, dest: Path, progress, mirror: st
 def fetch_release(store: Store, *, mirror: str | None = None,
                   progress: Callable[[str, int, int], None] | None = None) -> list[DatasetInfo]:
     """Download (or copy from ``mirror``), verify sha256, and import both release files; returns their datasets."""
-    mirror = mirror if mirror is not None else (os.environ.get("OSCA_RELEASE_MIRROR") or None)
+    mirror = mirror if mirror is not None else release_mirror()
+    timeout = fetch_timeout()  # validated before any work: a bad OSCA_FETCH_TIMEOUT is one line
     downloads = store.home / "downloads"
-    downloads.mkdir(parents=True, exist_ok=True)
+    try:
+        downloads.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"{downloads}: cannot create the downloads folder ({e.strerror}); is OSCA_HOME "
+                         "writable?") from None
     matrices = []
     for name, (url, sha, size, dataset) in RELEASE_FILES.items():
         where = _location(name, url, mirror)
         dest, part = downloads / name, downloads / f"{name}.part"
         try:
-            _download(name, where, size, part, progress, mirror)
+            _download(name, where, size, part, progress, mirror, timeout)
             got = hashlib.sha256(part.read_bytes()).hexdigest()
             if got != sha:
                 raise InputError(f"{where}: sha256 mismatch (expected {sha}, got {got}); refusing to import it")
-            part.replace(dest)
+            _move(part, dest)
         finally:
             part.unlink(missing_ok=True)
         m = release_from_dict(load_json(dest, where), name=dataset, where=where, source=f"osca-release:{name}")
-        matrices.append((m._replace(checksum=sha), dataset, None))
+        matrices.append((dataclasses.replace(m, checksum=sha), dataset, None))
     return store.save_matrices(matrices)
+
+
+def _move(part: Path, dest: Path) -> None:
+    try:
+        part.replace(dest)
+    except OSError as e:
+        raise InputError(f"{dest}: cannot write the download ({e.strerror}); is OSCA_HOME writable?") from None

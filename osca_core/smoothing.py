@@ -12,8 +12,9 @@ analytic gradient (digamma), started from the best point of a coarse kappa grid 
 of a cell is the posterior mean (c_q + a) / (n_q + a + b): each question's rate is shrunk toward the configuration's
 mean, strongly when n is small (few samples, e.g. a small estimation budget C0) and hardly at all when n is large.
 
-``osca-eb`` then maximizes the usual training objective mean_q [1 - prod_s (1 - p_qs)^k_s] with these p instead of
-c/n, through the same optimizer as ``osca``. Empirical Bayes for binomial rates: Casella (1985), "An introduction to
+``osca-eb`` (``osca_core.strategies.osca_eb``, a registry entry beside ``osca``) then maximizes the usual training
+objective mean_q [1 - prod_s (1 - p_qs)^k_s] with these p instead of c/n, through the same optimizer as ``osca``.
+This module holds array functions only: it imports no strategy, optimizer or outcome matrix. Empirical Bayes for binomial rates: Casella (1985), "An introduction to
 empirical Bayes data analysis", The American Statistician 39(2).
 """
 
@@ -25,8 +26,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, logit
-
-from osca_core.outcomes import OutcomeMatrix
 
 _LOGIT_BOUND = 30.0
 _LOG_KAPPA = (float(np.log(1e-4)), float(np.log(1e8)))
@@ -96,18 +95,3 @@ def posterior_rates(n: np.ndarray, c: np.ndarray, priors: Sequence[BetaPrior] | 
     a = np.array([p.alpha for p in priors])
     b = np.array([p.beta for p in priors])
     return (c + a) / (n + a + b)
-
-
-def osca_eb(matrix: OutcomeMatrix, budgets: Sequence[int]):
-    """``osca-eb``: the OSCA optimizer run on posterior-mean training rates (priors fitted on training counts).
-
-    The reported ``train_pass`` is, as for every strategy, the plug-in objective of the counts on the raw training
-    rates c/n; no upper bound is reported (the optimizer bounds the smoothed objective, not that one).
-    """
-    from osca_core.optimize import optimize_curve
-    from osca_core.strategies import check_budgets, make_allocation
-
-    budgets = check_budgets(budgets)
-    p = posterior_rates(*matrix.train_counts())
-    results = optimize_curve(p, budgets, costs=matrix.costs)
-    return [make_allocation(matrix, "osca-eb", r.counts) for r in results]

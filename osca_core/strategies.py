@@ -1,4 +1,4 @@
-"""Allocation strategies and their evaluation: pure, best-pure, uniform, even, hillclimb, osca.
+"""Allocation strategies: pure, best-pure, even, hillclimb, osca and osca-eb (and uniform's exact expectation).
 
 A strategy turns a budget C into an allocation {configuration: k} (k samples from each configuration,
 sum k = C). Each allocation is scored two ways (OSCA paper, Zhang et al. 2024, ``osca.py``):
@@ -7,9 +7,11 @@ sum k = C). Each allocation is scored two ways (OSCA paper, Zhang et al. 2024, `
 - test pass@C: mean over test questions of 1 - prod_s (1 - pass@k_s), unbiased pass@k, plug-in where k_s > n
   (flagged ``extrapolated``).
 
-``uniform`` has no fixed allocation: each of the C samples picks its configuration uniformly at random. We report
-its exact expected test pass@C, E over multinomial counts of the mix pass, computed by dynamic programming over
-configurations (each configuration's count given the samples left is binomial), not by Monte-Carlo.
+``uniform`` has no fixed allocation: each of the C samples picks its configuration uniformly at random. Its exact
+expected pass@C lives in :mod:`osca_core.uniform` (re-exported here). ``osca-eb`` runs the ``osca`` optimizer on
+empirical-Bayes smoothed training rates (:mod:`osca_core.smoothing`). Which strategies exist, their labels,
+colours and how each is evaluated is the registry's business (:mod:`osca_core.registry`); this module only holds
+the algorithms.
 """
 
 from __future__ import annotations
@@ -17,15 +19,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import binom
 
 from osca_core.errors import InputError
-from osca_core.estimators import fail_probability, log_fail_rates
+from osca_core.estimators import log_fail_rates
+from osca_core.optimize import optimize_curve
 from osca_core.outcomes import OutcomeMatrix
 from osca_core.results import Allocation, Curve, Solution, check_budgets, make_allocation, score  # noqa: F401
-
-STRATEGIES = ("best-pure", "uniform", "even", "hillclimb", "osca", "osca-eb")
-
+from osca_core.smoothing import posterior_rates
+from osca_core.uniform import uniform_expected, uniform_expected_per_question  # noqa: F401
 
 # -- single-configuration strategies ---------------------------------------------------------------------------
 
@@ -69,36 +70,6 @@ def even(matrix: OutcomeMatrix, budgets: Sequence[int]) -> list[Allocation]:
     order = np.argsort(-matrix.train_rates().mean(axis=0), kind="stable")
     s = len(matrix.configs)
     return [make_allocation(matrix, "even", even_counts(b, order, s)) for b in check_budgets(budgets)]
-
-
-# -- uniform: exact expectation ------------------------------------------------------------------------------
-
-def uniform_expected(n: np.ndarray, c: np.ndarray, budgets: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Exact E[pass@C] when each of C samples picks one of S configurations uniformly at random.
-
-    With counts K ~ Multinomial(C, 1/S), E[1 - prod_s f_s(K_s)] where f_s(k) = C(n-c,k)/C(n,k) (plug-in beyond
-    n). Sequentially K_s | m samples left ~ Binomial(m, 1/(S-s)), so V_s(m) = sum_k Bin(k; m, 1/(S-s))
-    f_s(k) V_{s+1}(m-k) with V_last(m) = f_last(m); the answer is 1 - mean_q V_0(C). O(S C^2 Q).
-    Returns (values, extrapolated) per budget; extrapolated when C can exceed some n.
-    """
-    budgets = check_budgets(budgets)
-    cmax = max(budgets)
-    q, s = n.shape
-    ks = np.arange(cmax + 1, dtype=float)
-    f = np.empty((s, q, cmax + 1))
-    for j in range(s):
-        f[j], _ = fail_probability(n[:, j : j + 1], c[:, j : j + 1], ks[None, :])
-    v = f[s - 1].copy()  # (Q, cmax+1): V_{S-1}(m) = f_{S-1}(m)
-    for j in range(s - 2, -1, -1):
-        prob = 1.0 / (s - j)
-        new = np.empty_like(v)
-        for m in range(cmax + 1):
-            w = binom.pmf(np.arange(m + 1), m, prob)  # k = 0..m samples to configuration j
-            new[:, m] = (f[j][:, : m + 1] * v[:, m::-1]) @ w
-        v = new
-    vals = 1.0 - v.mean(axis=0)
-    nmin = int(n.min())
-    return np.array([vals[b] for b in budgets]), np.array([b > nmin for b in budgets])
 
 
 # -- the paper's hill climbing -----------------------------------------------------------------------------------
@@ -147,9 +118,7 @@ def solve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed:
     if strategy == "hillclimb":
         return [Solution(b, tuple(int(x) for x in hillclimb_counts(p, b, seed=seed))) for b in budgets]
     if strategy != "osca":
-        raise InputError(f"unknown optimizing strategy {strategy!r} (use osca or hillclimb)")
-    from osca_core.optimize import optimize_curve
-
+        raise ValueError(f"unknown optimizing strategy {strategy!r} (use osca or hillclimb)")
     res = optimize_curve(p, budgets, costs=matrix.costs, certify=certify)
     return [Solution(b, r.counts, r.upper_bound) for b, r in zip(budgets, res, strict=True)]
 
@@ -171,33 +140,40 @@ def osca(matrix: OutcomeMatrix, budgets: Sequence[int], *, certify: bool = False
     return scored(matrix, "osca", solve(matrix, "osca", budgets, certify=certify))
 
 
-# -- curves ----------------------------------------------------------------------------------------------------
+def osca_eb(matrix: OutcomeMatrix, budgets: Sequence[int]) -> list[Allocation]:
+    """``osca-eb``: the OSCA optimizer run on posterior-mean training rates p_qs = (c_qs + a_s)/(n_qs + a_s + b_s),
+    Beta(a_s, b_s) fitted per configuration on the training counts (:func:`osca_core.smoothing.posterior_rates`).
+
+    The reported ``train_pass`` is, as for every strategy, the plug-in objective of the counts on the raw training
+    rates c/n; no upper bound is reported (the optimizer bounds the smoothed objective, not that one).
+    """
+    budgets = check_budgets(budgets)
+    p = posterior_rates(*matrix.train_counts())
+    results = optimize_curve(p, budgets, costs=matrix.costs)
+    return [make_allocation(matrix, "osca-eb", r.counts) for r in results]
+
+
+# -- deprecated: the registry (osca_core.registry) replaces these; kept until every consumer has switched ------
+
+STRATEGIES = ("best-pure", "uniform", "even", "hillclimb", "osca", "osca-eb")  # == registry.names() (tested)
+
 
 def strategy_allocations(
     matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0
 ) -> list[Allocation] | None:
-    """Allocations of a named strategy (None for ``uniform``, which has no fixed allocation)."""
+    """Deprecated (use ``registry.allocate``): allocations of a named strategy, None for ``uniform``."""
     if strategy.startswith("pure:"):
         return pure(matrix, strategy[5:], budgets)
-    if strategy == "best-pure":
-        return best_pure(matrix, budgets)
-    if strategy == "even":
-        return even(matrix, budgets)
-    if strategy == "hillclimb":
-        return hillclimb(matrix, budgets, seed=seed)
-    if strategy == "osca":
-        return osca(matrix, budgets)
-    if strategy == "osca-eb":  # osca on empirical-Bayes smoothed training rates (osca_core.smoothing)
-        from osca_core.smoothing import osca_eb
-
-        return osca_eb(matrix, budgets)
-    if strategy == "uniform":
-        return None
-    raise InputError(f"unknown strategy {strategy!r} (use pure:<config>, {', '.join(STRATEGIES)})")
+    table = {"best-pure": lambda: best_pure(matrix, budgets), "even": lambda: even(matrix, budgets),
+             "hillclimb": lambda: hillclimb(matrix, budgets, seed=seed), "osca": lambda: osca(matrix, budgets),
+             "osca-eb": lambda: osca_eb(matrix, budgets), "uniform": lambda: None}
+    if strategy not in table:
+        raise InputError(f"unknown strategy {strategy!r} (use pure:<config>, {', '.join(STRATEGIES)})")
+    return table[strategy]()
 
 
 def curve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0) -> Curve:
-    """Test pass@C of one strategy over ``budgets``."""
+    """Deprecated (use ``registry.evaluate``): test pass@C of one strategy over ``budgets``."""
     budgets = check_budgets(budgets)
     allocs = strategy_allocations(matrix, strategy, budgets, seed=seed)
     if allocs is None:
@@ -208,5 +184,5 @@ def curve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed:
 
 
 def default_strategies(matrix: OutcomeMatrix) -> list[str]:
-    """Every pure configuration, then best-pure, uniform, even and osca."""
+    """Deprecated (use ``registry.default_strategies``)."""
     return [f"pure:{x}" for x in matrix.config_names] + ["best-pure", "uniform", "even", "osca"]

@@ -10,11 +10,11 @@ the CLI; :func:`study_summary` makes the short table printed by ``osca study`` a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from osca_core.experiments import Savings, Setting, as_tuple, interval, run_curves, savings
 from osca_core.outcomes import OutcomeMatrix
-from osca_core.strategies import Curve
+from osca_core.results import Curve
 
 STUDY_FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 STUDY_C0 = (1, 5, 10, 50, None)  # None: all n samples
@@ -38,6 +38,10 @@ class StudyRow:
     ci_high: float | None
     splits: int
     seed: int
+
+    def as_dict(self) -> dict:
+        """The CSV row of ``osca study`` (field order as declared)."""
+        return asdict(self)
 
 
 def study_budgets(matrix: OutcomeMatrix) -> list[int]:

@@ -7,19 +7,30 @@ import json
 
 import streamlit as st
 
-from osca_core import plots, views
+from osca_core import plots, registry, views
 from osca_core.errors import InputError
-from pages import _common as ui
+from pages import _compute as compute
+from pages import _render as ui
+from pages import _shell
+from pages._sidebar import View
 
-STRATEGIES = ("osca", "hillclimb", "even", "best-pure", "osca-eb")
+# the strategies with a fixed allocation per budget, OSCA first (the page opens on it)
+STRATEGIES = tuple(sorted(registry.names(dashboard=True, kind="allocation"), key=lambda n: n != "osca"))
 GROUPS = views.GROUPINGS
 
 
-def allocation_page() -> None:
-    st.title("How the budget is spent")
-    v = ui.page_view("allocation")
-    if v is None:
-        return
+def _downloads(v: View, allocs, strategy: str, split: int, split_text: str) -> None:
+    meta = dict(dataset=v.info.name, checksum=v.info.checksum, split=split_text, seed=v.setting.seed,
+                strategy=strategy)
+    plan = views.plan_json(allocs, configs=v.configs, setting=v.setting.as_dict(), split_index=split, **meta)
+    d1, d2, _ = st.columns([1, 1, 4])
+    d1.download_button("Plan as CSV", views.plan_csv(allocs, **meta), file_name=f"osca-plan-{strategy}.csv",
+                       mime="text/csv", icon=":material/download:", on_click="ignore")
+    d2.download_button("Plan as JSON", json.dumps(plan, indent=2), file_name=f"osca-plan-{strategy}.json",
+                       mime="application/json", icon=":material/download:", on_click="ignore")
+
+
+def allocation_page(v: View) -> None:
     c1, c2, c3, c4 = st.columns([2, 3, 2, 2])
     strategy = c1.selectbox("Strategy", STRATEGIES, key="strategy", bind="query-params")
     group = c2.radio("Stack by", GROUPS, key="group", bind="query-params", horizontal=True)
@@ -29,8 +40,8 @@ def allocation_page() -> None:
         split = int(c4.number_input(f"Split (0 to {v.setting.splits - 1})", 0, v.setting.splits - 1, 0,
                                     key="split_no", bind="query-params"))
     try:
-        allocs = ui.allocations(v.info.name, v.info.checksum, v.configs, strategy, tuple(v.grid), v.setting_key,
-                                split)
+        allocs = compute.allocations(v.info.name, v.info.checksum, v.configs, strategy, tuple(v.grid),
+                                     v.setting_key, split)
     except InputError as e:
         ui.error(e)
         return
@@ -43,21 +54,13 @@ def allocation_page() -> None:
                                   title=f"{v.info.name}: {views.strategy_label(strategy)} allocation "
                                         f"({split_text})")
     ui.chart(fig, "allocation", v, key="allocation_chart")
-    wide = views.allocation_wide(allocs)
-    st.dataframe(wide, hide_index=True, width="stretch",
+    st.dataframe(views.allocation_wide(allocs), hide_index=True, width="stretch",
                  column_config={"train_pass": st.column_config.NumberColumn(format="%.5f"),
                                 "test_pass": st.column_config.NumberColumn(format="%.5f")})
-    meta = dict(dataset=v.info.name, checksum=v.info.checksum, split=split_text, seed=v.setting.seed,
-                strategy=strategy)
-    plan = views.plan_json(allocs, configs=v.configs, setting=v.setting.as_dict(), split_index=split, **meta)
-    d1, d2, _ = st.columns([1, 1, 4])
-    d1.download_button("Plan as CSV", views.plan_csv(allocs, **meta), file_name=f"osca-plan-{strategy}.csv",
-                       mime="text/csv", icon=":material/download:", on_click="ignore")
-    d2.download_button("Plan as JSON", json.dumps(plan, indent=2), file_name=f"osca-plan-{strategy}.json",
-                       mime="application/json", icon=":material/download:", on_click="ignore")
+    _downloads(v, allocs, strategy, split, split_text)
     st.caption("Each row's train and test numbers are exactly what its counts score: training objective on the "
                "training questions (plug-in), test pass@C on the test questions (unbiased; plug-in where k > n, "
                "flagged).")
 
 
-allocation_page()
+_shell.serve("How the budget is spent", allocation_page)

@@ -4,12 +4,17 @@ free mixing, the compute savings with their interval, and the training objective
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
 from osca_core import plots, views
 from osca_core.errors import InputError
-from pages import _common as ui
+from pages import _compute as compute
+from pages import _render as ui
+from pages import _shell
+from pages._sidebar import View
 
 STUDIES = ("training fraction", "estimation budget C0", "bans", "savings", "train vs test")
 STUDY_STRATEGIES = ("best-pure", "osca", "osca-eb")
@@ -18,97 +23,83 @@ C0_VALUES = (1, 5, 10, 50, None)  # None: all n samples
 BAN_SETS = ((), ("multi-model",), ("multi-temperature",), ("multi-variant",))
 
 
-def _points(v: ui.View, jobs: list[tuple[str, str, object, tuple[int, ...], tuple]], label: str
+@dataclass(frozen=True)
+class Study:
+    """The page's study controls: budget C, number of random splits, training fraction, seed."""
+
+    budget: int
+    splits: int
+    frac: float
+    seed: int
+
+
+def _points(v: View, jobs: list[tuple[str, str, object, tuple[int, ...], tuple]], label: str
             ) -> pd.DataFrame:
     """Run (series, strategy, x, budgets, setting_key) jobs through the cached curve function, with a progress
     bar; x None means the budget is the x value."""
     bar = st.progress(0.0, text=label)
     rows = []
     for i, (series, strategy, x, budgets, key) in enumerate(jobs):
-        cv = ui.strategy_curve(v.info.name, v.info.checksum, v.configs, strategy, budgets, key)
-        for j, b in enumerate(cv.budgets):
-            rows.append({"series": series, "x": x if x is not None else b, "budget": b, "mean": cv.values[j],
-                         "ci_low": None if cv.ci_low is None else cv.ci_low[j],
-                         "ci_high": None if cv.ci_high is None else cv.ci_high[j]})
+        cv = compute.strategy_curve(v.info.name, v.info.checksum, v.configs, strategy, budgets, key)
+        rows += [{"series": series, "x": x if x is not None else r["budget"], "budget": r["budget"],
+                  "mean": r["pass"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]} for r in cv.rows()]
         bar.progress((i + 1) / len(jobs), text=f"{label} {i + 1} of {len(jobs)}")
     bar.empty()
     return pd.DataFrame(rows, columns=["series", "x", "budget", "mean", "ci_low", "ci_high"]).astype(
         {"ci_low": float, "ci_high": float})
 
 
-def experiments_page() -> None:
-    st.title("Experiments")
-    v = ui.page_view("experiments")
-    if v is None:
-        return
-    study = st.segmented_control("Study", STUDIES, default=STUDIES[0], key="study", bind="query-params",
-                                 required=True)
+def _fraction(v: View, s: Study) -> None:
+    jobs = [(k, k, f, (s.budget,), (f, s.splits, s.seed, None, ())) for f in FRACTIONS for k in STUDY_STRATEGIES]
+    df = _points(v, jobs, "Training fractions")
+    fig = plots.study_figure(df, x_title="training fraction", y_title=f"test pass@{s.budget}",
+                             presentation=v.presentation, dark=v.dark,
+                             title=f"{v.info.name}: accuracy against training data (C = {s.budget})")
+    ui.chart(fig, "study-fraction", v, key="study_chart")
+
+
+def _c0(v: View, s: Study) -> None:
     nmin = int(v.matrix.n.min())
-    limit = views.budget_limit(v.full)
-    if study == "train vs test":
-        _train_vs_test(v)
-        return
-    c1, c2, c3 = st.columns(3)
-    budget = int(c1.number_input("Budget C", 1, limit, min(v.budgets[1], 64), key="ex_c", bind="query-params"))
-    splits = int(c2.number_input("Random splits", 2, 50, 5, key="ex_splits", bind="query-params",
-                                 help="Each point is the mean over this many random splits, with a 95% "
-                                      "percentile interval."))
-    frac = float(c3.slider("Training fraction (for C0, bans, savings)", 0.1, 0.9, 0.5, 0.05, key="ex_train",
-                           bind="query-params"))
-    seed = v.setting.seed
-    st.caption(f"Seed {seed} (sidebar). Every strategy is chosen on the training part of a split and scored on "
-               f"its test part; strategies are compared on the same splits.")
-    try:
-        if study == "training fraction":
-            jobs = [(s, s, f, (budget,), (f, splits, seed, None, ())) for f in FRACTIONS
-                    for s in STUDY_STRATEGIES]
-            df = _points(v, jobs, "Training fractions")
-            fig = plots.study_figure(df, x_title="training fraction", y_title=f"test pass@{budget}",
-                                     presentation=v.presentation, dark=v.dark,
-                                     title=f"{v.info.name}: accuracy against training data (C = {budget})")
-            ui.chart(fig, "study-fraction", v, key="study_chart")
-        elif study == "estimation budget C0":
-            c0s = [c for c in C0_VALUES if c is None or c <= nmin]
-            jobs = [(s, s, "all" if c0 is None else str(c0), (budget,), (frac, splits, seed, c0, ()))
-                    for c0 in c0s for s in STUDY_STRATEGIES]
-            df = _points(v, jobs, "C0 values")
-            fig = plots.study_figure(df, x_title="C0 (samples per cell used to estimate pass rates)",
-                                     y_title=f"test pass@{budget}", categorical_x=True,
-                                     presentation=v.presentation, dark=v.dark,
-                                     title=f"{v.info.name}: accuracy against estimation budget (C = {budget})")
-            ui.chart(fig, "study-c0", v, key="study_chart")
-        elif study == "bans":
-            grid = tuple(v.grid)
-            jobs = [("osca" + ("" if not b else " (ban " + "+".join(b) + ")"), "osca", None, grid,
-                     (frac, splits, seed, None, b)) for b in BAN_SETS]
-            df = _points(v, jobs, "Bans")
-            fig = plots.study_figure(df, x_title="budget C", log_x=v.log2, presentation=v.presentation,
-                                     dark=v.dark, title=f"{v.info.name}: OSCA free against banned mixing")
-            ui.chart(fig, "study-bans", v, key="study_chart")
-        elif study == "savings":
-            key = (frac, splits, seed, None, ())
-            with st.spinner("Computing savings over the splits ..."):
-                s = ui.savings(v.info.name, v.info.checksum, v.configs, budget, key)
-            head, detail = views.savings_headline(s, n_logged=nmin)
-            st.subheader(ui.text(head), anchor=False)
-            st.caption(ui.text(detail))
-            st.caption(ui.text(s.note))
-            df = pd.DataFrame({"series": "OSCA - best pure", "x": list(s.budgets), "mean": list(s.gap),
-                               "ci_low": list(s.gap_ci_low) if s.gap_ci_low else None,
-                               "ci_high": list(s.gap_ci_high) if s.gap_ci_high else None}).astype(
-                {"ci_low": float, "ci_high": float})
-            fig = plots.study_figure(df, x_title="budget C", y_title="test pass@C gap (OSCA - best pure)",
-                                     log_x=v.log2, presentation=v.presentation, dark=v.dark,
-                                     title=f"{v.info.name}: accuracy gap at fixed budgets")
-            ui.chart(fig, "study-savings", v, key="study_chart")
-            st.dataframe(pd.DataFrame({"split": range(len(s.split_ratios)), "target": s.split_targets,
-                                       "budget_needed": s.split_budget_needed, "ratio": s.split_ratios}),
-                         hide_index=True)
-    except InputError as e:
-        ui.error(e)
+    c0s = [c for c in C0_VALUES if c is None or c <= nmin]
+    jobs = [(k, k, "all" if c0 is None else str(c0), (s.budget,), (s.frac, s.splits, s.seed, c0, ()))
+            for c0 in c0s for k in STUDY_STRATEGIES]
+    df = _points(v, jobs, "C0 values")
+    fig = plots.study_figure(df, x_title="C0 (samples per cell used to estimate pass rates)",
+                             y_title=f"test pass@{s.budget}", categorical_x=True, presentation=v.presentation,
+                             dark=v.dark, title=f"{v.info.name}: accuracy against estimation budget (C = {s.budget})")
+    ui.chart(fig, "study-c0", v, key="study_chart")
 
 
-def _train_vs_test(v: ui.View) -> None:
+def _bans(v: View, s: Study) -> None:
+    jobs = [("osca" + ("" if not b else " (ban " + "+".join(b) + ")"), "osca", None, tuple(v.grid),
+             (s.frac, s.splits, s.seed, None, b)) for b in BAN_SETS]
+    df = _points(v, jobs, "Bans")
+    fig = plots.study_figure(df, x_title="budget C", log_x=v.log2, presentation=v.presentation, dark=v.dark,
+                             title=f"{v.info.name}: OSCA free against banned mixing")
+    ui.chart(fig, "study-bans", v, key="study_chart")
+
+
+def _savings(v: View, s: Study) -> None:
+    with st.spinner("Computing savings over the splits ..."):
+        sv = compute.savings(v.info.name, v.info.checksum, v.configs, s.budget, (s.frac, s.splits, s.seed, None, ()))
+    head, detail = views.savings_headline(sv, n_logged=int(v.matrix.n.min()))
+    st.subheader(ui.text(head), anchor=False)
+    st.caption(ui.text(detail))
+    st.caption(ui.text(sv.note))
+    df = pd.DataFrame({"series": "OSCA - best pure", "x": list(sv.budgets), "mean": list(sv.gap),
+                       "ci_low": list(sv.gap_ci_low) if sv.gap_ci_low else None,
+                       "ci_high": list(sv.gap_ci_high) if sv.gap_ci_high else None}).astype(
+        {"ci_low": float, "ci_high": float})
+    fig = plots.study_figure(df, x_title="budget C", y_title="test pass@C gap (OSCA - best pure)", log_x=v.log2,
+                             presentation=v.presentation, dark=v.dark,
+                             title=f"{v.info.name}: accuracy gap at fixed budgets")
+    ui.chart(fig, "study-savings", v, key="study_chart")
+    st.dataframe(pd.DataFrame({"split": range(len(sv.split_ratios)), "target": sv.split_targets,
+                               "budget_needed": sv.split_budget_needed, "ratio": sv.split_ratios}),
+                 hide_index=True)
+
+
+def _train_vs_test(v: View) -> None:
     """The training objective and the test pass@C of the same allocations, under the sidebar's training setup
     (budgets, split, C0, bans; one split)."""
     s = v.setting
@@ -117,8 +108,9 @@ def _train_vs_test(v: ui.View) -> None:
                   "with the plug-in estimate, the test pass with the unbiased one)."
                   if v.full.in_sample and s.train_fraction is None else ""))
     try:
-        curves = [ui.strategy_curve(v.info.name, v.info.checksum, v.configs, name, tuple(v.grid),
-                                    (s.train_fraction, 1, s.seed, s.c0, s.bans)) for name in ("osca", "hillclimb")]
+        curves = [compute.strategy_curve(v.info.name, v.info.checksum, v.configs, name, tuple(v.grid),
+                                         (s.train_fraction, 1, s.seed, s.c0, s.bans))
+                  for name in ("osca", "hillclimb")]
     except InputError as e:
         ui.error(e)
         return
@@ -128,4 +120,34 @@ def _train_vs_test(v: ui.View) -> None:
                "The gap is what choosing on training questions costs on new ones.")
 
 
-experiments_page()
+def _controls(v: View) -> Study:
+    c1, c2, c3 = st.columns(3)
+    limit = views.budget_limit(v.full)
+    budget = int(c1.number_input("Budget C", 1, limit, min(v.budgets[1], 64), key="ex_c", bind="query-params"))
+    splits = int(c2.number_input("Random splits", 2, 50, 5, key="ex_splits", bind="query-params",
+                                 help="Each point is the mean over this many random splits, with a 95% "
+                                      "percentile interval."))
+    frac = float(c3.slider("Training fraction (for C0, bans, savings)", 0.1, 0.9, 0.5, 0.05, key="ex_train",
+                           bind="query-params"))
+    st.caption(f"Seed {v.setting.seed} (sidebar). Every strategy is chosen on the training part of a split and "
+               f"scored on its test part; strategies are compared on the same splits.")
+    return Study(budget, splits, frac, v.setting.seed)
+
+
+STUDY_VIEWS = {"training fraction": _fraction, "estimation budget C0": _c0, "bans": _bans, "savings": _savings}
+
+
+def experiments_page(v: View) -> None:
+    study = st.segmented_control("Study", STUDIES, default=STUDIES[0], key="study", bind="query-params",
+                                 required=True)
+    if study == "train vs test":
+        _train_vs_test(v)
+        return
+    s = _controls(v)
+    try:
+        STUDY_VIEWS[study](v, s)
+    except InputError as e:
+        ui.error(e)
+
+
+_shell.serve("Experiments", experiments_page)

@@ -34,16 +34,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(home: Path, *, env: dict[str, str] | None = None) -> Iterator[dict]:
-    """``streamlit run app.py`` on 127.0.0.1 and a free port, $OSCA_HOME = ``home``; yields base URL and log path.
-    Stopped (terminate, then kill) on exit."""
+def streamlit_server(home: Path, *, env: dict[str, str] | None = None, cwd: Path = REPO,
+                     address: str | None = "127.0.0.1", args: tuple[str, ...] = ()) -> Iterator[dict]:
+    """``streamlit run <checkout>/app.py`` from ``cwd`` on a free port (``--server.address`` only when ``address``
+    is given), $OSCA_HOME = ``home``; yields base URL, log path and the server's pid. Stopped (terminate, then
+    kill) on exit."""
     home.mkdir(parents=True, exist_ok=True)
     port, log_path = free_port(), home / "streamlit.log"
     log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
-         str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=dict(os.environ, OSCA_HOME=str(home), **(env or {})), stdout=log, stderr=subprocess.STDOUT)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false", *args]
+    if address is not None:
+        cmd += ["--server.address", address]
+    proc = subprocess.Popen(cmd, cwd=cwd, env=dict(os.environ, OSCA_HOME=str(home), **(env or {})), stdout=log,
+                            stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90

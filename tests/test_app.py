@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from osca_core import experiments, strategies, views
@@ -28,21 +27,12 @@ TIMEOUT = 180
 def fresh_app(osca_home: Path, release: Path, monkeypatch: pytest.MonkeyPatch):
     """Empty store, release mirror set, no cached results from another test.
 
-    A ``streamlit run`` process switches Streamlit's pages-folder compatibility mode off for good once
-    ``st.navigation`` has run (``PagesManager.uses_pages_directory = False``). AppTest re-detects the ``pages/``
-    folder before every run, which would make each rerun execute the page file alone (the app then reruns through
-    ``app.py``, losing a button click); we keep the server's state instead. The first-request path itself is
-    covered by tests/test_browser.py."""
+    AppTest runs every script run in Streamlit's pages-folder mode (it re-detects ``pages/`` before each run), so
+    these tests also cover the first request of a fresh server: each page file hands the run to the app shell
+    (``pages._shell.serve``), nothing of Streamlit's private state is patched."""
     monkeypatch.setenv("OSCA_RELEASE_MIRROR", str(release))
     st.cache_data.clear()
     st.cache_resource.clear()
-    orig = PagesManager.__init__
-
-    def init(self, *a, **k):
-        orig(self, *a, **k)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -108,6 +98,7 @@ def test_offline_first_start_stores_the_synthetic_demo_and_says_so(tmp_path, mon
     assert figures(at)
 
 
+@pytest.mark.slow
 def test_curves_widgets_change_the_results(golden):
     at = run_app()
     at.selectbox(key="dataset").set_value("osca-swebench").run()
@@ -161,6 +152,7 @@ def test_url_query_parameters_reproduce_a_view():
     assert all(not str(t.get("meta", "")).startswith("pure:gpt4o") for t in fig["data"])
 
 
+@pytest.mark.slow
 def test_random_splits_draw_bands_and_the_seed_matters():
     at = run_app(dataset="osca-swebench", split="random splits", splits="3", budget=["1", "8"])
     assert not at.exception
@@ -176,6 +168,7 @@ def test_random_splits_draw_bands_and_the_seed_matters():
 
 # -- allocation ------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_allocation_page_table_and_widgets(golden):
     at = run_app("allocation", dataset="osca-swebench")
     table = at.dataframe[0].value
@@ -204,6 +197,7 @@ def stored_matrix(name: str) -> OutcomeMatrix:
 
 # -- questions -------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_questions_page_filters_drill_down_and_comparison():
     at = run_app("questions")
     m = stored_matrix("osca-bigcodebench")
@@ -240,6 +234,7 @@ def test_questions_page_filters_drill_down_and_comparison():
 
 # -- experiments -----------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("study", ["training fraction", "estimation budget C0", "bans", "savings",
                                    "train vs test"])
 def test_experiments_page_every_study(study):
@@ -258,6 +253,7 @@ def test_experiments_page_every_study(study):
 
 # -- data ------------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_bad_upload_shows_the_importer_error_and_changes_nothing(tmp_path, bcb_path):
     at = run_app("data")
     before = stored()
@@ -336,3 +332,86 @@ def test_an_unreadable_store_is_reported_not_raised(osca_home: Path):
     assert not at.exception
     assert at.error and "osca.duckdb" in at.error[0].value.replace("\\", "")
     assert at.button(key="retry_store")
+
+
+# -- links, uploads, axes, the shell -------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", [None, "allocation", "questions", "experiments"])
+def test_an_unknown_dataset_in_the_url_is_an_error_not_another_dataset(page):
+    run_app()  # first start: the release is stored
+    at = run_app(page, dataset="nope")
+    assert [e.value for e in at.error] == [
+        "No dataset named " + views.md_escape("'nope'") + " in the store (from the link's dataset= parameter). "
+        "Choose a dataset in the sidebar, or import it on the Data page."]
+    assert not figures(at) and not at.subheader  # nothing of another dataset is shown
+    at.run()  # a rerun (any click) does not replace it silently either
+    assert len(at.error) == 1 and not figures(at)
+    at.selectbox(key="dataset").set_value("osca-swebench").run()  # choosing one shows it
+    assert not at.exception and not at.error and figures(at)
+    at = run_app(page, dataset="nope")
+    at.button(key="unknown_ok").click().run()  # or going on with the one the sidebar selected
+    assert not at.exception and not at.error and figures(at)
+
+
+@pytest.mark.slow
+def test_an_upload_under_an_existing_name_needs_replace(bcb_path, swe_path):
+    at = run_app("data")
+    before = stored()
+    swe_bytes = swe_path.read_bytes()
+    at.file_uploader(key="upload").set_value(("swe.json", swe_bytes, "application/json")).run()
+    at.text_input(key="import_name").set_value("osca-bigcodebench").run()
+    at.button(key="import_btn").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [views.md_escape(
+        "dataset 'osca-bigcodebench' already exists: tick \"Replace an existing dataset\" to overwrite it, or "
+        "choose another name")]
+    assert stored() == before  # nothing replaced
+    at.checkbox(key="import_replace").check().run()
+    at.button(key="import_btn").click().run()
+    assert not at.exception and not at.error
+    after = stored()
+    assert set(after) == set(before) and after["osca-bigcodebench"] != before["osca-bigcodebench"]
+    assert after["osca-swebench"] == before["osca-swebench"]
+    assert at.checkbox(key="import_replace").value is False  # the next upload asks again
+
+
+@pytest.mark.slow
+def test_budget_axis_is_logarithmic_by_default_above_32():
+    at = run_app()  # BigCodeBench: budgets 1..300
+    assert at.toggle(key="log2").value is True and figures(at)[0]["layout"]["xaxis"]["type"] == "log"
+    at.toggle(key="log2").set_value(False).run()  # the toggle stays
+    assert figures(at)[0]["layout"]["xaxis"].get("type") != "log"
+    at.selectbox(key="dataset").set_value("osca-swebench").run()  # budgets 1..16: linear
+    assert at.toggle(key="log2").value is False and figures(at)[0]["layout"]["xaxis"].get("type") != "log"
+    at = run_app(dataset="osca-bigcodebench", log2="false")  # a link keeps its axis
+    assert figures(at)[0]["layout"]["xaxis"].get("type") != "log"
+
+
+def test_curves_table_has_the_columns_of_osca_curves_json():
+    at = run_app(dataset="osca-swebench", strategies=["osca", "uniform"])
+    (table,) = [d.value for d in at.dataframe]
+    assert list(table.columns) == ["strategy", "budget", "pass", "ci_low", "ci_high", "extrapolated", "allocation"]
+    swe = stored_matrix("osca-swebench")
+    osca = strategies.curve(swe, "osca", list(range(1, 17)))
+    rows = table[table["strategy"] == "osca"]
+    assert np.allclose(rows["pass"], osca.values, atol=1e-12)
+    assert list(rows["allocation"]) == [a.text for a in osca.allocations]
+    assert set(table[table["strategy"] == "uniform"]["allocation"]) == {""}
+
+
+def test_the_dashboard_refuses_to_serve_every_interface_unless_told():
+    from pages import _shell
+
+    assert _shell.address_problem(None) and _shell.address_problem("") and _shell.address_problem("  ")
+    assert "--server.address 127.0.0.1" in _shell.address_problem(None)
+    for explicit in ("127.0.0.1", "localhost", "0.0.0.0", "::"):
+        assert _shell.address_problem(explicit) is None
+
+
+def test_no_page_touches_streamlit_private_state():
+    root = Path(APP).parent
+    for f in [root / "app.py", *sorted((root / "pages").glob("*.py"))]:
+        src = f.read_text()
+        assert "streamlit.runtime" not in src and "PagesManager" not in src and "import duckdb" not in src, f
+        assert "os.environ" not in src, f

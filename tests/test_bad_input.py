@@ -1,7 +1,7 @@
 """Malformed and inconsistent files are refused: exit code 2, one line on stderr naming the file and the field or
 row, no traceback, and the store exactly as before (every dataset, matrix, question table and per-sample row).
 
-Each case imports over an existing dataset (``--name victim``), so a half-done replace would show."""
+Each case imports over an existing dataset (``--name victim --replace``), so a half-done replace would show."""
 
 from __future__ import annotations
 
@@ -212,7 +212,7 @@ def test_bad_input_is_refused_in_one_line_and_changes_nothing(case, populated, b
     (tmp_path / "in").mkdir()
     paths, extra = build(tmp_path / "in", json.loads(bcb_path.read_text()))
     before = snapshot(populated)
-    rc = main(["import", *map(str, paths), "--name", "victim", *extra])
+    rc = main(["import", *map(str, paths), "--name", "victim", "--replace", *extra])
     out, err = capsys.readouterr()
     assert rc == 2 and out == ""
     assert err.endswith("\n") and err.count("\n") == 1 and "Traceback" not in err, err

@@ -1,9 +1,10 @@
-"""The data commands: `osca fetch`, `import`, `datasets [--json]`, `remove`, `bench ingest`; the golden numbers
+"""The data commands: `osca fetch`, `import` (`--replace`), `datasets [--json]`, `remove`, `demo`; the golden numbers
 reached through `--dataset`; the same JSON from `--dataset` as from `--file`; one-line errors from the real
 console script."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -110,21 +111,12 @@ def test_unknown_dataset_is_one_line_exit_2(fetched, capsys):
     assert err == "osca: error: unknown dataset 'nope' (known: osca-bigcodebench, osca-swebench)\n"
 
 
-def test_bench_ingest_json(capsys):
-    out = run_json(capsys, "bench", "ingest", "--rows", "2000", "--json")
-    assert out["rows"] == 2000 and out["counts_match"] is True
-    assert {"import_seconds", "aggregate_seconds", "peak_rss_mb"} <= set(out)
-    rc, out, _ = run(capsys, "bench", "ingest", "--rows", "500")
-    assert rc == 0 and "counts match: yes" in out and "peak RSS" in out
-    rc, _, err = run(capsys, "bench", "ingest", "--rows", "0")
-    assert rc == 2 and err == "osca: error: --rows: must be a positive integer (got 0)\n"
-
-
 def _osca(*argv, env):
     exe = shutil.which("osca") or pytest.fail("the osca console script is not installed (pip install -e .)")
     return subprocess.run([exe, *argv], capture_output=True, text=True, env=env, timeout=120)
 
 
+@pytest.mark.slow
 def test_the_console_script_refuses_bad_files_and_offline_fetch_in_one_line(osca_home, tmp_path):
     env = {**os.environ, "OSCA_HOME": str(osca_home), "OSCA_RELEASE_MIRROR": ""}
     bad = tmp_path / "bad.csv"
@@ -171,13 +163,76 @@ def test_demo_stores_the_seeded_synthetic_matrix_labelled_synthetic(osca_home, c
                                       "SYNTHETIC data")
     got = Store.open().load_matrix("demo-synthetic")
     assert got.synthetic
-    assert_same_matrix(got, demo_matrix(seed=0)._replace(name="demo-synthetic"))
+    assert_same_matrix(got, dataclasses.replace(demo_matrix(seed=0), name="demo-synthetic"))
     out = run_json(capsys, "demo", "--name", "small", "--seed", "4", "--questions", "20", "--configs", "3", "--json")
     assert {k: out["datasets"][0][k] for k in ("name", "questions", "configs", "synthetic")} == {
         "name": "small", "questions": 20, "configs": 3, "synthetic": True}
     assert_same_matrix(Store.open().load_matrix("small"),
-                       demo_matrix(seed=4, questions=20, configs=3)._replace(name="small"))
+                       dataclasses.replace(demo_matrix(seed=4, questions=20, configs=3), name="small"))
     rc, out, _ = run(capsys, "datasets")
     assert [line.split("  ")[0] for line in out.splitlines()[2:] if " SYNTHETIC " in line] == ["demo-synthetic", "small"]
     rc, _, err = run(capsys, "demo", "--questions", "1")
     assert rc == 2 and err.startswith("osca: error: demo: need questions >= 2") and err.count("\n") == 1
+
+
+def test_import_under_an_existing_name_needs_replace(osca_home, capsys, tmp_path):
+    from storecheck import snapshot
+
+    path = tmp_path / "few.csv"
+    path.write_text("question_id,config,correct\nq1,a,1\nq1,b,0\nq2,a,1\nq2,b,1\n")
+    assert run(capsys, "import", str(path))[0] == 0
+    before = snapshot(osca_home)
+    rc, out, err = run(capsys, "import", str(path))  # default name: the file's, "few"
+    assert (rc, out) == (2, "")
+    assert err == ("osca: error: dataset 'few' already exists; pass --replace to replace it "
+                   "(or osca remove few first)\n")
+    rc, out, err = run(capsys, "import", str(tmp_path / "nowhere.csv"), "--name", "few")
+    assert rc == 2 and "'few' already exists" in err  # refused before the file is even read
+    assert snapshot(osca_home) == before
+    small = tmp_path / "small.csv"
+    small.write_text("question_id,config,correct\nq1,a,0\nq1,b,0\n")
+    rc, out, _ = run(capsys, "import", str(small), "--name", "few", "--replace", "--json")
+    assert rc == 0 and json.loads(out)["datasets"][0]["name"] == "few"
+    assert snapshot(osca_home) != before
+    assert [d["name"] for d in run_json(capsys, "datasets", "--json")["datasets"]] == ["few"]
+
+
+def test_savings_and_study_on_a_dataset_with_a_billion_samples_per_cell(osca_home, capsys, tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text("question_id,config,n_samples,n_correct\nq1,a,1000000000,3\nq1,b,1000000000,500000000\n"
+                    "q2,a,1000000000,999999999\nq2,b,1000000000,7\n")
+    assert run(capsys, "import", str(path))[0] == 0
+    rc, out, err = run(capsys, "savings", "--dataset", "big", "--json")
+    assert rc == 0 and json.loads(out)["baseline_budget"] == 1024 and "the default stops at 1024" in err
+    rc, out, err = run(capsys, "study", "--dataset", "big", "--out", str(tmp_path / "o"))
+    assert rc == 2 and err.count("\n") == 1 and "big has n = 1000000000 samples per cell" in err
+
+
+def test_fetch_into_a_home_that_cannot_hold_downloads_is_one_line(osca_home, release, capsys):
+    osca_home.mkdir(parents=True)
+    (osca_home / "downloads").write_text("not a folder")
+    rc, out, err = run(capsys, "fetch", "--mirror", str(release))
+    assert (rc, out) == (2, "")
+    assert err == (f"osca: error: {osca_home / 'downloads'}: cannot create the downloads folder (File exists); "
+                   "is OSCA_HOME writable?\n")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_fetch_into_a_read_only_home_is_one_line(tmp_path, release):
+    home = tmp_path / "ro"
+    home.mkdir()
+    home.chmod(0o555)
+    try:
+        r = _osca("fetch", "--mirror", str(release), env={**os.environ, "OSCA_HOME": str(home)})
+    finally:
+        home.chmod(0o755)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon", "0"])
+def test_a_bad_fetch_timeout_is_one_line_naming_the_variable(osca_home, release, capsys, monkeypatch, value):
+    monkeypatch.setenv("OSCA_FETCH_TIMEOUT", value)
+    rc, out, err = run(capsys, "fetch", "--mirror", str(release))
+    assert (rc, out) == (2, "") and err.startswith("osca: error: OSCA_FETCH_TIMEOUT: expected ")
+    assert err.count("\n") == 1 and repr(value) in err
+    assert run_json(capsys, "datasets", "--json") == {"datasets": []}

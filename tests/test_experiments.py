@@ -1,4 +1,4 @@
-"""Experiments (osca_core.experiments, osca_core.smoothing) and the `savings` / `study` commands and the experiment
+"""Experiments (osca_core.experiments, osca_core.splits) and the `savings` / `study` commands and the experiment
 options of `optimize` / `curves`: seeded random splits, C0 subsampling, bans, compute savings, osca-eb."""
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from osca_core import experiments as ex
+from osca_core import registry
 from osca_core import strategies as S
 from osca_core.cli import main
 from osca_core.estimators import plugin_objective
 from osca_core.outcomes import OutcomeMatrix, parse_config_name
-from osca_core.smoothing import beta_binomial_loglik, fit_beta_binomial, posterior_rates
+from osca_core.smoothing import posterior_rates
 
 
 def matrix(names, n, c, train, test, name="toy") -> OutcomeMatrix:
@@ -321,7 +322,7 @@ def test_savings_on_bigcodebench_release_split_is_consistent_with_the_curves(bcb
     assert sv.budgets == tuple(budgets) and sv.baseline_budget == 300
     (bp,) = S.best_pure(bcb, [300])
     assert sv.baseline == next(iter(bp.allocation)) and sv.target_pass == pytest.approx(bp.test_pass, abs=1e-12)
-    osca = S.curve(bcb, "osca", budgets)
+    osca = registry.evaluate(bcb, "osca", budgets)
     assert np.allclose(sv.osca_pass, osca.values, atol=1e-12)
     first = next(b for b, v in zip(budgets, osca.values, strict=True) if v >= sv.target_pass)
     assert sv.budget_needed == first and all(v < sv.target_pass for v in osca.values[: first - 1])
@@ -350,31 +351,6 @@ def test_savings_with_splits_gives_per_split_crossings_and_stable_gaps(bcb):
 
 # -- osca-eb ---------------------------------------------------------------------------------------------------
 
-def test_beta_binomial_fit_is_the_marginal_likelihood_maximum():
-    rng = np.random.default_rng(3)
-    theta = rng.beta(2.0, 5.0, size=3000)
-    n = np.full(3000, 20)
-    c = rng.binomial(n, theta)
-    prior = fit_beta_binomial(n, c)
-    assert prior.alpha == pytest.approx(2.0, rel=0.15) and prior.beta == pytest.approx(5.0, rel=0.15)
-    best = beta_binomial_loglik(n, c, prior.alpha, prior.beta)
-    for fa in (0.9, 0.97, 1.03, 1.1):
-        for fb in (0.9, 0.97, 1.03, 1.1):
-            assert beta_binomial_loglik(n, c, prior.alpha * fa, prior.beta * fb) <= best + 1e-9
-
-
-def test_posterior_rates_shrink_toward_the_configuration_mean(bcb):
-    n, c = bcb.train_counts()
-    (t,) = ex.trials(bcb, ex.Setting(c0=5, seed=0))
-    n5, c5 = t.est.train_counts()
-    p = posterior_rates(n5, c5)
-    raw = c5 / n5
-    mu = np.array([fit_beta_binomial(n5[:, s], c5[:, s]).mean for s in range(10)])
-    lo, hi = np.minimum(raw, mu), np.maximum(raw, mu)
-    assert ((p >= lo - 1e-12) & (p <= hi + 1e-12)).all()
-    assert np.abs(posterior_rates(n, c) - c / n).max() < np.abs(p - raw).max()  # more data, less shrinkage
-
-
 def test_osca_eb_equals_osca_when_the_data_overwhelm_the_prior():
     rng = np.random.default_rng(5)
     rates = rng.beta(0.5, 1.5, size=(40, 4))
@@ -383,7 +359,7 @@ def test_osca_eb_equals_osca_when_the_data_overwhelm_the_prior():
     m = matrix(["a_0.2", "a_0.8", "b_0.2", "b_0.8"], n, c, [True] * 40, [True] * 40)
     assert np.abs(posterior_rates(*m.train_counts()) - m.train_rates()).max() < 1e-6
     budgets = list(range(1, 9))
-    eb = S.strategy_allocations(m, "osca-eb", budgets)
+    eb = registry.allocate(m, "osca-eb", budgets)
     plain = S.osca(m, budgets)
     assert [a.counts for a in eb] == [a.counts for a in plain]
     assert [a.strategy for a in eb] == ["osca-eb"] * 8
@@ -412,3 +388,13 @@ def test_study_cli_writes_the_csvs_and_a_summary(tmp_path, capsys, swe_path, bcb
     assert len(diffs) == 6
     kinds = {(r["dataset"], r["experiment"]) for r in out["summary"]}
     assert ("bcb_results", "savings") in kinds and ("swebench_agentless", "ban") in kinds
+
+
+def test_savings_is_built_by_keyword_and_keeps_its_json_keys(bcb):
+    sv = ex.savings(bcb, [1, 2, 4])
+    with pytest.raises(TypeError):
+        ex.Savings(*[getattr(sv, f) for f in ("dataset", "baseline", "baseline_budget")])
+    assert list(sv.as_dict()) == ["dataset", "baseline", "baseline_budget", "target_pass", "budget_needed", "ratio",
+                                  "ratio_ci_low", "ratio_ci_high", "splits", "setting", "baseline_counts",
+                                  "split_budget_needed", "split_ratios", "gaps", "note"]
+    assert list(sv.as_dict()["gaps"][0]) == ["budget", "osca", "best_pure", "gap", "ci_low", "ci_high"]

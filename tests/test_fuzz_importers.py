@@ -104,7 +104,7 @@ class Harness:
         files_before = self.files()
         names = self.names = [str(p) for p in paths]
         if via == "cli":
-            argv = ["import", *names, "--name", "victim"] + (["--format", fmt] if fmt else []) + \
+            argv = ["import", *names, "--name", "victim", "--replace"] + (["--format", fmt] if fmt else []) + \
                    ([f"--config={config}"] if config is not None else [])
             out, err = io.StringIO(), io.StringIO()
             with mock.patch.dict(os.environ, {"OSCA_HOME": str(self.home)}), contextlib.redirect_stdout(out), \
@@ -194,8 +194,9 @@ def _plain(x):
 # -- value strategies ----------------------------------------------------------------------------------------------
 
 def duck_blank(s: str) -> bool:
-    """DuckDB's trim() removes spaces (Unicode Zs), not tabs or newlines: a text it trims to '' is blank."""
-    return all(unicodedata.category(ch) == "Zs" for ch in s)
+    """Blank: DuckDB's trim() removes spaces (Unicode Zs) and the matrix refuses ids that Python's strip() empties
+    (tabs, newlines)."""
+    return all(unicodedata.category(ch) == "Zs" for ch in s) or not s.strip()
 
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=8)
@@ -749,8 +750,7 @@ def long_oracle(files: list[tuple[str, list[str], list[list]]]) -> tuple[str, tu
             refuse(None)
         if not per_sample and len(group) > 1:
             refuse(group[1]["pos"])
-    if len(cells) < len(qids) * len(cfgs):
-        refuse(None)
+    # a (question, configuration) pair without rows is a missing cell, n = 0 (issue 11), not a refusal
     splits = {d["question_id"]: d.get("split") for d in rows if d.get("split") is not None}
     train = [SPLITS[splits[q]][0] if q in splits else True for q in qids]
     test = [SPLITS[splits[q]][1] if q in splits else True for q in qids]
@@ -759,6 +759,11 @@ def long_oracle(files: list[tuple[str, list[str], list[list]]]) -> tuple[str, tu
     if reasons:
         return REFUSE, reasons[0] if len(reasons) == 1 else None
     configs, cost_varies = [], False
+    # no cost column: a per-sample file's configurations cost their mean tokens when every one has some (> 0)
+    no_cost = not any("cost" in [c.lower() for c in f[1]] for f in files)
+    mean_tokens = {s: [d["tokens"] for d in rows if d["config"] == s and d.get("tokens") is not None] for s in cfgs}
+    by_tokens = (per_sample and no_cost and any("tokens" in [c.lower() for c in f[1]] for f in files)
+                 and all(v and sum(v) / len(v) > 0 for v in mean_tokens.values()))
     for s in cfgs:
         mine = [d for d in rows if d["config"] == s]
         base = parse_config_name(s)
@@ -766,6 +771,8 @@ def long_oracle(files: list[tuple[str, list[str], list[list]]]) -> tuple[str, tu
         costs = [d["cost"] for d in mine if d["cost"] is not None]
         cost_varies |= len(set(costs)) > 1
         cost = (min(costs) if len(set(costs)) <= 1 else sum(costs) / len(costs)) if costs else 1.0
+        if by_tokens:
+            cost, cost_varies = sum(mean_tokens[s]) / len(mean_tokens[s]), True
         configs.append(ConfigInfo(s, base.model if pick["model"] is None else pick["model"],
                                   base.temperature if pick["temperature"] is None else pick["temperature"],
                                   base.variant if pick["variant"] is None else pick["variant"], cost))

@@ -202,12 +202,58 @@ def test_the_server_binds_127_0_0_1_and_states_its_upload_limit():
     server = conf["server"]
     assert server.get("address") == "127.0.0.1"  # reachable from this machine only, unless told otherwise
     assert server.get("enableXsrfProtection", True) is True and server.get("enableCORS", True) is True
-    common = (REPO / "pages" / "_common.py").read_text()
-    limit = int(re.search(r"^UPLOAD_LIMIT_MB = (\d+)", common, re.M)[1])
+    access = (REPO / "pages" / "_access.py").read_text()
+    limit = int(re.search(r"^UPLOAD_LIMIT_MB = (\d+)", access, re.M)[1])
     assert server["maxUploadSize"] == limit  # the server refuses what the page says it refuses
     data_page = (REPO / "pages" / "data.py").read_text()
-    assert "Up to {ui.UPLOAD_LIMIT_MB} MB per file" in data_page
-    assert "max_upload_size=ui.UPLOAD_LIMIT_MB" in data_page
+    assert "Up to {data.UPLOAD_LIMIT_MB} MB per file" in data_page
+    assert "max_upload_size=data.UPLOAD_LIMIT_MB" in data_page
+    assert conf["client"]["toolbarMode"] == "viewer"  # no Deploy button, no developer menu
+
+
+@pytest.fixture(scope="module")
+def elsewhere_server(tmp_path_factory, release):
+    """``streamlit run <checkout>/app.py`` started from an unrelated folder, without --server.address."""
+    import browserkit as bk
+
+    home, cwd = tmp_path_factory.mktemp("elsewhere-home"), tmp_path_factory.mktemp("elsewhere-cwd")
+    with bk.streamlit_server(home, cwd=cwd, address=None, env={"OSCA_RELEASE_MIRROR": str(release)}) as server:
+        yield server
+    assert bk.log_errors(server["log"]) == []
+
+
+@pytest.mark.slow
+def test_started_from_another_folder_the_dashboard_listens_on_127_0_0_1_only(elsewhere_server):
+    import psutil
+
+    listening = {c.laddr.ip for c in psutil.Process(elsewhere_server["pid"]).net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN}
+    assert listening == {"127.0.0.1"}, listening
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_started_from_another_folder_the_toolbar_is_the_viewer_one(elsewhere_server):
+    import browserkit as bk
+    from playwright.sync_api import sync_playwright
+
+    if not bk.chromium_available():
+        pytest.skip(f"Chromium not found at {bk.CHROMIUM}")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=bk.CHROMIUM, headless=True, args=bk.CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(120_000)
+            page.goto(f"{elsewhere_server['base']}/data")
+            _settle(page, chart=False)
+            assert page.locator('[data-testid="stToolbar"]').count() == 1
+            assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
+            page.locator('[data-testid="stMainMenu"]').click()
+            page.get_by_text("Print").first.wait_for()
+            menu = page.locator("body").inner_text()
+            assert "Rerun" not in menu and "Clear cache" not in menu  # the developer items
+        finally:
+            browser.close()
 
 
 # -- in the browser ------------------------------------------------------------------------------------------------
@@ -303,14 +349,17 @@ def test_hostile_names_are_shown_as_typed_and_no_script_runs(hostile_server, hos
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(strict=True, reason="app bug: Streamlit's Markdown turns a standalone --, ->, <-, >=, <= or ~= in "
-                   "text into a symbol (its own remark plugin, after escapes), so views.md_escape cannot keep them")
 def test_markdown_text_shows_a_name_with_a_double_hyphen_as_typed(hostile_server, hostile_page):
+    """Streamlit's Markdown turns a standalone --, ->, <-, >=, <= or ~= into a symbol (its own remark plugin, after
+    escapes); views.md_escape puts an invisible U+2060 word joiner between the two characters, so the reader sees
+    what was typed (the joiner is the only character added)."""
     page = hostile_page
     page.goto(f"{hostile_server['base']}/?dataset={quote(DATASET, safe='')}")
     _settle(page, chart=True)
     headline = page.locator('[data-testid="stMain"]').get_by_text(re.compile(r"^best pure: ")).first.inner_text()
-    assert headline.startswith(f"best pure: {CONFIGS[2]} at C = "), headline  # '; DELETE FROM configs; --
+    assert "\u2014" not in headline  # no em dash
+    assert headline.replace("\u2060", "").startswith(f"best pure: {CONFIGS[2]} at C = "), headline
+
 
 
 @pytest.mark.browser

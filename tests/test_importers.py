@@ -193,3 +193,73 @@ def test_bench_ingest_counts_every_generated_row(tmp_path):
     assert r.counts_match and (r.rows, r.questions, r.configs) == (3000, 30, 20)
     assert r.import_seconds > 0 and r.aggregate_seconds > 0 and r.peak_rss_mb > 10
     assert np.isfinite(r.as_dict()["peak_rss_mb"])
+
+
+# -- the registry of formats -----------------------------------------------------------------------------------------
+
+def test_the_registry_lists_every_format_in_detection_order_and_each_has_a_reader():
+    from osca_core import formats
+
+    assert formats.names() == ("osca", "inspect", "swebench", "evalplus", "lm-eval", "lcb", "long")
+    assert {f.name: sorted(f.options) for f in formats.registry().values()} == {
+        "osca": [], "inspect": ["config", "partial", "price", "scorer"], "swebench": ["config"],
+        "evalplus": ["config", "verifier"], "lm-eval": ["config", "filter", "metric"], "lcb": ["config"], "long": []}
+    with pytest.raises(InputError, match=r"^--format: unknown format 'csv' \(use osca, inspect, swebench, evalplus, "
+                                         r"lm-eval, lcb, long\)$"):
+        formats.get("csv")
+
+
+def test_a_file_of_no_known_format_names_the_formats_tried(store, tmp_path):
+    bad = tmp_path / "x.bin"
+    bad.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(InputError, match=r"x\.bin: unknown format \(tried osca, inspect, swebench, evalplus, lm-eval, "
+                                         r"lcb, long\): not a JSON, CSV or Parquet file$"):
+        import_paths(store, [bad])
+
+
+def test_options_a_format_does_not_take_are_refused_by_name(store, tmp_path):
+    from osca_core.formats import ReadOptions, parse_price
+
+    csv = tmp_path / "s.csv"
+    csv.write_text("question_id,config,correct\nq,a,1\n")
+    with pytest.raises(InputError, match=r"^--metric: applies to lm-eval logs, not long$"):
+        import_paths(store, [csv], options=ReadOptions(metric="acc"))
+    with pytest.raises(InputError, match=r"^--partial: use correct or incorrect \(got 'half'\)$"):
+        ReadOptions(partial="half")
+    with pytest.raises(InputError, match=r"^--verifier: use plus or base"):
+        ReadOptions(verifier="extra")
+    assert parse_price(["openai/gpt-4o=2.5", "claude=3"]) == {"openai/gpt-4o": 2.5, "claude": 3.0}
+    for bad in ("gpt", "=3", "m=cheap", "m=-1"):
+        with pytest.raises(InputError, match=r"^--price: "):
+            parse_price([bad])
+    assert store.list_datasets() == []
+
+
+def test_a_folder_is_searched_recursively_and_its_files_make_one_dataset(store, tmp_path):
+    a = _lcb_file(tmp_path / "runs" / "gpt4o_0.2" / "x_eval_all.json", {"q1": [True, False], "q2": [True]},
+                  {q: ("p", "d", "easy") for q in ("q1", "q2")})
+    b = _lcb_file(tmp_path / "runs" / "deep" / "llama_0.8" / "y_eval_all.json", {"q2": [False], "q1": [True]},
+                  {q: ("p", "d", "easy") for q in ("q1", "q2")})
+    (tmp_path / "runs" / "README.md").write_text("# not a log\n")
+    (tmp_path / "runs" / ".hidden.json").write_text("{}")
+    from osca_core.importers import expand, import_files
+
+    assert [p for p, _ in expand([tmp_path / "runs"])] == [b, a]
+    r = import_files(store, [tmp_path / "runs"], name="runs")
+    m = store.load_matrix("runs")
+    assert r.format == "lcb" and m.config_names == ("llama_0.8", "gpt4o_0.2")
+    assert m.n.tolist() == [[1, 1], [1, 2]] and m.c.tolist() == [[0, 1], [1, 1]]
+    with pytest.raises(InputError, match=r"empty: no log files in this folder"):
+        (tmp_path / "empty").mkdir()
+        import_files(store, [tmp_path / "empty"])
+
+
+def test_several_uploads_make_one_dataset_named_by_their_files(store, tmp_path):
+    from osca_core.importers import import_uploads
+
+    g = {"q1": [True, False]}
+    a = _lcb_file(tmp_path / "a" / "gpt4o_0.2_eval_all.json", g, {"q1": ("p", "d", "easy")})
+    b = _lcb_file(tmp_path / "b" / "gpt4o_0.8_eval_all.json", {"q1": [True, True]}, {"q1": ("p", "d", "easy")})
+    r = import_uploads(store, [(a.name, a.read_bytes()), (b.name, b.read_bytes())], name="two")
+    m = store.load_matrix("two")
+    assert r.files == (a.name, b.name) and m.config_names == ("gpt4o_0.2", "gpt4o_0.8") and m.c.tolist() == [[1, 2]]

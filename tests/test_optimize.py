@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from math import comb
 
 import numpy as np
 import pytest
@@ -16,9 +15,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from osca_core import cli
-from osca_core.certify import certify_budget, undominated, upper_bounds
+from osca_core.certify import certify_budget, upper_bounds
+from osca_core.errors import InputError
 from osca_core.estimators import plugin_objective
-from osca_core.optimize import allocations, build_model, exhaustive, optimize_curve
+from osca_core.objective import build_model, exhaustive
+from osca_core.optimize import MAX_SAMPLES, optimize_curve
 from osca_core.strategies import hillclimb_counts
 from osca_core.synthetic import demo_matrix, specialist_rates
 
@@ -123,6 +124,19 @@ def test_single_sample_moves_get_stuck_where_the_optimizer_does_not():
     assert sorted(ours.counts) == sorted(k_opt.tolist())
 
 
+def test_certify_repairs_a_heuristic_stuck_in_the_single_move_trap():
+    """The crippled search (no beam, single moves) stops in the generalist local optimum; ``certify`` must still
+    return the exhaustive optimum and prove it (no heuristic result is ever marked certified)."""
+    p = specialist_rates(seed=1, clusters=3, per_cluster=2, generalists=1, generalist=(0.45, 0.55),
+                         specialist=(0.93, 0.97), leak=0.0, noise=0.0)
+    k_opt, best = exhaustive(p, 3)
+    stuck = optimize_curve(p, [3], beam=1, max_move=1)[0]
+    assert stuck.objective < best - 0.01 and not stuck.certified
+    proved = optimize_curve(p, [3], beam=1, max_move=1, certify=True)[0]
+    assert proved.certified and proved.objective == pytest.approx(best, abs=TOL)
+    assert sorted(proved.counts) == sorted(k_opt.tolist())
+
+
 def test_three_specialists_need_more_than_two_sample_moves_and_the_beam_finds_them():
     p = specialist_rates(seed=5, clusters=3, per_cluster=2, generalists=1, generalist=(0.45, 0.55),
                          specialist=(0.93, 0.97), leak=0.0, noise=0.0)
@@ -174,82 +188,6 @@ def test_exact_zeros_and_ones_raise_no_warnings_and_stay_exact():
     assert forced.certified and forced.objective == pytest.approx(exhaustive(p, 3)[1], abs=TOL)
     assert optimize_curve(np.zeros((3, 2)), [2])[0].objective == 0.0
     assert optimize_curve(np.ones((2, 2)), [1])[0].objective == 1.0
-
-
-# -- upper bounds and certificates --------------------------------------------------------------------------------
-
-def test_upper_bounds_hold_for_any_allocation():
-    rng = np.random.default_rng(11)
-    for _ in range(30):
-        p = random_rates(rng)
-        m = build_model(p)
-        for c in range(1, 6):
-            best = exhaustive(p, c)[1]
-            ks = allocations(p.shape[1], c)[: 8]  # any allocation, good or bad, gives a valid bound
-            for it in (0, 3):
-                assert (upper_bounds(m, [c] * len(ks), ks, iterations=it) >= best - TOL).all()
-
-
-def assert_certificate(cert, p, budget, costs=None) -> None:
-    """A certificate: the bound holds, the allocation is feasible and scores what it says, within 1e-6 of the
-    bound (HiGHS accepts rows violated by up to 1e-6, so 1e-6 is the proof's resolution)."""
-    k_ex, best = exhaustive(p, budget, costs=costs)
-    k = np.array(cert.counts)
-    assert cert.certified
-    assert cert.upper_bound >= best - TOL
-    assert cert.objective == pytest.approx(float(plugin_objective(p, k)), abs=TOL)
-    assert cert.upper_bound - cert.objective <= 1e-6
-    assert (k.sum() == budget) if costs is None else (k @ costs <= budget + 1e-9)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_certify_milp_proves_the_optimum_from_the_worst_start(seed):
-    """The MILP path (enumeration disabled), started from the worst allocation, improves it and proves the bound."""
-    rng = np.random.default_rng(200 + seed)
-    for i in range(8):
-        p = random_rates(rng) if i % 2 else specialist_rates(seed=seed * 10 + i, clusters=3)
-        for c in (2, 4, 6):
-            ks = allocations(p.shape[1], c)
-            vals = plugin_objective(p, ks)
-            cert = certify_budget(p, c, ks[int(np.argmin(vals))], enumerate_limit=0)
-            assert_certificate(cert, p, c)
-            if vals.max() - vals.min() > 1e-6:
-                assert cert.rounds >= 1 and cert.objective > vals.min()
-
-
-def test_certify_with_costs():
-    rng = np.random.default_rng(3)
-    for _ in range(10):
-        p = random_rates(rng)
-        costs = rng.choice([0.5, 1.0, 2.0, 3.0], p.shape[1])
-        for c in (2, 5):
-            assert_certificate(certify_budget(p, c, None, costs=costs, enumerate_limit=0), p, c, costs)
-            assert_certificate(certify_budget(p, c, None, costs=costs), p, c, costs)  # enumeration path
-
-
-@pytest.mark.parametrize("seed", range(2))
-def test_optimize_curve_certify_returns_the_exhaustive_optimum(seed):
-    rng = np.random.default_rng(300 + seed)
-    for i in range(10):
-        p = random_rates(rng) if i % 2 else specialist_rates(seed=seed * 10 + i, clusters=2 + i % 3)
-        for r in optimize_curve(p, range(1, 6), certify=True):
-            assert r.certified and r.upper_bound - r.objective <= 1e-6
-            assert r.objective == pytest.approx(exhaustive(p, r.budget)[1], abs=TOL)
-
-
-def test_optimize_curve_certify_on_a_demo_matrix():
-    p = demo_matrix(seed=4, questions=40, configs=7).train_rates()
-    res = optimize_curve(p, [1, 3, 9, 20], certify=True)
-    for r in res:
-        assert r.certified and r.upper_bound - r.objective <= 1e-6
-        if comb(r.budget + 6, 6) <= 20_000:
-            assert r.objective == pytest.approx(exhaustive(p, r.budget)[1], abs=TOL)
-
-
-def test_dominated_configurations_are_detected():
-    p = np.array([[0.2, 0.3, 0.2, 0.1], [0.5, 0.5, 0.5, 0.6]])
-    assert undominated(p, np.ones(4)).tolist() == [False, True, False, True]  # 0 and 2 <= 1; 2 duplicates 0
-    assert undominated(p, np.array([1.0, 2.0, 1.0, 1.0])).tolist() == [True, True, False, True]
 
 
 # -- the release logs ---------------------------------------------------------------------------------------------
@@ -308,20 +246,40 @@ def test_cli_certify_and_cost(bcb_path, capsys):
     assert "--cost needs --strategy osca" in capsys.readouterr().err
 
 
-@pytest.mark.slow
-def test_cli_bench_optimizer_small_run(capsys):
-    args = ["bench", "optimizer", "--json", "--runs", "1", "--certify-runs", "1", "--scale-questions", "100",
-            "--scale-configs", "8", "--scale-budget", "16"]
-    assert cli.main(args) == 0
-    out = json.loads(capsys.readouterr().out)
-    bcb, swe = out["datasets"]
-    assert bcb["budgets"] == [2, 3, 4, 5, 7, 8, 11, 16, 17, 25, 32, 38, 57, 64, 86, 128, 129, 194, 256, 291]
-    assert bcb["curve_max"] == 291 and swe["curve_max"] == 16
-    for d in (bcb, swe):
-        assert d["certified"] == len(d["budgets"])
-        assert all(g["gap"] >= -TOL and g["certified"] for g in d["gaps"])
-        assert all(g["upper_bound"] >= g["osca"] - TOL for g in d["gaps"])
-    assert out["synthetic"]["train_questions"] == 100 and out["synthetic"]["configs"] == 8
-    assert out["synthetic"]["peak_rss_mb"] > 0 and out["synthetic"]["blas_threads"] == "1"
-    assert cli.main(["bench", "optimizer", "--runs", "0"]) == 2
-    assert cli.main(["bench", "optimizer", "--blas-threads", "-1"]) == 2
+# -- bounded work (issue 18) and progress -------------------------------------------------------------------------
+
+def test_a_request_over_the_sample_limit_is_one_input_error_naming_the_limit_and_the_flags():
+    p = np.array([[0.5, 0.2], [0.1, 0.3]])
+    for costs, budgets in ((np.array([1e-7, 1.0]), [4]), (np.array([1e-300, 1.0]), [4]), (None, [MAX_SAMPLES + 1])):
+        with pytest.raises(InputError) as e:
+            optimize_curve(p, budgets, costs=costs)
+        msg = str(e.value)
+        assert f"limit of {MAX_SAMPLES}" in msg and "--budgets" in msg and "--cost" in msg and "\n" not in msg
+    with pytest.raises(InputError):
+        optimize_curve(p, [4], costs=np.array([4 / MAX_SAMPLES * 0.999, 1.0]))  # just above the limit
+    assert sum(optimize_curve(p, [4], costs=np.array([0.01, 1.0]))[0].counts) >= 300  # below: runs
+
+
+def test_certify_reports_progress_up_to_every_open_budget():
+    p = demo_matrix(seed=4, questions=40, configs=7).train_rates()
+    calls = []
+    res = optimize_curve(p, range(1, 25), certify=True, progress=lambda done, total: calls.append((done, total)))
+    assert all(r.certified for r in res)
+    assert calls and calls[-1][0] == calls[-1][1] > 0
+    assert all(a <= b for (a, _), (b, _) in zip(calls, calls[1:], strict=False))
+
+
+def test_an_interrupt_during_certify_propagates_and_leaves_the_inputs_unchanged():
+    p = demo_matrix(seed=4, questions=40, configs=7).train_rates()
+    before = p.copy()
+    calls = []
+
+    def stop(done, total):
+        calls.append(done)
+        if len(calls) == 2:  # inside the proof search, after the enumeration pass
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        optimize_curve(p, range(1, 25), certify=True, progress=stop)
+    assert len(calls) == 2 and np.array_equal(p, before)
+    assert all(r.certified for r in optimize_curve(p, range(1, 25), certify=True))  # nothing cached or broken

@@ -89,3 +89,47 @@ def test_select_configs_keeps_order_and_rejects_unknown(bcb):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         load_release(tmp_path / "none.json")
+
+
+@pytest.mark.parametrize("bad", ["", "  ", "\t", "\u3000"])
+@pytest.mark.parametrize("key", ["training_instances", "testing_instances"])
+def test_release_with_a_blank_question_id_is_refused_naming_the_file_and_the_field(bad, key):
+    d = _tiny()
+    d[key][0] = bad
+    with pytest.raises(InputError) as e:
+        release_from_dict(d, name="t", where="t.json")
+    msg = str(e.value)
+    assert msg.startswith("t.json: question_id of question ") and "is blank" in msg and "\n" not in msg
+
+
+def test_blank_ids_are_refused_by_the_matrix_itself_for_every_source():
+    from osca_core.outcomes import ConfigInfo, OutcomeMatrix
+
+    with pytest.raises(InputError, match=r"^f.csv: question_id of question 2 is blank \(' '\)$"):
+        OutcomeMatrix("m", ("q1", " "), (ConfigInfo("a", "a", None, ""),), np.ones((2, 1), int),
+                      np.zeros((2, 1), int), np.ones(2, bool), np.ones(2, bool), where="f.csv")
+
+
+def test_dataclasses_replace_derives_a_validated_matrix_keeping_every_field(bcb):
+    import dataclasses
+
+    assert not hasattr(bcb, "_replace")
+    m = dataclasses.replace(bcb, name="other", synthetic=True)
+    assert (m.name, m.synthetic, m.checksum, m.config_names) == ("other", True, bcb.checksum, bcb.config_names)
+    n = bcb.n.copy()
+    n[0, 0] = -1
+    with pytest.raises(InputError, match="n must be >= 0"):
+        dataclasses.replace(bcb, n=n)
+    k = dataclasses.replace(bcb.configs[0], attrs={"provider": "x"})
+    assert bcb.with_costs({}).configs == bcb.configs and hash(k) == hash(bcb.configs[0])
+    assert dataclasses.replace(bcb, configs=(k,) + bcb.configs[1:]).with_costs({"Qwen_0.2": 2.0}).configs[0].attrs == \
+        {"provider": "x"}
+
+
+def test_content_checksum_ignores_how_the_data_was_stored(bcb_path, bcb):
+    import hashlib
+
+    assert bcb.checksum == hashlib.sha256(bcb_path.read_bytes()).hexdigest() != bcb.content_checksum()
+    sub = bcb.select_configs(list(bcb.config_names))
+    assert sub.content_checksum() == bcb.content_checksum()
+    assert bcb.select_configs(list(reversed(bcb.config_names))).content_checksum() != bcb.content_checksum()

@@ -9,9 +9,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from osca_core import plots, strategies, views
+from osca_core import plots, registry, views
 from osca_core.outcomes import OutcomeMatrix, parse_config_name
-from osca_core.strategies import Curve
+from osca_core.results import Curve, make_allocation
 
 
 def trace(fig: go.Figure, name: str):
@@ -27,7 +27,7 @@ def by_meta(fig: go.Figure, meta: str) -> list:
 @pytest.fixture(scope="module")
 def swe_curves(swe):
     budgets = list(range(1, 17))
-    return [strategies.curve(swe, s, budgets) for s in strategies.default_strategies(swe) if s != "even"]
+    return [registry.evaluate(swe, s, budgets) for s in registry.default_strategies(swe) if s != "even"]
 
 
 def test_osca_curve_of_the_paper_is_the_figure_y_data(swe, swe_curves, golden):
@@ -40,7 +40,7 @@ def test_osca_curve_of_the_paper_is_the_figure_y_data(swe, swe_curves, golden):
 
 def test_bigcodebench_osca_values_at_the_paper_budgets(bcb, golden):
     budgets = sorted(golden.bcb_osca)
-    fig = plots.curves_figure([strategies.curve(bcb, "osca", budgets)], log2_x=True)
+    fig = plots.curves_figure([registry.evaluate(bcb, "osca", budgets)], log2_x=True)
     (osca,) = by_meta(fig, "osca")
     assert np.allclose(osca.y, [golden.bcb_osca[c] for c in budgets], atol=5e-6)
     assert fig.layout.xaxis.type == "log"
@@ -80,7 +80,7 @@ def test_pure_curves_are_muted_with_one_legend_entry_and_paper_values(swe, swe_c
 
 def test_extrapolated_points_are_marked_only_beyond_n(swe):
     budgets = list(range(1, 33))
-    curves = [strategies.curve(swe, s, budgets) for s in ("pure:gpt4o_0.4", "best-pure", "osca")]
+    curves = [registry.evaluate(swe, s, budgets) for s in ("pure:gpt4o_0.4", "best-pure", "osca")]
     fig = plots.curves_figure(curves, n_min=16)
     marks = [t for t in fig.data if t.name == plots.EXTRAPOLATED_NAME]
     assert marks and sum(t.showlegend is not False for t in marks) == 1
@@ -134,7 +134,7 @@ def test_allocation_figure_stacks_the_paper_allocation(swe, golden):
         k = np.zeros(len(swe.configs), dtype=np.int64)
         for name, x in pa.counts.items():
             k[swe.config_index([name])[0]] = x
-        allocs.append(strategies.make_allocation(swe, "osca", k))
+        allocs.append(make_allocation(swe, "osca", k))
     frame = views.allocation_long(allocs, swe.configs)
     colors = plots.allocation_colors(swe.configs, "configuration")
     fig = plots.allocation_figure(frame, colors=colors)
@@ -175,7 +175,7 @@ def test_hostile_names_are_drawn_literally():
     m = OutcomeMatrix(name="<i>hostile</i>", question_ids=qids, configs=tuple(parse_config_name(x) for x in names),
                       n=np.full((3, 4), 4), c=np.array([[1, 0, 2, 4], [0, 0, 1, 0], [3, 1, 0, 2]]),
                       train=np.ones(3, bool), test=np.ones(3, bool))
-    curves = [strategies.curve(m, s, [1, 2, 3, 4, 5]) for s in strategies.default_strategies(m)]
+    curves = [registry.evaluate(m, s, [1, 2, 3, 4, 5]) for s in registry.default_strategies(m)]
     fig = plots.curves_figure(curves, title=m.name)
     text = " ".join(str(t.name) + " " + " ".join(t.hovertext or ()) for t in fig.data)
     assert "<b>bold</b>" not in text and "&lt;b&gt;bold&lt;/b&gt;_0.5" in text
@@ -199,8 +199,8 @@ def test_comparison_figure_has_one_point_per_question(bcb):
 
 
 def test_train_test_figure_plots_both_numbers_of_each_allocation(swe, golden):
-    cv = strategies.curve(swe, "osca", list(range(1, 17)))
-    fig = plots.train_test_figure([cv, strategies.curve(swe, "uniform", [1, 2])])
+    cv = registry.evaluate(swe, "osca", list(range(1, 17)))
+    fig = plots.train_test_figure([cv, registry.evaluate(swe, "uniform", [1, 2])])
     assert [t.name for t in fig.data] == ["OSCA: training objective", "OSCA: test pass@C"]
     assert np.allclose(fig.data[0].y, [a.train_pass for a in cv.allocations])
     assert np.allclose(fig.data[1].y, [golden.swe_osca[c] for c in range(1, 17)], atol=5e-6)

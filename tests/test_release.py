@@ -123,3 +123,21 @@ def test_a_mirror_serving_far_more_bytes_than_released_is_cut_off(osca_home, rel
         fetch_release(Store.open(), mirror=serve(big))
     assert Store.open().list_datasets() == []
     assert not (osca_home / "downloads" / "bcb_results.json.part").exists()
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "0"])
+def test_a_bad_fetch_timeout_is_refused_before_any_work(osca_home, release, monkeypatch, value):
+    monkeypatch.setenv("OSCA_FETCH_TIMEOUT", value)
+    with pytest.raises(InputError, match=rf"^OSCA_FETCH_TIMEOUT: expected a finite number of seconds > 0 \(got '{value}'\)$"):
+        fetch_release(Store.open(), mirror=str(release))  # a folder mirror needs no timeout: refused all the same
+    assert Store.open().list_datasets() == []
+    assert not (osca_home / "downloads").exists()
+
+
+def test_a_downloads_folder_that_cannot_be_written_is_one_clear_error(osca_home, release):
+    st = Store.open()
+    (osca_home / "downloads").write_text("a file where the folder should be")
+    with pytest.raises(InputError, match=r"downloads: cannot create the downloads folder \(File exists\); is "
+                                         r"OSCA_HOME writable\?$"):
+        fetch_release(st, mirror=str(release))
+    assert st.list_datasets() == []

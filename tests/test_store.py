@@ -3,6 +3,7 @@ wait, rollback of a failed or killed write, and threads sharing the store."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -52,7 +53,7 @@ def test_costs_synthetic_flag_and_question_attributes_round_trip(osca_home, bcb)
     attrs = {"difficulty": tuple(["easy", "hard", None][i % 3] for i in range(148)),
              "score": tuple(i / 7 for i in range(148)), "level": tuple(range(148)),
              "flag": tuple(i % 2 == 0 for i in range(148))}
-    m = bcb.with_costs({"Qwen_0.2": 0.37, "Llama_1.4": 2.5})._replace(synthetic=True, question_attrs=attrs)
+    m = dataclasses.replace(bcb.with_costs({"Qwen_0.2": 0.37, "Llama_1.4": 2.5}), synthetic=True, question_attrs=attrs)
     st = Store.open()
     st.save_matrix(m, name="x")
     got = st.load_matrix("x")
@@ -66,7 +67,9 @@ def test_costs_synthetic_flag_and_question_attributes_round_trip(osca_home, bcb)
     assert not st.has_samples("x") and st.sample_outcomes("x").empty
 
 
-_ids = hs.text(hs.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8)
+_ids = hs.text(hs.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8).filter(lambda x: x.strip())
+_json = hs.one_of(hs.none(), hs.booleans(), hs.integers(-10**6, 10**6), hs.text(max_size=5),
+                  hs.floats(allow_nan=False, allow_infinity=False))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -76,19 +79,21 @@ def test_any_matrix_round_trips_exactly(osca_home, data):
     s = data.draw(hs.integers(1, 5))
     qids = data.draw(hs.lists(_ids, min_size=q, max_size=q, unique=True))
     names = data.draw(hs.lists(_ids, min_size=s, max_size=s, unique=True))
-    n = np.array(data.draw(hs.lists(hs.integers(1, 400), min_size=q * s, max_size=q * s))).reshape(q, s)
+    n = np.array(data.draw(hs.lists(hs.integers(0, 400), min_size=q * s, max_size=q * s))).reshape(q, s)
     c = np.array([data.draw(hs.integers(0, int(x))) for x in n.ravel()]).reshape(q, s)
     train = np.array(data.draw(hs.lists(hs.booleans(), min_size=q, max_size=q)))
     train[0], test = True, ~train
     test[-1] = True
     costs = data.draw(hs.lists(hs.floats(1e-6, 1e6), min_size=s, max_size=s))
     temps = data.draw(hs.lists(hs.one_of(hs.none(), hs.floats(0, 2)), min_size=s, max_size=s))
-    configs = tuple(ConfigInfo(nm, nm.upper(), t, "v" if t is None else "", k)
-                    for nm, t, k in zip(names, temps, costs, strict=True))
+    attrs = [data.draw(hs.dictionaries(hs.sampled_from(["provider", "top_p", "k y"]), _json)) for _ in range(s)]
+    configs = tuple(ConfigInfo(nm, nm.upper(), t, "v" if t is None else "", k, a)
+                    for nm, t, k, a in zip(names, temps, costs, attrs, strict=True))
     m = OutcomeMatrix("h", tuple(qids), configs, n, c, train, test, source="hyp", synthetic=data.draw(hs.booleans()))
     st = Store.open()
-    st.save_matrix(m, name="h")
-    assert_same_matrix(st.load_matrix("h"), m)
+    info = st.save_matrix(m, name="h")
+    assert_same_matrix(st.load_matrix("h"), m)  # missing cells (n = 0) and configuration attributes included
+    assert info.missing_cells == int((n == 0).sum()) == st.list_datasets()[0].missing_cells
 
 
 def test_replace_swaps_the_dataset_and_refuses_without_replace(osca_home, swe, bcb):
@@ -146,7 +151,7 @@ def test_a_failed_write_rolls_back_to_the_previous_content(osca_home, swe, bcb, 
         cur.execute("INSERT INTO datasets (name) VALUES ('half-written')")
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(store_mod, "_insert", boom)
+    monkeypatch.setattr(store_mod, "insert_dataset", boom)
     with pytest.raises(RuntimeError):
         st.save_matrix(bcb, name="a")
     assert snapshot(osca_home) == before
@@ -281,7 +286,8 @@ def test_a_file_that_is_not_a_duckdb_database_is_one_clear_error(osca_home, swe)
     osca_home.mkdir(parents=True)
     (osca_home / DB_FILE).write_bytes(b"not a database" * 100)
     for call in (lambda: Store.open(read_only=True).list_datasets(), lambda: Store.open().save_matrix(swe, name="a")):
-        with pytest.raises(InputError, match=rf"^store {osca_home / DB_FILE}: cannot open \(.*not a valid DuckDB"):
+        with pytest.raises(InputError, match=rf"^store is damaged: {osca_home / DB_FILE} \(.*not a valid DuckDB.*\); "
+                                             r"move it aside and run osca fetch / osca import again$"):
             call()
 
 
@@ -290,3 +296,37 @@ def test_an_unusable_home_folder_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("OSCA_HOME", str(tmp_path / "file" / "home"))
     with pytest.raises(InputError, match=r"^OSCA_HOME .*/file/home: cannot create the folder"):
         Store.open()
+
+
+def test_a_store_written_before_the_added_tables_still_reads(osca_home, bcb):
+    import duckdb
+
+    st = Store.open()
+    st.save_matrix(bcb, name="bcb")
+    con = duckdb.connect(str(osca_home / DB_FILE))
+    for table in ("config_attrs", "sample_extras", "dataset_props"):
+        con.execute(f"DROP TABLE {table}")
+    con.close()
+    ro = Store.open(read_only=True)
+    assert_same_matrix(ro.load_matrix("bcb"), bcb)
+    assert ro.list_datasets()[0].missing_cells == 0 and ro.sample_outcomes("bcb").empty
+    st.save_matrix(bcb, name="again")  # the next write adds the tables
+    assert [d.name for d in ro.list_datasets()] == ["again", "bcb"]
+
+
+def test_question_attributes_are_built_in_linear_time_with_the_same_result():
+    from osca_core.bench.attrs import bench_attrs
+    from osca_core.store import attrs_from_rows
+
+    rows = [(0, "a", 2, '"x"'), (0, "a", 0, "1"), (1, "b", 1, "null")]
+    assert attrs_from_rows(rows, 3) == {"a": (1, None, "x"), "b": (None, None, None)}
+    res = bench_attrs((50, 400), quadratic_max=400)
+    assert [r.questions for r in res] == [50, 400] and all(r.same_result for r in res)
+
+
+def test_imputed_matrices_are_analysis_views_and_never_stored(osca_home, bcb):
+    imp = np.zeros(bcb.shape, bool)
+    imp[0, 0] = True
+    with pytest.raises(ValueError, match="imputed"):
+        Store.open().save_matrix(dataclasses.replace(bcb, imputed=imp), name="x")
+    assert not (osca_home / DB_FILE).exists() or Store.open().list_datasets() == []

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from osca_core import registry
 from osca_core import strategies as S
 from osca_core.estimators import plugin_objective
 from osca_core.outcomes import ConfigInfo, OutcomeMatrix
@@ -96,7 +97,7 @@ def test_osca_test_values_equal_paper_curve_on_swebench(swe, golden):
 def test_reported_numbers_are_exactly_what_the_allocation_scores(swe, bcb):
     for m, budgets in ((swe, [1, 5, 16]), (bcb, [2, 17, 128])):
         for strat in ("osca", "hillclimb", "best-pure", "even", f"pure:{m.config_names[3]}"):
-            for a in S.strategy_allocations(m, strat, budgets):
+            for a in registry.allocate(m, strat, budgets):
                 assert sum(a.allocation.values()) == a.budget
                 assert a.train_pass == pytest.approx(paper_train(m, a.allocation), abs=1e-9)
                 assert a.test_pass == pytest.approx(paper_test(m, a.allocation), abs=1e-9)

@@ -3,275 +3,141 @@
 Part of the store package (the only code that speaks SQL). Files are read by DuckDB's own readers into a private
 in-memory database, validated there row by row in SQL (errors name the file and the row), and aggregated to
 (n, c) per question x configuration with GROUP BY, so the store file itself is locked only for the final write.
+
+Column roles (:mod:`osca_core.store.roles` has the names). Beside the layout columns, a column named like a sample
+index, a cost or a token count takes that role; a time column (duration, latency, ``*_ms``, ``*_ns``, ``*_s``) is
+per-sample data. Any other column is a question attribute when it is constant within every question, else a
+configuration attribute when constant within every configuration, else per-sample data kept with the samples.
+Overrides force a role; a column that cannot take it is refused by name. A (question, configuration) pair with no
+row is a missing cell (n = 0), never invented.
 """
 
 from __future__ import annotations
 
-import re
-import tempfile
 import time
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from osca_core.errors import InputError
 from osca_core.outcomes import ConfigInfo, OutcomeMatrix, parse_config_name
+from osca_core.store.roles import (
+    COST_NAMES,
+    SAMPLE_INDEX_NAMES,
+    TOKEN_NAMES,
+    ColumnRoles,
+    Overrides,
+    is_time_name,
+    label,
+)
+from osca_core.store.staging import (
+    AGGREGATE_COLUMNS,
+    INTS,
+    NULLS,
+    RULES,
+    SAMPLE_COLUMNS,
+    SHIFT,
+    Staging,
+    ident,
+    is_num,
+    jsonable,
+    norm_sql,
+    special_file,
+    text_sql,
+)
 
-
-def jsonable(v):
-    """A value as plain JSON data (NaN -> None, dates -> ISO text, numpy/Decimal -> Python numbers)."""
-    if v is None or isinstance(v, bool | int | str):
-        return v
-    if isinstance(v, float):
-        return v if np.isfinite(v) else None
-    if isinstance(v, np.generic):
-        return jsonable(v.item())
-    if isinstance(v, Decimal):
-        return float(v)
-    if isinstance(v, datetime | date):
-        return v.isoformat()
-    if isinstance(v, list | tuple):
-        return [jsonable(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): jsonable(x) for k, x in v.items()}
-    return str(v)
-
-
-
-# -- long files: read, validated and aggregated in a private in-memory DuckDB -------------------------------------
-
-SAMPLE_COLUMNS = ("question_id", "config", "correct", "sample_idx", "model", "temperature", "variant", "tokens",
-                  "cost", "split")
-AGGREGATE_COLUMNS = ("question_id", "config", "n_samples", "n_correct", "model", "temperature", "variant", "cost",
-                     "split")
-_INTS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-         "UHUGEINT"}
-_SHIFT = 1 << 40  # position of a row: file index * 2^40 + row index in the file
-_STAGING_MEMORY = "1GB"
-# column -> (kind, SQL condition on raw text x and normalized value v that marks a bad row, message)
-_RULES = {
-    "question_id": ("text", "v IS NULL OR trim(v) = ''", "question_id is empty"),
-    "config": ("text", "v IS NULL OR trim(v) = ''", "config is empty"),
-    "correct": ("bool", "v IS NULL", "correct must be 0/1 or true/false (got {x})"),
-    "sample_idx": ("int", "v IS NULL OR v < 0", "sample_idx must be an integer >= 0 (got {x})"),
-    "n_samples": ("int", "v IS NULL OR v <= 0", "n_samples must be an integer > 0 (got {x})"),
-    "n_correct": ("int", "v IS NULL", "n_correct must be an integer (got {x})"),
-    "temperature": ("float", "x IS NOT NULL AND (v IS NULL OR NOT isfinite(v) OR v < 0)",
-                    "temperature must be a number >= 0 (got {x})"),
-    "tokens": ("float", "x IS NOT NULL AND (v IS NULL OR NOT isfinite(v) OR v < 0)",
-               "tokens must be a number >= 0 (got {x})"),
-    "cost": ("float", "x IS NOT NULL AND (v IS NULL OR NOT isfinite(v) OR v <= 0)", "cost must be a number > 0 (got {x})"),
-    "model": ("text", "FALSE", ""),
-    "variant": ("text", "FALSE", ""),
-    "split": ("split", "v IS NULL OR v NOT IN ('train', 'test', 'both', 'train+test')",
-              "split must be train, test or both (got {x})"),
-}
-_CSV_TEXT = ("question_id", "config", "model", "variant", "split")  # CSV columns read as written, never sniffed
-_FROM_STRINGS = {"DATE", "TIME", "TIME WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S",
-                 "TIMESTAMP_MS", "TIMESTAMP_NS", "UUID"}  # types DuckDB's JSON reader infers from strings
-_NULLS = {"text": "VARCHAR", "split": "VARCHAR", "bool": "BOOLEAN", "int": "BIGINT", "float": "DOUBLE"}
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _is_num(t: str) -> bool:
-    return t in _INTS or t in ("FLOAT", "DOUBLE", "REAL") or t.startswith("DECIMAL")
-
-
-def _text(col: str, t: str) -> str:
-    return f"({col} ->> '$')" if t == "JSON" else f"CAST({col} AS VARCHAR)"
-
-
-def _norm(kind: str, col: str, t: str) -> str:
-    """SQL turning raw column ``col`` of type ``t`` into a value of ``kind``; NULL marks an unreadable value."""
-    if kind == "text":
-        return _text(col, t)
-    if kind == "split":
-        return f"lower(trim({_text(col, t)}))"
-    if kind == "bool":
-        if t == "BOOLEAN":
-            return col
-        if _is_num(t):
-            return f"(CASE WHEN {col} = 1 THEN TRUE WHEN {col} = 0 THEN FALSE END)"
-        return (f"(CASE lower(trim({_text(col, t)})) WHEN '1' THEN TRUE WHEN 'true' THEN TRUE WHEN '0' THEN FALSE "
-                f"WHEN 'false' THEN FALSE END)")
-    if t == "BOOLEAN":
-        return f"CAST(NULL AS {_NULLS[kind]})"
-    if kind == "int":
-        if t in _INTS:
-            return f"TRY_CAST({col} AS BIGINT)"
-        if _is_num(t):
-            return f"(CASE WHEN {col} = floor({col}) THEN TRY_CAST({col} AS BIGINT) END)"
-        x = f"trim({_text(col, t)})"
-        return f"(CASE WHEN regexp_full_match({x}, '[+-]?[0-9]+') THEN TRY_CAST({x} AS BIGINT) END)"
-    return f"CAST({col} AS DOUBLE)" if _is_num(t) else f"TRY_CAST(trim({_text(col, t)}) AS DOUBLE)"
-
-
-def _reader_error(e: duckdb.Error, kind: str, path: str, where: str) -> InputError:
-    text = str(e).replace(path, where)
-    lines = [x.strip() for x in text.splitlines() if x.strip()] or [type(e).__name__]
-    head = re.sub(r"^[A-Za-z ]*Error: ", "", lines[0])
-    m = re.search(r"CSV Error on Line: (\d+)", text)
-    if m:
-        i = next((k for k, x in enumerate(lines) if x.startswith("Original Line")), len(lines))
-        return InputError(f"{where}: line {m[1]}: {lines[i + 1] if i + 1 < len(lines) else head}")
-    return InputError(f"{where}: cannot read as {dict(csv='CSV', parquet='Parquet', json='JSON').get(kind, kind)} ({head})")
-
-
-def _ragged_csv(path: Path, where: str, sep: str) -> InputError:
-    import csv
-
-    with path.open(newline="", encoding="utf-8", errors="replace") as f:
-        rows = csv.reader(f, delimiter=sep)
-        width = len(next(rows, []))
-        for line, row in enumerate(rows, start=2):
-            if len(row) != width:
-                return InputError(f"{where}: row {line - 1}: {len(row)} fields where the header has {width}")
-    return InputError(f"{where}: cannot read as CSV (the header has {width} fields but the rows do not parse)")
-
-
-class _Staging:
-    """One import's private in-memory database: raw tables per file, normalized views, index tables."""
-
-    def __init__(self, files: Sequence[tuple[str | Path | pa.Table, str, str]]) -> None:
-        self.tmp = tempfile.TemporaryDirectory(prefix="osca-stage-")
-        self.con = duckdb.connect(":memory:", config={"memory_limit": _STAGING_MEMORY, "temp_directory": self.tmp.name})
-        self.files, self.wheres = list(files), [w for _, _, w in files]
-        self.cols: list[dict[str, tuple[str, str]]] = []  # per file: lower-case name -> (header name, type)
-
-    def close(self) -> None:
-        self.con.close()
-        self.tmp.cleanup()
-
-    def loc(self, pos: int) -> str:
-        return f"{self.wheres[pos // _SHIFT]}: row {pos % _SHIFT + 1}"
-
-    def load(self, i: int) -> None:
-        src, kind, where = self.files[i]
-        table, types = f"raw_{i}", dict.fromkeys(_CSV_TEXT, "VARCHAR")
-        for _ in range(100):
-            try:
-                if isinstance(src, pa.Table):
-                    self.con.register("_osca_in", src)
-                    self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM _osca_in")
-                    self.con.unregister("_osca_in")
-                elif kind == "csv":  # RFC 4180, every line a row: a sniffed ' quote would merge the rows between
-                    typed = ", types = ?" if types else ""  # two apostrophes, a sniffed # comment drop rows
-                    self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true, skip = 0, "
-                                     f"quote = '\"', escape = '\"', comment = ''{typed})",
-                                     [str(src), types] if types else [str(src)])
-                elif kind == "parquet":
-                    self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_parquet(?)", [str(src)])
-                else:
-                    self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_json(?, format = 'auto', "
-                                     f"sample_size = -1)", [str(src)])
-                    self._json_strings_as_text(table, str(src))
-                break
-            except duckdb.Error as e:
-                m = re.search(r'converting column "([^"]+)"', str(e))
-                if kind == "csv" and m and types.get(m[1]) != "VARCHAR":
-                    types[m[1]] = "VARCHAR"  # a late value that does not fit the sniffed type: validate it ourselves
-                    continue
-                if kind == "csv" and "do not exist in the CSV" in str(e) and types:
-                    gone = set(re.findall(r'"([^"]+)"', str(e).split("do not exist")[0])) & set(types)
-                    types = {k: v for k, v in types.items() if k not in gone} if gone else {}  # absent columns:
-                    continue  # read the others as text; a missing required column is named by the column check
-                raise _reader_error(e, kind, str(src), where) from None
-        desc = self.con.execute(f"DESCRIBE {table}").fetchall()
-        if kind == "csv" and len(desc) == 1 and (sep := next((d for d in ",;\t|" if d in str(desc[0][0])), None)):
-            raise _ragged_csv(Path(src), where, sep)  # the sniffer gave up on the dialect: find the bad line
-        self.cols.append({str(r[0]).lower(): (str(r[0]), str(r[1])) for r in desc})
-
-    def _json_strings_as_text(self, table: str, src: str) -> None:
-        """Read again, as the text they are, JSON strings that DuckDB's reader typed as dates, times or UUIDs (an
-        id "2024-01-01T00:00:00" or "A0EEBC99-...-6BB9BD380A11" must stay exactly as written)."""
-        desc = [(str(r[0]), str(r[1])) for r in self.con.execute(f"DESCRIBE {table}").fetchall()]
-        if any(t in _FROM_STRINGS for _, t in desc):
-            cols = {h: "VARCHAR" if t in _FROM_STRINGS else t for h, t in desc}
-            self.con.execute(f"DROP TABLE {table}")
-            self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_json(?, format = 'auto', "
-                             f"sample_size = -1, columns = ?)", [src, cols])
-
-    def first_bad(self, i: int, col: str, t: str, kind: str, bad: str) -> tuple[int, str | None] | None:
-        c = _ident(col)
-        return self.con.execute(
-            f"SELECT r, x FROM (SELECT rowid AS r, {_text(c, t)} AS x, {_norm(kind, c, t)} AS v FROM raw_{i}) "
-            f"WHERE {bad} ORDER BY r LIMIT 1").fetchone()
-
-    def conflict(self, key: str, col: str, what: str, label: str) -> None:
-        """Refuse rows where ``col`` differs between two rows with the same ``key`` (naming both rows)."""
-        row = self.con.execute(
-            f"SELECT n.pos, CAST(n.{col} AS VARCHAR), f.pos, CAST(f.val AS VARCHAR), n.{key} FROM norm n JOIN "
-            f"(SELECT {key}, arg_min({col}, pos) AS val, min(pos) AS pos FROM norm WHERE {col} IS NOT NULL "
-            f"GROUP BY {key}) f USING ({key}) WHERE n.{col} IS NOT NULL AND n.{col} <> f.val ORDER BY n.pos LIMIT 1"
-        ).fetchone()
-        if row:
-            first = self.loc(row[2]) if row[2] // _SHIFT != row[0] // _SHIFT else f"row {row[2] % _SHIFT + 1}"
-            raise InputError(f"{self.loc(row[0])}: {what} {row[4]!r} has {label} {row[1]!r} here but {row[3]!r} "
-                             f"at {first}")
+__all__ = ["AGGREGATE_COLUMNS", "SAMPLE_COLUMNS", "jsonable", "read_long", "special_file"]
 
 
 def read_long(files: Sequence[tuple[str | Path | pa.Table, str, str]], *, name: str, source: str, checksum: str,
-              timings: dict[str, float] | None = None) -> tuple[OutcomeMatrix, pa.Table | None]:
+              timings: dict[str, float] | None = None, question_attr: Sequence[str] | str | None = None,
+              config_attr: Sequence[str] | str | None = None, sample_column: str | None = None,
+              cost_column: str | None = None) -> tuple[OutcomeMatrix, pa.Table | None]:
     """Read long files into an outcome matrix, aggregating per-sample rows to (n, c) with GROUP BY in DuckDB.
 
-    ``files``: (path or Arrow table, reader kind "csv" | "parquet" | "json", name shown in messages). Per-sample
-    rows carry ``question_id, config, correct`` (+ ``sample_idx, model, temperature, variant, tokens, cost,
-    split``); aggregated rows carry ``question_id, config, n_samples, n_correct`` (+ ``model, temperature,
-    variant, cost, split``). Other columns are question attributes. Question and configuration order is the order
-    of first appearance. Returns the matrix and, for per-sample rows, the rows as an Arrow table (q, s,
-    sample_idx, correct[, tokens][, cost]) indexing the matrix. Every refusal names the file and the row.
+    ``files``: (path or Arrow table, reader kind "csv" | "parquet" | "json" | "arrow", name shown in messages).
+    Per-sample rows carry ``question_id, config, correct``; aggregated rows ``question_id, config, n_samples,
+    n_correct``; every other column gets a role (module docstring; ``question_attr``, ``config_attr``,
+    ``sample_column`` and ``cost_column`` force one). Question and configuration order is the order of first
+    appearance; a pair with no row is a missing cell (n = 0). The matrix records the roles (``column_roles``,
+    ``cost_column``). Returns the matrix and, for per-sample rows, the rows as an Arrow table (q, s, sample_idx,
+    correct[, tokens][, cost], then ``x:<column>`` per per-sample column) indexing the matrix. Every refusal
+    names the file and the row or the column.
     """
     t = timings if timings is not None else {}
-    st = _Staging(files)
+    ov = Overrides.of(question_attr, config_attr, sample_column, cost_column)
+    st = Staging(files)
     try:
         t0 = time.perf_counter()
         for i in range(len(files)):
             st.load(i)
         t["read_seconds"] = time.perf_counter() - t0
-        out = _build(st, name=name, source=source, checksum=checksum, t=t)
+        out = _build(st, ov, name=name, source=source, checksum=checksum, t=t)
         t["total_seconds"] = time.perf_counter() - t0
         return out
     finally:
         st.close()
 
 
-def _build(st: _Staging, *, name: str, source: str, checksum: str, t: dict[str, float]):
+def _build(st: Staging, ov: Overrides, *, name: str, source: str, checksum: str, t: dict[str, float]):
     t0 = time.perf_counter()
-    per_sample, attrs = _check_files(st)
-    _norm_view(st, per_sample, attrs)
-    _check_consistency(st, per_sample, attrs)
+    lay = _check_files(st, ov)
+    _norm_view(st, lay)
+    _check_consistency(st, lay)
+    roles = _classify(st, lay, ov)
     t["validate_seconds"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    qids, cfgs, n, c = _cells(st, per_sample)
+    qids, cfgs, n, c = _cells(st, lay, roles)
     samples = None
-    if per_sample:
-        extra = "".join(f", {k}" for k in ("tokens", "cost") if any(k in cols for cols in st.cols))
+    if lay.per_sample:
+        extra = "".join(f", {k}" for k in ("tokens", "cost") if lay.alias[k])
+        extra += "".join(f", a{k} AS {ident('x:' + h)}" for k, h in enumerate(lay.extras) if roles[h] == "per_sample")
         rel = st.con.sql(f"SELECT q, s, sample_idx, correct{extra} FROM smp")
         samples = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.fetch_arrow_table()
     t["aggregate_seconds"] = time.perf_counter() - t0
-    configs = _config_infos(st, cfgs, per_sample)
-    rows = st.con.execute(f"SELECT any_value(split){''.join(f', any_value(a{k})' for k in range(len(attrs)))} FROM "
+    configs, cost_col = _config_infos(st, lay, roles, cfgs)
+    heads = list(lay.extras)
+    qa = [k for k, h in enumerate(heads) if roles[h] == "question_attr"]
+    rows = st.con.execute(f"SELECT any_value(split){''.join(f', any_value(a{k})' for k in qa)} FROM "
                           f"norm JOIN qidx qi USING (question_id) GROUP BY qi.i ORDER BY qi.i").fetchall()
     split = [r[0] for r in rows]
-    m = OutcomeMatrix(
-        name=", ".join(dict.fromkeys(st.wheres)), question_ids=tuple(qids), configs=configs, n=n, c=c,
+    report = dict(lay.fixed_roles)
+    report.update({h: roles[h] for h in lay.extras})
+    return OutcomeMatrix(
+        name=name, question_ids=tuple(qids), configs=configs, n=n, c=c,
         train=np.array([x in (None, "train", "both", "train+test") for x in split]),
         test=np.array([x in (None, "test", "both", "train+test") for x in split]), source=source, checksum=checksum,
-        question_attrs={h: tuple(jsonable(r[k + 1]) for r in rows) for k, h in enumerate(attrs)})
-    return m._replace(name=name), samples
+        question_attrs={heads[k]: tuple(jsonable(r[j + 1]) for r in rows) for j, k in enumerate(qa)},
+        column_roles=ColumnRoles(report, cost_col).roles, cost_column=cost_col,
+        where=", ".join(dict.fromkeys(st.wheres))), samples
 
 
-def _check_files(st: _Staging) -> tuple[bool, dict[str, set[str]]]:
-    """Columns and row values of each file; returns (per-sample layout?, attribute column -> types seen)."""
-    per_sample, attrs = None, {}
+class _Layout:
+    """What the columns of the files are: layout, the header standing for each canonical column per file
+    (``alias``: sample_idx / tokens / cost), the extra columns (header -> types seen) and forced roles."""
+
+    def __init__(self, per_sample: bool) -> None:
+        self.per_sample = per_sample
+        self.alias: dict[str, list[str | None]] = {}  # canonical -> per file lower-case name or None
+        self.extras: dict[str, set[str]] = {}
+        self.fixed_roles: dict[str, str] = {}
+
+    def canonical(self) -> tuple[str, ...]:
+        base = ("question_id", "config", "model", "temperature", "variant", "split")
+        return base + (("correct", "sample_idx", "tokens", "cost") if self.per_sample else
+                       ("n_samples", "n_correct", "cost"))
+
+
+_FIXED_ROLE = {"question_id": "question_id", "config": "config", "correct": "correct", "n_samples": "n_samples",
+               "n_correct": "n_correct", "split": "split", "model": "config_attr", "temperature": "config_attr",
+               "variant": "config_attr", "sample_idx": "sample_index", "tokens": "tokens", "cost": "cost"}
+
+
+def _check_files(st: Staging, ov: Overrides) -> _Layout:
+    """Columns and row values of each file: the layout, which column takes each canonical role, the extras."""
+    per_sample = None
     for i, cols in enumerate(st.cols):
         where, found = st.wheres[i], ", ".join(h for h, _ in cols.values())
         agg = {"n_samples", "n_correct"} & set(cols)
@@ -291,69 +157,186 @@ def _check_files(st: _Staging) -> tuple[bool, dict[str, set[str]]]:
                 raise InputError(f"{where}: missing column {need!r} (found: {found})")
         if not st.con.execute(f"SELECT count(*) FROM raw_{i}").fetchone()[0]:
             raise InputError(f"{where}: no questions (the file has no data rows)")
+    lay = _Layout(bool(per_sample))
+    forced = ov.forced()
+    for low in forced:
+        if not any(low in cols for cols in st.cols):
+            raise InputError(f"{', '.join(dict.fromkeys(st.wheres))}: no column {low!r} for the role "
+                             f"{label(forced[low])} (found: {', '.join(h for h, _ in st.cols[0].values())})")
+    _pick_aliases(st, lay, ov, forced)
+    taken = {x for v in lay.alias.values() for x in v if x}
+    for i, cols in enumerate(st.cols):
         for col, (head, typ) in cols.items():
-            if col not in (SAMPLE_COLUMNS if layout else AGGREGATE_COLUMNS):
-                attrs.setdefault(head, set()).add(typ)
-                continue
-            kind, bad, msg = _RULES[col]
-            hit = st.first_bad(i, head, typ, kind, bad)
-            if hit:
-                raise InputError(f"{where}: row {hit[0] + 1}: "
-                                 f"{msg.format(x='nothing' if hit[1] is None else repr(hit[1]))}")
-    if per_sample and len({"sample_idx" in c for c in st.cols}) > 1:
+            if col in taken:
+                _check_values(st, i, lay, col, head, typ)
+            else:
+                lay.extras.setdefault(next((h for h in lay.extras if h.lower() == col), head), set()).add(typ)
+    for canon, per_file in lay.alias.items():
+        head = next((st.cols[i][x][0] for i, x in enumerate(per_file) if x), None)
+        if head is not None:
+            lay.fixed_roles[head] = _FIXED_ROLE[canon]
+    for low, role in forced.items():
+        if role in ("question_attr", "config_attr") and not any(h.lower() == low for h in lay.extras):
+            head = next(cols[low][0] for cols in st.cols if low in cols)
+            raise InputError(f"column {head!r} is the {label(lay.fixed_roles.get(head, 'layout'))} "
+                             f"column; it cannot be a {label(role)}")
+    return lay
+
+
+def _pick_aliases(st: Staging, lay: _Layout, ov: Overrides, forced: dict[str, str]) -> None:
+    """Per canonical column, the file column that stands for it (by name, or as forced)."""
+    nfiles = len(st.cols)
+    for canon in lay.canonical():
+        lay.alias[canon] = [canon if canon in cols else None for cols in st.cols]
+    if lay.per_sample:
+        _pick(st, lay, "sample_idx", ov.sample_column, SAMPLE_INDEX_NAMES, forced)
+        _pick(st, lay, "tokens", None, TOKEN_NAMES, forced)
+    _pick(st, lay, "cost", ov.cost_column, COST_NAMES, forced)
+    if lay.per_sample and 0 < sum(x is not None for x in lay.alias["sample_idx"]) < nfiles:
         raise InputError(f"{', '.join(st.wheres)}: give sample_idx in every file or in none")
-    return bool(per_sample), attrs
 
 
-def _norm_view(st: _Staging, per_sample: bool, attrs: dict[str, set[str]]) -> None:
-    """View ``norm``: every file's rows with normalized columns, a position ``pos`` and attributes a0, a1, ..."""
+def _pick(st: Staging, lay: _Layout, canon: str, override: str | None, names: Sequence[str],
+          forced: dict[str, str]) -> None:
+    if override is not None:
+        low = override.lower()
+        lay.alias[canon] = [low if low in cols else None for cols in st.cols]
+        return
+    if canon == "sample_idx":
+        if any(x for x in lay.alias[canon]):
+            return
+        for low in names[1:]:  # a guessed sample index: an integer >= 0, unique within each cell, in every file
+            if low in forced or not all(low in cols for cols in st.cols):
+                continue
+            if all(_usable_index(st, i, cols[low]) for i, cols in enumerate(st.cols)):
+                lay.alias[canon] = [low] * len(st.cols)
+                return
+        return
+    lay.alias[canon] = [next((x for x in names if x in cols and x not in forced), None) for cols in st.cols]
+
+
+def _usable_index(st: Staging, i: int, col: tuple[str, str]) -> bool:
+    head, typ = col
+    kind, bad, _ = RULES["sample_idx"]
+    if st.first_bad(i, head, typ, kind, bad) is not None:
+        return False
+    v = norm_sql(kind, ident(head), typ)
+    return st.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM raw_{i} GROUP BY {ident(st.cols[i]['question_id'][0])},"
+                          f" {ident(st.cols[i]['config'][0])}, {v} HAVING count(*) > 1)").fetchone()[0] == 0
+
+
+def _range_condition(c: str, t: str) -> str:
+    """SQL: an integer too large for 64 bits (named as out of range rather than 'not an integer')."""
+    if t in INTS:
+        return f"{c} IS NOT NULL AND TRY_CAST({c} AS BIGINT) IS NULL"
+    if is_num(t):
+        return f"isfinite({c}) AND {c} = floor({c}) AND TRY_CAST({c} AS BIGINT) IS NULL"
+    x = f"trim({text_sql(c, t)})"
+    return f"regexp_full_match({x}, '[+-]?[0-9]+') AND TRY_CAST({x} AS BIGINT) IS NULL"
+
+
+def _check_values(st: Staging, i: int, lay: _Layout, col: str, head: str, typ: str) -> None:
+    canon = next(k for k, v in lay.alias.items() if v[i] == col)
+    kind, bad, msg = RULES[canon]
+    where = st.wheres[i]
+    if kind == "int" and typ != "BOOLEAN":
+        hit = st.con.execute(f"SELECT rowid, {text_sql(ident(head), typ)} FROM raw_{i} WHERE "
+                             f"{_range_condition(ident(head), typ)} ORDER BY rowid LIMIT 1").fetchone()
+        if hit:
+            raise InputError(f"{where}: row {hit[0] + 1}: {head} {hit[1]} is out of range (at most 2^63 - 1)")
+    hit = st.first_bad(i, head, typ, kind, bad)
+    if hit:
+        text = msg.format(x="nothing" if hit[1] is None else repr(hit[1]))
+        if head.lower() != canon:
+            text = f"column {head!r} ({canon}): " + text
+        raise InputError(f"{where}: row {hit[0] + 1}: {text}")
+
+
+def _norm_view(st: Staging, lay: _Layout) -> None:
+    """View ``norm``: every file's rows with normalized columns, a position ``pos`` and extras a0, a1, ..."""
     selects = []
     for i, cols in enumerate(st.cols):
-        items = [f"CAST({i} AS BIGINT) * {_SHIFT} + rowid AS pos"]
-        for col in SAMPLE_COLUMNS if per_sample else AGGREGATE_COLUMNS:
-            kind = _RULES[col][0]
-            items.append(f"{_norm(kind, _ident(cols[col][0]), cols[col][1])} AS {col}" if col in cols
-                         else f"CAST(NULL AS {_NULLS[kind]}) AS {col}")
-        for k, (head, types) in enumerate(attrs.items()):
+        items = [f"CAST({i} AS BIGINT) * {SHIFT} + rowid AS pos"]
+        for canon in lay.canonical():
+            kind = RULES[canon][0]
+            low = lay.alias[canon][i]
+            items.append(f"{norm_sql(kind, ident(cols[low][0]), cols[low][1])} AS {canon}" if low
+                         else f"CAST(NULL AS {NULLS[kind]}) AS {canon}")
+        for k, (head, types) in enumerate(lay.extras.items()):
             h, typ = cols.get(head.lower(), (None, None))
             same = len(types) == 1 and typ != "JSON"
-            items.append("NULL" if h is None else _ident(h) if same else _text(_ident(h), typ))
+            items.append("NULL" if h is None else ident(h) if same else text_sql(ident(h), typ))
             items[-1] += f" AS a{k}"
         selects.append(f"SELECT {', '.join(items)} FROM raw_{i}")
     st.con.execute("CREATE TEMP VIEW norm AS " + " UNION ALL ".join(selects))
 
 
-def _check_consistency(st: _Staging, per_sample: bool, attrs: dict[str, set[str]]) -> None:
-    """Counts within 0..n; one model/temperature/variant (and cost per sample) per configuration; one split and
-    one value of each attribute per question."""
-    if not per_sample:
+def _check_consistency(st: Staging, lay: _Layout) -> None:
+    """Counts within 0..n; one model/temperature/variant (and cost for aggregated rows) per configuration; one
+    split per question."""
+    if not lay.per_sample:
         hit = st.con.execute("SELECT pos, n_correct, n_samples FROM norm WHERE n_correct < 0 OR "
                              "n_correct > n_samples ORDER BY pos LIMIT 1").fetchone()
         if hit:
             raise InputError(f"{st.loc(hit[0])}: n_correct {hit[1]} outside 0..{hit[2]}")
-    present = {c for cols in st.cols for c in cols}
-    for col in ("model", "temperature", "variant") + (() if per_sample else ("cost",)):
-        if col in present:
+    for col in ("model", "temperature", "variant") + (() if lay.per_sample else ("cost",)):
+        if any(lay.alias[col]):
             st.conflict("config", col, "configuration", col)
-    if "split" in present:
+    if any(lay.alias["split"]):
         st.conflict("question_id", "split", "question", "split")
-    for k, head in enumerate(attrs):
-        st.conflict("question_id", f"a{k}", "question", head)
 
 
-def _cells(st: _Staging, per_sample: bool) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """Question and configuration order (first appearance) and the (n, c) matrices, aggregated by GROUP BY."""
+def _classify(st: Staging, lay: _Layout, ov: Overrides) -> dict[str, str]:
+    """Role of each extra column: forced, by name, or by where it is constant (question, configuration)."""
+    if not lay.extras:
+        return {}
+    ks = range(len(lay.extras))
+    dq = st.con.execute(f"SELECT {', '.join(f'max(d{k})' for k in ks)} FROM (SELECT "
+                        f"{', '.join(f'count(DISTINCT a{k}) AS d{k}' for k in ks)} FROM norm GROUP BY question_id)"
+                        ).fetchone()
+    dc = st.con.execute(f"SELECT {', '.join(f'max(d{k})' for k in ks)} FROM (SELECT "
+                        f"{', '.join(f'count(DISTINCT a{k}) AS d{k}' for k in ks)} FROM norm GROUP BY config)"
+                        ).fetchone()
+    forced = ov.forced()
+    roles = {}
+    for k, head in enumerate(lay.extras):
+        low = head.lower()
+        role = forced.get(low)
+        if role in ("question_attr", "config_attr"):
+            key, what = ("question_id", "question") if role == "question_attr" else ("config", "configuration")
+            try:
+                st.conflict(key, f"a{k}", what, head)
+            except InputError as e:
+                raise InputError(f"{e} (so {head!r} cannot be a {label(role)})") from None
+        elif lay.per_sample and (is_time_name(low) or low in SAMPLE_INDEX_NAMES + COST_NAMES + TOKEN_NAMES):
+            role = "per_sample"
+        elif (dq[k] or 0) <= 1:
+            role = "question_attr"
+        elif (dc[k] or 0) <= 1:
+            role = "config_attr"
+        elif lay.per_sample:
+            role = "per_sample"
+        else:
+            st.conflict("question_id", f"a{k}", "question", head)  # names the rows; always raises here
+        roles[head] = role
+    return roles
+
+
+def _cells(st: Staging, lay: _Layout, roles: dict[str, str]) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Question and configuration order (first appearance) and the (n, c) matrices, aggregated by GROUP BY; a
+    pair with no row stays n = 0 (a missing cell)."""
     con = st.con
     for key, idx in (("question_id", "qidx"), ("config", "cidx")):
         con.execute(f"CREATE TEMP TABLE {idx} AS SELECT {key}, CAST(row_number() OVER (ORDER BY first) - 1 AS "
                     f"INTEGER) AS i FROM (SELECT {key}, min(pos) AS first FROM norm GROUP BY {key})")
     qids = [r[0] for r in con.execute("SELECT question_id FROM qidx ORDER BY i").fetchall()]
     cfgs = [r[0] for r in con.execute("SELECT config FROM cidx ORDER BY i").fetchall()]
-    if per_sample:
-        given = "sample_idx" in st.cols[0]
+    if lay.per_sample:
+        given = any(lay.alias["sample_idx"])
         sidx = "n.sample_idx" if given else "row_number() OVER (PARTITION BY qi.i, ci.i ORDER BY n.pos) - 1"
+        per = "".join(f", n.a{k}" for k, h in enumerate(lay.extras) if roles[h] == "per_sample")
         con.execute(f"CREATE TEMP TABLE smp AS SELECT qi.i AS q, ci.i AS s, n.pos, CAST({sidx} AS BIGINT) AS "
-                    f"sample_idx, n.correct, n.tokens, n.cost FROM norm n JOIN qidx qi USING (question_id) "
+                    f"sample_idx, n.correct, n.tokens, n.cost{per} FROM norm n JOIN qidx qi USING (question_id) "
                     f"JOIN cidx ci USING (config)")
         cells = con.execute(f"SELECT q, s, count(*) AS n, sum(CAST(correct AS BIGINT)) AS c, "
                             f"{'count(DISTINCT sample_idx)' if given else 'count(*)'} AS d FROM smp GROUP BY q, s"
@@ -362,7 +345,7 @@ def _cells(st: _Staging, per_sample: bool) -> tuple[list[str], list[str], np.nda
             r = con.execute("SELECT q, s, sample_idx, min(pos), max(pos) FROM smp GROUP BY q, s, sample_idx "
                             "HAVING count(*) > 1 ORDER BY max(pos) LIMIT 1").fetchone()
             raise InputError(f"{st.loc(r[4])}: duplicate sample_idx {r[2]} for question {qids[r[0]]!r} and "
-                             f"configuration {cfgs[r[1]]!r} (also at row {r[3] % _SHIFT + 1})")
+                             f"configuration {cfgs[r[1]]!r} (also at row {r[3] % SHIFT + 1})")
     else:
         cells = con.execute("SELECT qi.i AS q, ci.i AS s, any_value(n.n_samples) AS n, any_value(n.n_correct) AS c, "
                             "count(*) AS k, min(n.pos) AS p1, max(n.pos) AS p2 FROM norm n JOIN qidx qi "
@@ -371,26 +354,36 @@ def _cells(st: _Staging, per_sample: bool) -> tuple[list[str], list[str], np.nda
         if dup.size:
             j = dup[np.argmin(cells["p2"][dup])]
             raise InputError(f"{st.loc(int(cells['p2'][j]))}: duplicate row for question {qids[cells['q'][j]]!r} "
-                             f"and configuration {cfgs[cells['s'][j]]!r} (first at row {cells['p1'][j] % _SHIFT + 1})")
+                             f"and configuration {cfgs[cells['s'][j]]!r} (first at row {cells['p1'][j] % SHIFT + 1})")
     n, c = np.zeros((len(qids), len(cfgs)), dtype=np.int64), np.zeros((len(qids), len(cfgs)), dtype=np.int64)
     n[cells["q"], cells["s"]] = cells["n"]
     c[cells["q"], cells["s"]] = cells["c"]
-    if (n == 0).any():
-        qi, si = np.argwhere(n == 0)[0]
-        raise InputError(f"{', '.join(dict.fromkeys(st.wheres))}: question {qids[qi]!r} has no "
-                         f"{'samples' if per_sample else 'row'} for configuration {cfgs[si]!r}")
     return qids, cfgs, n, c
 
 
-def _config_infos(st: _Staging, cfgs: list[str], per_sample: bool) -> tuple[ConfigInfo, ...]:
-    """Attributes given in the file, else parsed from the name; cost: mean cost per sample (default 1)."""
-    cost = "CASE WHEN min(cost) = max(cost) THEN min(cost) ELSE avg(cost) END" if per_sample else "min(cost)"
-    rows = st.con.execute(f"SELECT any_value(model), any_value(temperature), any_value(variant), {cost} FROM norm "
+def _config_infos(st: Staging, lay: _Layout, roles: dict[str, str], cfgs: list[str]
+                  ) -> tuple[tuple[ConfigInfo, ...], str]:
+    """Attributes given in the file, else parsed from the name; cost: mean cost per sample (else mean tokens when
+    every configuration has them, else 1). Returns the infos and the header the cost came from ('' if none)."""
+    ca = [(k, h) for k, h in enumerate(lay.extras) if roles[h] == "config_attr"]
+    cost = "CASE WHEN min(cost) = max(cost) THEN min(cost) ELSE avg(cost) END" if lay.per_sample else "min(cost)"
+    tokens = "avg(tokens)" if lay.per_sample else "NULL"
+    rows = st.con.execute(f"SELECT any_value(model), any_value(temperature), any_value(variant), {cost}, {tokens}"
+                          f"{''.join(f', any_value(a{k})' for k, _ in ca)} FROM norm "
                           f"JOIN cidx ci USING (config) GROUP BY ci.i ORDER BY ci.i").fetchall()
+    def header(canon):
+        return next((st.cols[i][x][0] for i, x in enumerate(lay.alias.get(canon, [])) if x), "")
+    cost_col, by_tokens = header("cost"), False
+    if not cost_col and lay.per_sample and header("tokens"):
+        by_tokens = all(r[4] is not None and r[4] > 0 for r in rows)
+        cost_col = header("tokens") if by_tokens else ""
     out = []
-    for nm, (model, temp, variant, cst) in zip(cfgs, rows, strict=True):
+    for nm, r in zip(cfgs, rows, strict=True):
+        model, temp, variant, cst, tok = r[:5]
         base = parse_config_name(nm)
+        cst = tok if by_tokens else cst
         out.append(ConfigInfo(nm, base.model if model is None else model,
                               base.temperature if temp is None else float(temp),
-                              base.variant if variant is None else variant, 1.0 if cst is None else float(cst)))
-    return tuple(out)
+                              base.variant if variant is None else variant, 1.0 if cst is None else float(cst),
+                              {h: jsonable(v) for (_, h), v in zip(ca, r[5:], strict=True)}))
+    return tuple(out), cost_col

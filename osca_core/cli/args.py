@@ -1,0 +1,194 @@
+"""Argument types and parsing of the ``osca`` command line, and the work limits every command obeys.
+
+Parsing is strict: numbers are ASCII digits only (``+5``, ``1_000``, ``١-٣`` are refused), lists refuse empty
+items, costs must be finite and in range. Every refusal is one line naming the flag (:class:`InputError`).
+
+Work limits (a request above one is refused in one line naming the limit and the flag):
+
+| limit | value | why |
+|---|---|---|
+| ``MAX_BUDGET`` | 100000 | largest budget (``--budgets``); also the largest budget / smallest ``--cost`` |
+| ``DEFAULT_BUDGET_CAP`` | 1024 | default budgets (``savings``, ``study``) stop here even when n is larger |
+| ``MAX_SPLITS`` | 1000 | ``--splits``: each split re-runs every strategy; the masks alone take Q bytes each |
+| ``MAX_CERTIFY_BUDGETS`` | 256 | ``--certify`` solves one MILP per budget (~0.07 s each on BigCodeBench) |
+| ``MAX_COST`` | 1e12 | largest ``--cost`` value (larger ones overflow the optimizer's arithmetic) |
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections.abc import Sequence
+
+from osca_core.errors import InputError
+
+MAX_BUDGET = 100_000
+DEFAULT_BUDGET_CAP = 1024
+MAX_SPLITS = 1000
+MAX_CERTIFY_BUDGETS = 256
+MAX_COST = 1e12
+MIN_SPLIT_QUESTIONS = 10  # fewer training or test questions in a random split: warned about
+
+_UINT = re.compile(r"[0-9]+", re.ASCII)
+_PART = re.compile(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?", re.ASCII)
+_SPEC_HINT = "use e.g. 1-16, 2,4,8 or 1-8,16,32"
+
+
+class FlagError(Exception):
+    """A bad option value found by an argparse type below. Not a ValueError on purpose: argparse would turn that
+    into "invalid ... value"; :class:`Parser` re-raises it as the one-line :class:`InputError`."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: a mistake raises :class:`InputError` instead of printing usage."""
+
+    def error(self, message: str):
+        raise InputError(f"{self.prog}: {message}")
+
+    def parse_known_args(self, args=None, namespace=None):
+        try:
+            return super().parse_known_args(args, namespace)
+        except FlagError as e:
+            raise InputError(str(e)) from None
+
+
+def parse_budgets(spec: str, *, flag: str = "--budgets", limit: int = MAX_BUDGET) -> list[int]:
+    """Budget SPEC: ``1-16``, ``2,4,8`` or mixed ``1-8,16,32`` -> sorted distinct integers in 1..limit.
+
+    ASCII digits only; a range ``lo-hi`` needs lo <= hi; the largest budget is at most ``limit``."""
+    if not isinstance(spec, str):
+        raise TypeError(f"parse_budgets: spec must be a str (got {type(spec).__name__})")
+    out: set[int] = set()
+    for part in spec.split(","):
+        m = _PART.fullmatch(part)
+        if m is None or (m[2] is not None and int(m[1]) > int(m[2])):
+            raise InputError(f"{flag}: cannot read {part.strip()!r} in {spec!r} ({_SPEC_HINT})")
+        lo, hi = int(m[1]), int(m[2] or m[1])
+        if lo < 1:
+            raise InputError(f"{flag}: budgets must be positive integers (got {spec!r})")
+        if hi > limit:
+            raise InputError(f"{flag}: budget {hi} is above the limit of {limit}")
+        out.update(range(lo, hi + 1))
+    return sorted(out)
+
+
+def default_budgets(largest_n: int, *, cap: int = DEFAULT_BUDGET_CAP) -> list[int]:
+    """1 .. min(largest_n, cap): the default budgets of ``savings`` (never beyond ``cap`` unless asked)."""
+    return list(range(1, min(int(largest_n), cap) + 1))
+
+
+def parse_names(text: str | None, flag: str) -> list[str] | None:
+    """A comma-separated list (None when the flag was not given); an empty list or item is refused."""
+    if text is None:
+        return None
+    items = [x.strip() for x in text.split(",")]
+    if not any(items):
+        raise InputError(f"{flag}: empty list (give comma-separated names)")
+    for i, x in enumerate(items):
+        if not x:
+            raise InputError(f"{flag}: empty item {i + 1} in {text!r}")
+    return items
+
+
+def parse_costs(items: Sequence[str] | None) -> dict[str, float]:
+    """``--cost CONFIG=VALUE`` (repeatable) -> {config: value}; VALUE finite, > 0 and <= MAX_COST."""
+    table: dict[str, float] = {}
+    for item in items or ():
+        name, eq, val = item.partition("=")
+        name = name.strip()
+        try:
+            v = float(val) if _is_decimal(val) else math.nan
+        except ValueError:
+            v = math.nan
+        if not name or not eq:
+            raise InputError(f"--cost: expected CONFIG=VALUE with VALUE > 0 (got {item!r})")
+        if not math.isfinite(v) or not v > 0:
+            raise InputError(f"--cost {name}: VALUE must be a finite number > 0 (got {val.strip()!r})")
+        if v > MAX_COST:
+            raise InputError(f"--cost {name}: VALUE {val.strip()} is above the limit of {MAX_COST:g}")
+        if name in table:
+            raise InputError(f"--cost: {name} given twice")
+        table[name] = v
+    return table
+
+
+_DECIMAL = re.compile(r"\s*[0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)?\s*", re.ASCII)
+
+
+def _is_decimal(text: str) -> bool:
+    """A plain decimal number in ASCII (``inf``, ``nan``, ``0x..``, ``1_0`` and other digits refused)."""
+    return bool(_DECIMAL.fullmatch(text)) and any(ch.isdigit() for ch in text)
+
+
+def check_work(budgets: Sequence[int], costs: Sequence[float], *, certify: bool = False) -> None:
+    """Refuse work above the limits of the module docstring (one line naming the limit and the flag). The
+    ``uniform`` strategy bounds its own work (``osca_core.uniform.MAX_WORK``)."""
+    cmin = float(min(costs)) if len(costs) else 1.0
+    if max(budgets) / cmin > MAX_BUDGET:
+        raise InputError(f"--cost: budget {max(budgets)} / smallest cost {cmin:g} allows "
+                         f"{max(budgets) / cmin:.3g} samples, above the limit of {MAX_BUDGET} (raise the smallest "
+                         "--cost or lower --budgets)")
+    if certify and len(budgets) > MAX_CERTIFY_BUDGETS:
+        raise InputError(f"--certify: {len(budgets)} budgets, above the limit of {MAX_CERTIFY_BUDGETS} (one MILP "
+                         "each; certify fewer --budgets)")
+
+
+# -- argparse types --------------------------------------------------------------------------------------------
+
+def count(flag: str, *, minimum: int = 1, maximum: int | None = None):
+    """An argparse type: an ASCII integer in minimum..maximum (else :class:`FlagError` naming ``flag``)."""
+
+    def parse(text: str) -> int:
+        t = text.strip()
+        if not _UINT.fullmatch(t):
+            if re.fullmatch(r"-[0-9]+", t, re.ASCII):
+                raise FlagError(f"{flag}: must be >= {minimum} (got {t})")
+            raise FlagError(f"{flag}: expected a whole number >= {minimum} in ASCII digits (got {text!r})")
+        v = int(t)
+        if v < minimum:
+            want = "a positive integer" if minimum == 1 else f"at least {minimum}"
+            raise FlagError(f"{flag}: must be {want} (got {v})")
+        if maximum is not None and v > maximum:
+            raise FlagError(f"{flag}: {v} is above the limit of {maximum}")
+        return v
+
+    parse.__name__ = flag.lstrip("-").replace("-", "_")
+    return parse
+
+
+def fraction(text: str) -> float:
+    """``--train-fraction``: a decimal strictly between 0 and 1."""
+    v = float(text) if _is_decimal(text) else math.nan
+    if not 0.0 < v < 1.0:
+        raise FlagError(f"--train-fraction must lie strictly between 0 and 1 (got {text!r})")
+    return v
+
+
+def add_source_args(p: argparse.ArgumentParser) -> None:
+    """--file RELEASE.json or --dataset NAME (a dataset in the store)."""
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--file", help="a release JSON file (the OSCA layout)")
+    g.add_argument("--dataset", help="a dataset in the store (see `osca datasets`)")
+
+
+def add_seed(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=count("--seed", minimum=0), default=0, help="random seed (integer >= 0)")
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="stable JSON on stdout (keys are only ever added)")
+
+
+def add_experiment_args(p: argparse.ArgumentParser, *, c0_and_ban: bool = True, bans: Sequence[str] = ()) -> None:
+    """--train-fraction F --splits R (seeded by --seed), and on optimize/curves --c0 M and --ban."""
+    p.add_argument("--train-fraction", type=fraction, metavar="F",
+                   help="random splits of all questions: fraction F for training, the rest for test")
+    p.add_argument("--splits", type=count("--splits", maximum=MAX_SPLITS), metavar="R",
+                   help=f"number of random splits (default 1, at most {MAX_SPLITS}); mean and 95%% interval "
+                   "(2.5th/97.5th percentiles over splits)")
+    if c0_and_ban:
+        p.add_argument("--c0", type=count("--c0"), metavar="M", help="estimate training pass rates from M samples "
+                       "per question and configuration (hypergeometric subsample, seeded)")
+        p.add_argument("--ban", action="append", choices=list(bans), help="forbid mixing models, temperatures or "
+                       "variants (repeatable)")

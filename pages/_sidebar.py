@@ -1,0 +1,212 @@
+"""The sidebar and the view state it selects: dataset, configurations (with model / temperature / variant
+facets), budget range and axis, training setup, presentation mode and chart download format, collected in one
+frozen :class:`View` that the pages read.
+
+Every widget that shapes a view has a ``key`` and ``bind="query-params"``: the key is the URL parameter, so a link
+reproduces the view (a value equal to its default is left out of the URL). Widgets rendered here persist across
+page switches; page widgets belong to their page. A ``dataset`` in the URL that is not stored is reported, never
+silently replaced by another dataset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from osca_core import experiments as ex
+from osca_core import views
+from osca_core.errors import InputError
+from osca_core.outcomes import OutcomeMatrix
+from osca_core.store import DatasetInfo
+from pages import _access as data
+from pages import _render as ui
+
+C0_CHOICES = (1, 2, 5, 10, 20, 50, 100, 200)
+PAGES_WITH_CONFIGS = ("curves", "allocation", "questions", "experiments")
+
+
+@dataclass(frozen=True)
+class View:
+    """What the sidebar selected: the dataset, its full matrix, the configurations kept, the training setup and the
+    display options. ``matrix`` is the full matrix restricted to ``configs``."""
+
+    info: DatasetInfo
+    full: OutcomeMatrix
+    matrix: OutcomeMatrix
+    configs: tuple[str, ...]
+    budgets: tuple[int, int]
+    log2: bool
+    setting: ex.Setting
+    setting_error: str | None
+    presentation: bool
+    dark: bool
+    img_format: str
+
+    @property
+    def setting_key(self) -> tuple:
+        s = self.setting
+        return (s.train_fraction, s.splits, s.seed, s.c0, s.bans)
+
+    @property
+    def grid(self) -> list[int]:
+        return views.budget_grid(*self.budgets)
+
+    @property
+    def split_text(self) -> str:
+        if self.setting.train_fraction is None:
+            return f"release split ({self.full.split_label})"
+        return self.setting.label
+
+
+@dataclass(frozen=True)
+class Sidebar:
+    """The sidebar's outcome: the :class:`View`, or None with the reason (``unknown``: a ``dataset`` in the URL
+    that is not stored; neither: there is no dataset at all)."""
+
+    view: View | None
+    unknown: str | None = None
+    selected: str | None = None  # the dataset the sidebar selected
+
+
+def _reset_dataset_widgets() -> None:
+    """On a dataset switch, put the widgets whose options depend on the dataset back to the new dataset's defaults.
+
+    Assigned, not deleted: a widget with a key keeps its identity when its options change, and only a value set
+    from code reaches the browser, so the browser never sends back the previous dataset's selection."""
+    forget_unknown_dataset()
+    rows = {r.name: r for r in data.datasets()}
+    info = rows.get(st.session_state.get("dataset"))
+    if info is not None:
+        m = data.load_matrix(info.name, info.checksum)
+        st.session_state["configs"] = list(m.config_names)
+        st.session_state["budget"] = views.default_budget_range(m)
+        st.session_state["log2"] = views.log_axis_default(views.default_budget_range(m)[1])
+    for k in ("model", "temp", "variant", "ban"):
+        st.session_state[k] = []
+    st.session_state["c0"] = "all"
+    for k in ("question", "cfg_a", "cfg_b", "q"):
+        st.session_state.pop(k, None)
+
+
+UNKNOWN = "_osca_unknown_dataset"
+
+
+def _unknown_dataset(names: list[str]) -> str | None:
+    """The ``dataset`` the URL asked for when no stored dataset has that name (read before the widget, which falls
+    back to its first option and drops the parameter). Remembered until the user picks a dataset, so a rerun never
+    shows another dataset silently."""
+    asked = st.query_params.get("dataset")
+    if asked is not None:
+        st.session_state[UNKNOWN] = asked if asked not in names else None
+    unknown = st.session_state.get(UNKNOWN)
+    return unknown if unknown is not None and unknown not in names else None
+
+
+def forget_unknown_dataset() -> None:
+    st.session_state[UNKNOWN] = None
+
+
+def _configurations(full: OutcomeMatrix) -> tuple[str, ...]:
+    """The configuration picker and facet filters; the names kept, in the matrix's order."""
+    sb = st.sidebar
+    facets = views.config_facets(full.configs)
+    with sb.expander("Configurations", expanded=False):
+        chosen = st.multiselect("Configurations", list(full.config_names), default=list(full.config_names),
+                                key="configs", bind="query-params",
+                                help="Sampling configurations the strategies may use.")
+        models = st.multiselect("Model", list(facets.models), key="model", bind="query-params",
+                                placeholder="all models")
+        temps = st.multiselect("Temperature", list(facets.temperatures), key="temp", bind="query-params",
+                               placeholder="all temperatures")
+        variants = st.multiselect("Variant", list(facets.variants), key="variant", bind="query-params",
+                                  placeholder="all variants")
+    keep = set(views.filter_configs(full.configs, models=models, temperatures=temps, variants=variants))
+    configs = tuple(c for c in full.config_names if c in keep and c in set(chosen))
+    sb.caption(f"{len(configs)} of {len(full.configs)} configurations")
+    return configs
+
+
+def _budgets(full: OutcomeMatrix) -> tuple[tuple[int, int], bool]:
+    """The budget range slider and the log2 axis toggle (on by default when the range ends above 32)."""
+    sb = st.sidebar
+    lo_hi = sb.slider("Budget range C", 1, views.budget_limit(full), value=views.default_budget_range(full),
+                      key="budget", bind="query-params",
+                      help=f"Samples per question. Beyond n = {int(full.n.min())} logged samples, pass@k is "
+                           "extrapolated with the plug-in estimate (marked).")
+    lo_hi = (int(lo_hi[0]), int(lo_hi[1]))
+    log2 = sb.toggle("log2 budget axis", value=views.log_axis_default(views.default_budget_range(full)[1]),
+                     key="log2", bind="query-params",
+                     help=f"On by default when the budgets reach above {views.LOG_AXIS_ABOVE}.")
+    return lo_hi, bool(log2)
+
+
+def _training_setup(full: OutcomeMatrix) -> tuple[ex.Setting, str | None]:
+    nmin = int(full.n.min())
+    with st.sidebar.expander("Training setup", expanded=False):
+        mode = st.radio("Train / test questions", ["release split", "random splits"], key="split",
+                        bind="query-params", horizontal=True,
+                        help="Random splits shuffle all questions into a training and a test part; every "
+                             "strategy is chosen on training questions and scored on test questions.")
+        rnd = mode == "random splits"
+        frac = st.slider("Training fraction", 0.1, 0.9, 0.5, 0.05, key="train", bind="query-params",
+                         disabled=not rnd)
+        c0_opts = ["all"] + [str(x) for x in C0_CHOICES if x < nmin]
+        c0 = st.selectbox("Estimation budget C0 (samples per cell used for training)", c0_opts, key="c0",
+                          bind="query-params")
+        splits = st.number_input("Random splits", 1, 50, 5, key="splits", bind="query-params",
+                                 disabled=not (rnd or c0 != "all"),
+                                 help="Repeated splits (or C0 subsamples) give mean curves with 95% bands.")
+        seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", bind="query-params")
+        bans = st.multiselect("Ban mixing", list(ex.BANS), key="ban", bind="query-params",
+                              placeholder="no bans")
+    try:
+        s = ex.Setting(train_fraction=float(frac) if rnd else None,
+                       splits=int(splits) if (rnd or c0 != "all") else 1, seed=int(seed),
+                       c0=None if c0 == "all" else int(c0), bans=tuple(bans))
+        return s, None
+    except InputError as e:
+        return ex.Setting(seed=int(seed)), str(e)
+
+
+def _display() -> tuple[bool, bool, str]:
+    """Presentation mode, the theme's darkness and the chart download format."""
+    sb = st.sidebar
+    sb.divider()
+    present = sb.toggle("Presentation mode", key="present", bind="query-params",
+                        help="Large fonts and plotly's presentation template, for talks.")
+    img = sb.segmented_control("Chart download format", ["png", "svg"], default="png", key="img",
+                               bind="query-params", required=True,
+                               help="The camera button in each chart's toolbar downloads this format.")
+    theme = getattr(st.context, "theme", None)
+    dark = bool(theme is not None and getattr(theme, "type", None) == "dark")
+    if present:
+        ui.presentation_style()
+    return bool(present), dark, img or "png"
+
+
+def sidebar(page: str) -> Sidebar:
+    """Render the global settings for ``page`` and return what they select."""
+    rows = data.datasets()
+    sb = st.sidebar
+    if not rows:
+        sb.info("No datasets yet: add one on the Data page.")
+        return Sidebar(None)
+    by_name = {r.name: r for r in rows}
+    unknown = _unknown_dataset(list(by_name))
+    name = sb.selectbox("Dataset", list(by_name), key="dataset", bind="query-params",
+                        on_change=_reset_dataset_widgets)
+    info = by_name[name]
+    sb.caption(ui.text(f"{info.questions} questions, {info.configs} configurations, {info.split}"
+                       + (" - synthetic demo data" if info.synthetic else "")))
+    full = data.load_matrix(info.name, info.checksum)
+    configs, lo_hi, log2 = full.config_names, views.default_budget_range(full), False
+    setting, err = ex.Setting(), None
+    if page in PAGES_WITH_CONFIGS:
+        configs = _configurations(full)
+        lo_hi, log2 = _budgets(full)
+        setting, err = _training_setup(full)
+    present, dark, img = _display()
+    matrix = full.select_configs(configs) if configs else full
+    view = View(info, full, matrix, tuple(configs), lo_hi, log2, setting, err, present, dark, img)
+    return Sidebar(None if unknown is not None else view, unknown, info.name)

@@ -1,0 +1,38 @@
+"""Budget grids, default ranges, limits and the log-axis default (osca_core.views.budgets)."""
+
+from __future__ import annotations
+
+import pytest
+
+from osca_core.errors import InputError
+from osca_core.views import budgets
+
+
+def test_budget_grid_small_range_is_every_integer():
+    assert budgets.budget_grid(3, 20) == list(range(3, 21))
+
+
+@pytest.mark.parametrize("lo,hi", [(1, 300), (5, 512), (1, 65), (17, 1000)])
+def test_budget_grid_large_range_keeps_ends_and_powers_of_two(lo, hi):
+    g = budgets.budget_grid(lo, hi, max_points=40)
+    assert g == sorted(set(g)) and g[0] == lo and g[-1] == hi
+    assert all(lo <= b <= hi for b in g)
+    assert {2 ** i for i in range(11) if lo <= 2 ** i <= hi} <= set(g)
+    assert len(g) <= 40 + 11
+
+
+def test_budget_grid_rejects_an_empty_range():
+    with pytest.raises(InputError):
+        budgets.budget_grid(5, 4)
+
+
+def test_default_budget_range_stops_at_the_logged_samples(swe, bcb):
+    assert budgets.default_budget_range(swe) == (1, 16)
+    assert budgets.default_budget_range(bcb) == (1, 300)
+    assert budgets.budget_limit(swe) == 64
+
+
+def test_budget_axis_starts_logarithmic_above_32(swe, bcb):
+    assert [budgets.log_axis_default(t) for t in (1, 16, 32, 33, 300)] == [False, False, False, True, True]
+    assert not budgets.log_axis_default(budgets.default_budget_range(swe)[1])  # 1..16
+    assert budgets.log_axis_default(budgets.default_budget_range(bcb)[1])  # 1..300
