@@ -5,7 +5,8 @@ A strategy's test pass@C is a mean over the Q test questions of a per-question v
 
     v_q(k) = 1 - prod_s f_s(k_s),   f_s(k) = C(n_qs - c_qs, k) / C(n_qs, k)   (unbiased; Chen et al. 2021)
 
-with the plug-in (1 - c_qs/n_qs)^k where k > n_qs (flagged ``extrapolated``). For ``uniform`` (each sample's
+with the Beta-binomial predictive under the configuration's training prior where k > n_qs
+(``osca_core.extrapolation``; flagged ``extrapolated``). For ``uniform`` (each sample's
 configuration drawn uniformly) v_q is the exact expectation over multinomial counts (``strategies.
 uniform_expected``'s dynamic program, kept per question).
 
@@ -35,7 +36,7 @@ from scipy.stats import binom
 from osca_core import registry
 from osca_core import strategies as st
 from osca_core.errors import InputError
-from osca_core.estimators import fail_probability
+from osca_core.extrapolation import PriorLike, columns, eval_fail, lazy_prior, question_fail, resolve
 from osca_core.outcomes import OutcomeMatrix
 from osca_core.results import Allocation, check_budgets
 
@@ -59,22 +60,24 @@ def check_options(n_resamples: int, level: float, seed: int) -> tuple[int, float
 
 # -- per-question values ---------------------------------------------------------------------------------------
 
-def question_values(n: np.ndarray, c: np.ndarray, counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def question_values(n: np.ndarray, c: np.ndarray, counts: Sequence[int], *, prior: PriorLike = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Per question, v_q = 1 - prod_s f_s(k_s) of the allocation ``counts`` (module docstring), and per question
-    whether some term was extrapolated (k_s > n_qs). Only configurations with k_s > 0 are touched, in the same
-    order as ``estimators.mix_pass``, so ``np.mean`` of the values is exactly ``Allocation.test_pass``."""
+    whether some term was extrapolated (k_s > n_qs; ``prior`` as in ``extrapolation.question_fail``). Only
+    configurations with k_s > 0 are touched, in the same order as ``estimators.mix_pass``, so ``np.mean`` of the
+    values is exactly ``Allocation.test_pass`` (given the matrix's ``extrapolation.priors``)."""
     n, c = np.asarray(n), np.asarray(c)
     k = np.asarray(counts, dtype=np.int64)
     if n.ndim != 2 or n.shape != c.shape or k.shape != (n.shape[1],):
         raise ValueError(f"question_values: n, c must be (Q, S) and counts (S,) (got {n.shape}, {c.shape}, {k.shape})")
-    sup = np.flatnonzero(k > 0)
-    if sup.size == 0:
+    if not (k > 0).any():
         return np.zeros(n.shape[0]), np.zeros(n.shape[0], dtype=bool)
-    f, over = fail_probability(n[:, sup], c[:, sup], k[sup][None, :])
-    return 1.0 - np.prod(f, axis=1), over.any(axis=1)
+    f, over = question_fail(n, c, k, prior)
+    return 1.0 - f, over
 
 
-def uniform_question_values(n: np.ndarray, c: np.ndarray, budgets: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def uniform_question_values(n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *, prior: PriorLike = None
+                            ) -> tuple[np.ndarray, np.ndarray]:
     """Per question and budget, the exact E[1 - prod_s f_s(K_s)] with K ~ Multinomial(C, 1/S): (Q, P) values and
     (P,) extrapolated flags (C above the smallest n). The dynamic program of ``strategies.uniform_expected``
     without the final mean over questions (``strategies.uniform_expected_per_question`` when it exists, else the program here)."""
@@ -83,14 +86,15 @@ def uniform_question_values(n: np.ndarray, c: np.ndarray, budgets: Sequence[int]
     extra = np.array([b > nmin for b in budgets])
     shared = getattr(st, "uniform_expected_per_question", None)
     if shared is not None:
-        vals = shared(n, c, budgets)
+        vals = shared(n, c, budgets, prior=prior)
         return np.asarray(vals[0] if isinstance(vals, tuple) else vals, float), extra
     cmax = max(budgets)
     q, s = n.shape
     ks = np.arange(cmax + 1, dtype=float)
     f = np.empty((s, q, cmax + 1))
+    pr = resolve(prior) if cmax > nmin else None
     for j in range(s):
-        f[j], _ = fail_probability(n[:, j : j + 1], c[:, j : j + 1], ks[None, :])
+        f[j], _ = eval_fail(n[:, j : j + 1], c[:, j : j + 1], ks[None, :], columns(pr, slice(j, j + 1)))
     v = f[s - 1].copy()
     for j in range(s - 2, -1, -1):
         prob = 1.0 / (s - j)
@@ -136,22 +140,22 @@ class QuestionValues:
         return self.strategies.index(strategy)
 
 
-def allocation_values(n: np.ndarray, c: np.ndarray, allocations: Sequence[Allocation]
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def allocation_values(n: np.ndarray, c: np.ndarray, allocations: Sequence[Allocation], *,
+                      prior: PriorLike = None) -> tuple[np.ndarray, np.ndarray]:
     """(Q, P) per-question values and (P,) extrapolated flags of P allocations on the questions (n, c)."""
-    cols = [question_values(n, c, a.counts) for a in allocations]
+    cols = [question_values(n, c, a.counts, prior=prior) for a in allocations]
     return (np.stack([v for v, _ in cols], axis=1) if cols else np.zeros((n.shape[0], 0)),
             np.array([bool(e.any()) for _, e in cols], dtype=bool))
 
 
-def per_question_expectation(name: str, n: np.ndarray, c: np.ndarray, budgets: Sequence[int]
-                             ) -> tuple[np.ndarray, np.ndarray]:
+def per_question_expectation(name: str, n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *,
+                             prior: PriorLike = None) -> tuple[np.ndarray, np.ndarray]:
     """(Q, P) per-question values of a strategy without a fixed allocation (registry kind ``"expectation"``):
     only ``uniform`` has one (:func:`uniform_question_values`); any other is an :class:`InputError`."""
     if name != "uniform":
         raise InputError(f"{name}: no per-question values to bootstrap (only uniform among the strategies "
                          "without a fixed allocation)")
-    return uniform_question_values(n, c, budgets)
+    return uniform_question_values(n, c, budgets, prior=prior)
 
 
 def strategy_values(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: Sequence[int], *, seed: int = 0
@@ -161,14 +165,15 @@ def strategy_values(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: S
     budgets = check_budgets(budgets)
     registry.check_names(matrix, strategies)
     n, c = matrix.test_counts()
+    prior = lazy_prior(matrix)
     vals, extra, allocs = [], [], {}
     for s in strategies:
         if registry.get(s).kind == "expectation":
-            v, e = per_question_expectation(s, n, c, budgets)
+            v, e = per_question_expectation(s, n, c, budgets, prior=prior)
             al = None
         else:
             al = tuple(registry.allocate(matrix, s, budgets, seed=seed))
-            v, e = allocation_values(n, c, al)
+            v, e = allocation_values(n, c, al, prior=prior)
         vals.append(v)
         extra.append(e)
         allocs[s] = al
@@ -288,5 +293,5 @@ def bootstrap_allocations(matrix: OutcomeMatrix, allocations: Sequence[Allocatio
                           ) -> BootstrapResult:
     """Bootstrap interval of the test pass of each allocation (e.g. ``osca optimize``'s results), (P,) arrays."""
     n, c = matrix.test_counts()
-    vals, _ = allocation_values(n, c, allocations)
+    vals, _ = allocation_values(n, c, allocations, prior=lazy_prior(matrix))
     return bootstrap_means(vals, n_resamples=n_resamples, level=level, seed=seed)

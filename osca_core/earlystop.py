@@ -8,7 +8,8 @@ k_s^{<j} samples of s among the first j - 1 steps, a question's expected cost is
 
 with f_s(k) = C(n - c, k) / C(n, k) on test (drawing the plan's samples of s without replacement from the n
 logged ones: the same model as the unbiased pass@k, so pass@C of the plan is 1 - P after all C steps; beyond n
-the plug-in, flagged ``extrapolated``) and f_s(k) = (1 - c/n)^k on training (the plug-in of the OSCA training
+the Beta-binomial predictive under the configuration's training prior, ``prior`` (``osca_core.extrapolation``;
+without one the legacy plug-in), flagged ``extrapolated``) and f_s(k) = (1 - c/n)^k on training (the plug-in of the OSCA training
 objective). Reported numbers are means over questions; pass@C does not depend on the order, E[cost] does.
 
 Best order (``best_order``): minimize the training E[cost] of a multiset {s: k_s}. The cost of step j depends
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from osca_core.estimators import fail_probability
+from osca_core.extrapolation import PriorLike, columns, eval_fail, resolve
 
 EXACT_STATES = 2_000_000  # largest lattice prod_s (k_s + 1) solved exactly by best_order (about 50 MB of arrays)
 _CHUNK = 4_000_000  # questions x states per block when building P(K)
@@ -52,30 +54,37 @@ def prefix_counts(order: Sequence[int], s: int) -> np.ndarray:
     return np.cumsum(onehot, axis=0) - onehot
 
 
-def reach_probabilities(n, c, order: Sequence[int], *, estimator: str = "unbiased") -> tuple[np.ndarray, bool]:
+def reach_probabilities(n, c, order: Sequence[int], *, estimator: str = "unbiased", prior: PriorLike = None
+                        ) -> tuple[np.ndarray, bool]:
     """(Q, C) P(samples 1 .. j-1 all fail) = prod_s f_s(k_s^{<j}) per question and step, and the extrapolated
-    flag (some k_s^{<j} > n_qs evaluated with the plug-in). ``estimator`` as in ``estimators.fail_probability``
-    (``"unbiased"`` on test, ``"plugin"`` on training)."""
+    flag (some k_s^{<j} > n_qs). ``estimator`` as in ``estimators.fail_probability`` (``"unbiased"`` on test,
+    ``"plugin"`` on training); with ``"unbiased"``, terms beyond n use the Beta-binomial predictive under
+    ``prior`` (``extrapolation.eval_fail``; legacy plug-in without one)."""
     n, c = np.asarray(n), np.asarray(c)
     o = _check_order(order, n.shape[1])
     pre = prefix_counts(o, n.shape[1])
     out = np.ones((n.shape[0], o.size))
     extra = False
+    over_n = estimator == "unbiased" and bool((pre[-1][None, :] > n).any())
+    pr = resolve(prior) if over_n else None
     for s in np.unique(o):
         ks = np.arange(int(pre[-1, s]) + 1, dtype=float)
-        f, over = fail_probability(n[:, s : s + 1], c[:, s : s + 1], ks[None, :], estimator=estimator)
+        if estimator == "unbiased":
+            f, over = eval_fail(n[:, s : s + 1], c[:, s : s + 1], ks[None, :], columns(pr, slice(s, s + 1)))
+        else:
+            f, over = fail_probability(n[:, s : s + 1], c[:, s : s + 1], ks[None, :], estimator=estimator)
         out *= f[:, pre[:, s]]
         extra = extra or bool(over.any())
     return out, extra
 
 
-def expected_costs(n, c, order: Sequence[int], costs=None, *, estimator: str = "unbiased"
-                   ) -> tuple[np.ndarray, bool]:
+def expected_costs(n, c, order: Sequence[int], costs=None, *, estimator: str = "unbiased",
+                   prior: PriorLike = None) -> tuple[np.ndarray, bool]:
     """Per-question expected cost sum_j cost(s_j) P(samples 1 .. j-1 all fail) (module docstring), and the
-    extrapolated flag. ``costs`` per configuration (default 1)."""
+    extrapolated flag. ``costs`` per configuration (default 1); ``prior`` as in :func:`reach_probabilities`."""
     n = np.asarray(n)
     cost = np.ones(n.shape[1]) if costs is None else np.asarray(costs, float)
-    reach, extra = reach_probabilities(n, c, order, estimator=estimator)
+    reach, extra = reach_probabilities(n, c, order, estimator=estimator, prior=prior)
     return reach @ cost[np.asarray(order, dtype=np.int64)], extra
 
 
@@ -269,9 +278,11 @@ def best_order(p, counts: Sequence[int], costs=None, *, max_states: int = EXACT_
     return OrderResult(order, float(val), min(lb, float(val)), exact, method, int(min(states, 2**62)))
 
 
-def best_order_test(n, c, counts: Sequence[int], costs=None, *, max_states: int = 20_000) -> OrderResult:
+def best_order_test(n, c, counts: Sequence[int], costs=None, *, max_states: int = 20_000,
+                    prior: PriorLike = None) -> OrderResult:
     """The order of {s: counts[s]} minimizing the *test* expected cost mean_q sum_j cost(s_j) prod_s
-    f_qs(k_s^{<j}) with f_qs(k) = C(n-c, k)/C(n, k) (plug-in beyond n) for the questions (rows) of n, c: the lattice
+    f_qs(k_s^{<j}) with f_qs(k) = C(n-c, k)/C(n, k) (beyond n: ``extrapolation.eval_fail`` with ``prior``) for the
+    questions (rows) of n, c: the lattice
     shortest path with these tables when prod_s (k_s + 1) <= ``max_states``; else the greedy index order (at K
     pick the s with the largest drop mean_q [P_q(K) - P_q(K + e_s)] / cost(s)). Used for the test-set oracle, which
     knows each question's counts; ``lower_bound`` is V(0) when exact, else min cost (the first sample is always
@@ -283,8 +294,9 @@ def best_order_test(n, c, counts: Sequence[int], costs=None, *, max_states: int 
     cost = np.ones(n.shape[1]) if costs is None else np.asarray(costs, float)
     sup = np.flatnonzero(k > 0)
     ks, cs = k[sup], cost[sup]
-    g = [fail_probability(n[:, s : s + 1], c[:, s : s + 1], np.arange(int(kk) + 1, dtype=float)[None, :])[0]
-         for s, kk in zip(sup, ks, strict=True)]
+    pr = resolve(prior) if (k[None, :] > n).any() else None
+    g = [eval_fail(n[:, s : s + 1], c[:, s : s + 1], np.arange(int(kk) + 1, dtype=float)[None, :],
+                   columns(pr, slice(s, s + 1)))[0] for s, kk in zip(sup, ks, strict=True)]
     w = np.full(n.shape[0], 1.0 / n.shape[0])
     states = float(np.prod((ks + 1).astype(float)))
     if len(sup) == 1:

@@ -1,7 +1,9 @@
 """The test-set oracle: for each test question, the best allocation of its C samples knowing its own test counts.
 
 For question q with test counts (n_qs, c_qs) and f_qs(k) = C(n - c, k) / C(n, k) (the unbiased all-fail
-probability; the plug-in (1 - c/n)^k beyond n, flagged ``extrapolated``), the oracle allocation solves
+probability; beyond n the Beta-binomial predictive under the configuration's prior fitted on *training*
+questions, ``extrapolation.priors(matrix)``, or the legacy plug-in without a prior; flagged ``extrapolated``), the
+oracle allocation solves
 
     max_k  1 - prod_s f_qs(k_s)   s.t.  sum_s k_s = C,  k_s >= 0 integers,
 
@@ -26,7 +28,7 @@ from itertools import product
 import numpy as np
 
 from osca_core.earlystop import best_order_test
-from osca_core.estimators import fail_probability
+from osca_core.extrapolation import PriorLike, columns, eval_fail, lazy_prior, resolve
 from osca_core.outcomes import OutcomeMatrix
 from osca_core.results import Curve, check_budgets
 
@@ -48,16 +50,19 @@ class OracleResult:
         return Curve(ORACLE, self.budgets, self.values, self.extrapolated)
 
 
-def oracle_counts(n: np.ndarray, c: np.ndarray, budgets: Sequence[int]) -> OracleResult:
-    """Exact per-question best allocations (module docstring) for every budget in ``budgets``."""
+def oracle_counts(n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *, prior: PriorLike = None
+                  ) -> OracleResult:
+    """Exact per-question best allocations (module docstring) for every budget in ``budgets``; ``prior`` for the
+    terms beyond n."""
     budgets = check_budgets(budgets)
     n, c = np.asarray(n), np.asarray(c)
     q, s = n.shape
     cmax = max(budgets)
     ks = np.arange(cmax + 1, dtype=float)
     f = np.empty((s, q, cmax + 1))
+    pr = resolve(prior) if cmax > n.min() else None
     for j in range(s):
-        f[j], _ = fail_probability(n[:, j : j + 1], c[:, j : j + 1], ks[None, :])
+        f[j], _ = eval_fail(n[:, j : j + 1], c[:, j : j + 1], ks[None, :], columns(pr, slice(j, j + 1)))
     D = f[0].copy()  # (Q, cmax + 1)
     arg = np.zeros((s, q, cmax + 1), dtype=np.int32)  # samples given to configuration j at m samples left
     arg[0] = np.arange(cmax + 1)[None, :]
@@ -85,16 +90,18 @@ def oracle_counts(n: np.ndarray, c: np.ndarray, budgets: Sequence[int]) -> Oracl
 
 def oracle(matrix: OutcomeMatrix, budgets: Sequence[int]) -> OracleResult:
     """The test-set oracle on ``matrix``'s test questions (module docstring)."""
-    return oracle_counts(*matrix.test_counts(), budgets)
+    return oracle_counts(*matrix.test_counts(), budgets, prior=lazy_prior(matrix))
 
 
 def oracle_expected_costs(n: np.ndarray, c: np.ndarray, result: OracleResult, costs=None, *,
-                          max_states: int = 20_000) -> tuple[tuple[float, ...], tuple[bool, ...]]:
+                          max_states: int = 20_000, prior: PriorLike = None
+                          ) -> tuple[tuple[float, ...], tuple[bool, ...]]:
     """The oracle under early stopping: per test question, its oracle allocation in the order minimizing that
     question's own test expected cost (``earlystop.best_order_test``: it knows the counts, as the oracle does);
     mean over questions per budget, and whether every question's order was exact (lattice within
     ``max_states``). Identical (n, c, allocation) rows are solved once."""
     n, c = np.asarray(n), np.asarray(c)
+    pr = resolve(prior) if any((k > n).any() for k in result.counts) else None
     values, exact = [], []
     cache: dict[bytes, tuple[float, bool]] = {}
     for k in result.counts:
@@ -102,7 +109,7 @@ def oracle_expected_costs(n: np.ndarray, c: np.ndarray, result: OracleResult, co
         for q in range(n.shape[0]):
             key = np.concatenate([n[q], c[q], k[q]]).tobytes()
             if key not in cache:
-                r = best_order_test(n[q : q + 1], c[q : q + 1], k[q], costs, max_states=max_states)
+                r = best_order_test(n[q : q + 1], c[q : q + 1], k[q], costs, max_states=max_states, prior=pr)
                 cache[key] = (r.expected_cost, r.exact)
             e, x = cache[key]
             tot += e
@@ -112,20 +119,23 @@ def oracle_expected_costs(n: np.ndarray, c: np.ndarray, result: OracleResult, co
     return tuple(values), tuple(exact)
 
 
-def oracle_expectation(n: np.ndarray, c: np.ndarray, budgets: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def oracle_expectation(n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *, prior: PriorLike = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """(values, extrapolated) per budget for test counts (n, c): the registry's ``expectation`` form."""
-    r = oracle_counts(n, c, budgets)
+    r = oracle_counts(n, c, budgets, prior=prior)
     return np.array(r.values), np.array(r.extrapolated)
 
 
-def oracle_bruteforce(n: Sequence[int], c: Sequence[int], budget: int) -> tuple[float, tuple[int, ...]]:
+def oracle_bruteforce(n: Sequence[int], c: Sequence[int], budget: int, *, prior: PriorLike = None
+                      ) -> tuple[float, tuple[int, ...]]:
     """Reference for one question: the best 1 - prod_s f_s(k_s) over every allocation with sum k = budget."""
     n, c = np.asarray(n), np.asarray(c)
+    pr = resolve(prior)
     best, arg = -1.0, ()
     for k in product(range(budget + 1), repeat=len(n)):
         if sum(k) != budget:
             continue
-        f, _ = fail_probability(n, c, np.array(k))
+        f, _ = eval_fail(n, c, np.array(k), pr)
         v = 1.0 - float(np.prod(f))
         if v > best + 1e-15:
             best, arg = v, k

@@ -38,6 +38,7 @@ from osca_core.bootstrap import (
 )
 from osca_core.errors import InputError
 from osca_core.experiments import SAVINGS_NOTE, first_reaching
+from osca_core.extrapolation import lazy_prior
 from osca_core.outcomes import OutcomeMatrix
 from osca_core.results import Allocation, Curve, check_budgets
 
@@ -223,6 +224,7 @@ def refit_curves(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: Sequ
     train_idx = (test_idx if matrix.in_sample
                  else resample_indices(int(matrix.train.sum()), n_resamples=n_resamples, seed=[seed, 1]))
     n_te, c_te = matrix.test_counts()
+    prior = lazy_prior(matrix)  # terms beyond n: the original training questions' prior, as strategy_values
     cache: dict[tuple[int, ...], np.ndarray] = {}
     learn = [i for i, s in enumerate(strategies) if _learns(s)]
     dist = np.empty((n_resamples, len(strategies), len(budgets)))
@@ -239,7 +241,7 @@ def refit_curves(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: Sequ
             for a in allocs:
                 key = tuple(int(x) for x in a.counts)
                 if key not in cache:
-                    cache[key] = question_values(n_te, c_te, key)[0]
+                    cache[key] = question_values(n_te, c_te, key, prior=prior)[0]
                 cols.append(cache[key])
             dist[b, i] = (w[b] @ np.stack(cols, axis=1)) / q
         if progress:

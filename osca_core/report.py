@@ -7,19 +7,28 @@ inline and uses the system font stack only (no web fonts), and every text is HTM
 exactly as typed. The report links back to the dashboard view it came from when a URL is given.
 
 The content (curves, allocation, savings, per-question summary) is assembled by
-:mod:`osca_core.report_content`; this module only lays it out.
+:mod:`osca_core.report_content`; this module lays it out, and says where it came from: :func:`command` (the ``osca`` command line that
+reproduces it) and :func:`dashboard_url` (the same view in the dashboard, query parameters of the README's
+Dashboard section).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
+
+from osca_core import registry, views
+from osca_core.results import check_budgets
+
+DASHBOARD = "http://localhost:8501"  # streamlit run app.py
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;
@@ -147,3 +156,58 @@ def render(report: Report) -> str:
 def table_from_rows(rows: Sequence[dict], columns: Sequence[str], *, digits: int = 4) -> Table:
     """A :class:`Table` from row dicts (the ``rows()`` / ``as_dict()`` forms of the result dataclasses)."""
     return Table(tuple(columns), tuple(tuple(r.get(c) for c in columns) for r in rows), digits)
+
+
+# -- where a report came from: the command that reproduces it, the dashboard view it shows ---------------------
+
+def budget_spec(budgets: Sequence[int]) -> str:
+    """The canonical SPEC of sorted distinct budgets (the inverse of ``cli.args.parse_budgets``): runs of three or
+    more consecutive budgets as ``lo-hi``, the rest one by one, e.g. ``1-16,18,20``."""
+    bs = sorted(set(int(b) for b in budgets))
+    parts, i = [], 0
+    while i < len(bs):
+        j = i
+        while j + 1 < len(bs) and bs[j + 1] == bs[j] + 1:
+            j += 1
+        parts += [f"{bs[i]}-{bs[j]}"] if j - i >= 2 else [str(b) for b in bs[i:j + 1]]
+        i = j + 1
+    return ",".join(parts)
+
+
+def command(name: str = "report", *, file: str | None = None, dataset: str | None = None, budgets: Sequence[int],
+            strategies: str | Sequence[str] | None = None, configs: str | Sequence[str] | None = None,
+            n_resamples: int = 1000, seed: int = 0, out: str = "report.html", kind: str | None = None,
+            extra: Sequence[str] = ()) -> str:
+    """The ``osca report`` / ``osca figure KIND`` command line that reproduces an output, every analysis option
+    spelled out (budgets as a SPEC), shell-quoted; lists may be given as sequences or comma-joined text."""
+    def join(x: str | Sequence[str]) -> str:
+        return x if isinstance(x, str) else ",".join(x)
+
+    cmd = ["osca", name, *([kind] if kind else [])]
+    cmd += ["--file", str(file)] if file is not None else ["--dataset", str(dataset)]
+    cmd += ["--budgets", budget_spec(budgets)]
+    if strategies is not None:
+        cmd += ["--strategies", join(strategies)]
+    if configs is not None:
+        cmd += ["--configs", join(configs)]
+    cmd += ["--bootstrap", str(int(n_resamples)), "--seed", str(int(seed)), *extra, "--out", str(out)]
+    return shlex.join(cmd)
+
+
+def dashboard_url(base: str, dataset: str, budgets: Sequence[int], *, seed: int = 0, log2: bool | None = None,
+                  strategies: Sequence[str] = (), configs: Sequence[str] | None = None, page: str = "") -> str:
+    """The dashboard's URL of the same view (query parameters of the README's Dashboard section): ``dataset``,
+    ``budget`` twice (the range min..max), ``log2``, ``seed``, ``strategies`` (the dashboard's, repeated),
+    ``pures`` (any ``pure:`` asked) and ``configs`` (repeated) when a subset was analysed; ``page`` e.g.
+    ``allocation``."""
+    b = check_budgets(budgets)
+    lo, hi = min(b), max(b)
+    q: list[tuple[str, str]] = [("dataset", dataset), ("budget", str(lo)), ("budget", str(hi))]
+    q.append(("log2", "true" if (views.log_axis_default(hi) if log2 is None else log2) else "false"))
+    q.append(("seed", str(int(seed))))
+    offered = set(registry.names(dashboard=True))
+    q += [("strategies", s) for s in strategies if s in offered]
+    if strategies:
+        q.append(("pures", "true" if any(s.startswith(registry.PURE_PREFIX) for s in strategies) else "false"))
+    q += [("configs", c) for c in configs or ()]
+    return f"{base.rstrip('/')}/{page.strip('/')}?{urlencode(q)}"

@@ -9,8 +9,8 @@ questions) into a :class:`ReportData`; :func:`build` turns it into a :class:`~os
 :func:`questions_fig`) are the ones ``osca figure`` exports. Every number shown is a number of the result
 dataclasses (the same as ``osca curves`` / ``osca savings`` with the same seed), printed beside the allocation
 that scores it; points with some k > n are flagged (open markers, an "extrapolated" column); on an in-sample
-log (train = test) every number is labelled in-sample. :func:`dashboard_url` is the link to the same view in
-the dashboard (README, Dashboard).
+log (train = test) every number is labelled in-sample. The links back (the reproducing
+command, the dashboard URL of the same view) are :mod:`osca_core.report`'s ``command`` and ``dashboard_url``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import datetime as _dt
 import importlib.metadata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import numpy as np
 import plotly.graph_objects as go
@@ -27,12 +26,11 @@ import plotly.graph_objects as go
 from osca_core import paired, plots, registry, uncertainty_plots, views
 from osca_core.bootstrap import question_values
 from osca_core.outcomes import OutcomeMatrix
-from osca_core.report import Report, Section, Table, render
+from osca_core.report import DASHBOARD, Report, Section, Table, budget_spec, dashboard_url, render  # noqa: F401
 from osca_core.results import Allocation, check_budgets
 
 DEFAULT_RESAMPLES = 1000  # the report's B (the bootstrap module's own default is larger)
 REQUIRED = ("best-pure", "osca")  # the report compares these two, so they are always evaluated
-DASHBOARD = "http://localhost:8501"
 MAX_LISTED = 200  # question ids listed per list (the count is always complete)
 EVERY_BUDGET_UP_TO = 1024  # savings read every budget 1..max up to here, else the report's budgets
 UNIFORM_NOTE = "random: each sample's configuration drawn uniformly (exact expectation)"
@@ -53,25 +51,6 @@ def report_strategies(matrix: OutcomeMatrix, strategies: Sequence[str] | None) -
     names = list(strategies) if strategies is not None else registry.default_strategies(matrix)
     registry.check_names(matrix, names)
     return names + [s for s in REQUIRED if s not in names]
-
-
-def dashboard_url(base: str, dataset: str, budgets: Sequence[int], *, seed: int = 0, log2: bool | None = None,
-                  strategies: Sequence[str] = (), configs: Sequence[str] | None = None, page: str = "") -> str:
-    """The dashboard's URL of the same view (query parameters of the README's Dashboard section): ``dataset``,
-    ``budget`` twice (the range min..max), ``log2``, ``seed``, ``strategies`` (the dashboard's, repeated),
-    ``pures`` (any ``pure:`` asked) and ``configs`` (repeated) when a subset was analysed; ``page`` e.g.
-    ``allocation``."""
-    b = check_budgets(budgets)
-    lo, hi = min(b), max(b)
-    q: list[tuple[str, str]] = [("dataset", dataset), ("budget", str(lo)), ("budget", str(hi))]
-    q.append(("log2", "true" if (views.log_axis_default(hi) if log2 is None else log2) else "false"))
-    q.append(("seed", str(int(seed))))
-    offered = set(registry.names(dashboard=True))
-    q += [("strategies", s) for s in strategies if s in offered]
-    if strategies:
-        q.append(("pures", "true" if any(s.startswith(registry.PURE_PREFIX) for s in strategies) else "false"))
-    q += [("configs", c) for c in configs or ()]
-    return f"{base.rstrip('/')}/{page.strip('/')}?{urlencode(q)}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,19 +101,20 @@ def compute(matrix: OutcomeMatrix, budgets: Sequence[int], *, strategies: Sequen
             n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0, level: float = paired.DEFAULT_LEVEL,
             savings: bool = True, progress: Progress | None = None) -> ReportData:
     """Fit every strategy on the training questions and bootstrap its test curve (B = ``n_resamples``
-    resamples of the test questions, ``seed``; allocations fixed); the savings of OSCA over best pure on
+    resamples of the test questions, ``seed``, which also seeds hill climbing as in ``osca curves --seed``;
+    allocations fixed); the savings of OSCA over best pure on
     budgets 1..max(budgets) (skipped with ``savings=False``); the per-question lists at the largest budget."""
     say = progress or (lambda _msg: None)
     budgets = sorted(set(check_budgets(budgets)))
     names = report_strategies(matrix, strategies)
     say(f"curves: {len(names)} strategies x {len(budgets)} budgets, bootstrap B = {n_resamples}")
     cb = paired.bootstrap_curves(matrix, names, budgets, n_resamples=n_resamples, level=level, seed=seed,
-                                 pairs=[("osca", "best-pure")])
+                                 pairs=[("osca", "best-pure")], fit_seed=seed)
     sv = None
     if savings:
         say(f"savings: budgets 1..{budgets[-1]}")
         sv = paired.bootstrap_savings(matrix, savings_budgets(budgets), n_resamples=n_resamples, level=level,
-                                      seed=seed)
+                                      seed=seed, fit_seed=seed)
     mix, pure = cb.curve("osca").allocations[-1], cb.curve("best-pure").allocations[-1]
     mt = test_matrix(matrix)
     lists = views.question_lists(mt, mix, pure)
@@ -157,18 +137,20 @@ def log_axis(budgets: Sequence[int]) -> bool:
 def curves_fig(data: ReportData) -> go.Figure:
     """Pass@C curves with their bootstrap bands; open markers where some k > n (plots.curves_figure)."""
     m = data.matrix
-    title = f"{m.name}: {data.pass_label} ({m.split_label})"
+    title = f"{m.name}: {data.pass_label}" + ("" if data.in_sample else f" ({m.split_label})")
     if data.n_resamples:
         title += f", {100 * data.level:g}% bootstrap bands over {'the' if data.in_sample else 'test'} questions"
-    return plots.curves_figure(data.curves.curves, log2_x=log_axis(data.budgets), title=title,
-                               n_min=int(m.n.min()))
+    fig = plots.curves_figure(data.curves.curves, log2_x=log_axis(data.budgets), title=title,
+                              n_min=int(m.n.min()))
+    return fig.update_layout(yaxis_title=data.pass_label)
 
 
 def difference_fig(data: ReportData) -> go.Figure:
     """OSCA - best pure with its paired bootstrap band (uncertainty_plots.difference_figure)."""
     method = "bootstrap over " + ("the (in-sample) questions" if data.in_sample else "test questions")
-    return uncertainty_plots.difference_figure(data.difference, log2_x=log_axis(data.budgets), method=method,
+    fig = uncertainty_plots.difference_figure(data.difference, log2_x=log_axis(data.budgets), method=method,
                                                title=f"{data.matrix.name}: OSCA - best pure ({data.pass_label})")
+    return fig.update_layout(yaxis_title=f"{data.pass_label} difference (OSCA - best pure)")
 
 
 def share_figure(allocs: Sequence[Allocation], matrix: OutcomeMatrix, *, title: str | None = None) -> go.Figure:

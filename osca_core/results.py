@@ -4,8 +4,11 @@ An allocation {configuration: k} (k samples from each configuration, sum k = C) 
 Zhang et al. 2024, ``osca.py``):
 
 - training objective: mean over training questions of 1 - prod_s (1 - c_qs/n_qs)^k_s (plug-in estimate);
-- test pass@C: mean over test questions of 1 - prod_s (1 - pass@k_s), unbiased pass@k, plug-in where k_s > n
-  (flagged ``extrapolated``).
+- test pass@C: mean over test questions of 1 - prod_s (1 - pass@k_s), unbiased pass@k.
+
+Where k_s > n_qs (either side) the term is the Beta-binomial posterior predictive under the configuration's prior,
+fitted on the training questions (``osca_core.extrapolation``); test terms so estimated are flagged
+``extrapolated``. With k <= n everywhere the numbers are exactly the paper's.
 
 These result types sit below every strategy, optimizer and experiment, so that new strategies (their own
 modules) import them without importing each other.
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from osca_core.errors import InputError
-from osca_core.estimators import mix_pass, plugin_objective
+from osca_core.extrapolation import eval_pass, lazy_prior, train_pass
 from osca_core.objective import CERTIFY_TOL
 from osca_core.outcomes import OutcomeMatrix
 
@@ -106,11 +109,12 @@ def allocation_text(allocation: Mapping[str, int], *, sep: str = ", ") -> str:
 
 
 def score(matrix: OutcomeMatrix, counts: Sequence[int]) -> tuple[float, float, bool]:
-    """(train_pass, test_pass, extrapolated) of the allocation ``counts`` (see module docstring)."""
+    """(train_pass, test_pass, extrapolated) of the allocation ``counts`` (see module docstring; the prior for
+    terms beyond n is ``extrapolation.priors(matrix)``, fitted on training questions, only when needed)."""
     k = np.asarray(counts, dtype=np.int64)
-    train = float(plugin_objective(matrix.train_rates(), k))
-    n, c = matrix.test_counts()
-    test, extra = mix_pass(n, c, k)
+    prior = lazy_prior(matrix)
+    train = train_pass(*matrix.train_counts(), k, prior)
+    test, extra = eval_pass(*matrix.test_counts(), k, prior)
     return train, test, extra
 
 

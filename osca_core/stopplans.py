@@ -30,6 +30,7 @@ import numpy as np
 from osca_core.earlystop import EXACT_STATES, best_order, expected_costs
 from osca_core.errors import InputError
 from osca_core.estimators import plugin_objective
+from osca_core.extrapolation import PriorLike, lazy_prior, train_pass
 from osca_core.optimize import optimize_curve
 from osca_core.outcomes import OutcomeMatrix
 from osca_core.results import Allocation, check_budgets, score
@@ -42,7 +43,7 @@ OSCA_STOP = "osca-stop"
 class Schedule:
     """One ordered plan (module docstring). ``order`` holds configuration indices, first sampled first;
     ``lower_bound`` bounds the training expected cost of every order of this mix; ``extrapolated`` when a test
-    term used the plug-in (k > n) in pass@C or in the expected cost."""
+    term was extrapolated (k > n: Beta-binomial predictive) in pass@C or in the expected cost."""
 
     strategy: str
     budget: int
@@ -84,7 +85,7 @@ def schedule_counts(matrix: OutcomeMatrix, strategy: str, budget: int, counts: S
     r = best_order(matrix.train_rates(), k, matrix.costs, max_states=max_states)
     train, test, extra = score(matrix, k)
     n, c = matrix.test_counts()
-    e_test, x = expected_costs(n, c, r.order, matrix.costs)
+    e_test, x = expected_costs(n, c, r.order, matrix.costs, prior=lazy_prior(matrix))
     return Schedule(strategy, int(budget), matrix.config_names, tuple(int(v) for v in k), r.order, train, test,
                     float(e_test.mean()), r.expected_cost, float(matrix.costs @ k), r.exact, r.lower_bound,
                     bool(extra or x))
@@ -126,6 +127,10 @@ def osca_stop(matrix: OutcomeMatrix, budgets: Sequence[int], *, max_samples: int
             surv = (1.0 - p[:, j : j + 1]) ** np.arange(c[-1])[None, :]
             cost = np.concatenate([cost, costs[j] * np.cumsum(surv.mean(axis=0))[c - 1]])
     train = np.concatenate([plugin_objective(p, K[i : i + 2048]) for i in range(0, len(K), 2048)])
+    n_tr, c_tr = matrix.train_counts()
+    prior = lazy_prior(matrix)
+    for i in np.flatnonzero((K > n_tr.min(axis=0)[None, :]).any(axis=1)):  # beyond n: the exact objective
+        train[i] = train_pass(n_tr, c_tr, K[i], prior)
     samples = K.sum(axis=1)
     out, done = [], {}
     for b in budgets:
@@ -156,18 +161,19 @@ def pareto(plans: Sequence[Schedule]) -> list[bool]:
     return [not bool(((e <= e[i]) & (v >= v[i]) & ((e < e[i]) | (v > v[i]))).any()) for i in range(len(plans))]
 
 
-def uniform_expected_cost(n: np.ndarray, c: np.ndarray, budgets: Sequence[int], costs=None
-                          ) -> tuple[np.ndarray, np.ndarray]:
+def uniform_expected_cost(n: np.ndarray, c: np.ndarray, budgets: Sequence[int], costs=None, *,
+                          prior: PriorLike = None) -> tuple[np.ndarray, np.ndarray]:
     """``uniform`` under early stopping (each sample's configuration uniform, independent of the outcomes so far):
     E[cost] at budget C = mean_s cost_s * sum_{j=0}^{C-1} (1 - U(j)), U(j) the exact uniform pass@j
     (``uniform.uniform_expected``; U(0) = 0), because the j-th configuration is independent of whether the first j
-    samples failed. Returns (values, extrapolated) per budget (extrapolated when some U(j), j < C, is)."""
+    samples failed. Returns (values, extrapolated) per budget (extrapolated when some U(j), j < C, is);
+    ``prior`` for terms beyond n (``extrapolation.priors(matrix)``)."""
     budgets = check_budgets(budgets)
     n = np.asarray(n)
     mean_cost = 1.0 if costs is None else float(np.mean(costs))
     top = max(budgets)
     if top > 1:
-        u, x = uniform_expected(n, c, list(range(1, top)))
+        u, x = uniform_expected(n, c, list(range(1, top)), prior=prior)
     else:
         u, x = np.zeros(0), np.zeros(0, dtype=bool)
     fail = np.concatenate([[1.0], 1.0 - np.asarray(u, float)])  # P(first j samples all fail), j = 0 .. top-1

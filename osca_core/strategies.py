@@ -4,8 +4,12 @@ A strategy turns a budget C into an allocation {configuration: k} (k samples fro
 sum k = C). Each allocation is scored two ways (OSCA paper, Zhang et al. 2024, ``osca.py``):
 
 - training objective: mean over training questions of 1 - prod_s (1 - c_qs/n_qs)^k_s (plug-in estimate);
-- test pass@C: mean over test questions of 1 - prod_s (1 - pass@k_s), unbiased pass@k, plug-in where k_s > n
-  (flagged ``extrapolated``).
+- test pass@C: mean over test questions of 1 - prod_s (1 - pass@k_s), unbiased pass@k.
+
+Where k_s > n_qs, on either side, the term is the Beta-binomial posterior predictive under the configuration's
+prior fitted on training questions (``osca_core.extrapolation``; test terms flagged ``extrapolated``). ``osca``
+maximizes that objective: the fast certified optimizer (``osca_core.optimize``) when no training cell can be
+asked for more samples than it holds, else the exact-objective optimizer ``osca_core.tabled`` (not certified).
 
 ``uniform`` has no fixed allocation: each of the C samples picks its configuration uniformly at random. Its exact
 expected pass@C lives in :mod:`osca_core.uniform` (re-exported here). ``osca-eb`` runs the ``osca`` optimizer on
@@ -22,10 +26,12 @@ import numpy as np
 
 from osca_core.errors import InputError
 from osca_core.estimators import log_fail_rates
+from osca_core.extrapolation import beyond_training_n, lazy_prior, priors, train_pass
 from osca_core.optimize import optimize_curve
 from osca_core.outcomes import OutcomeMatrix
 from osca_core.results import Allocation, Curve, Solution, check_budgets, make_allocation, score  # noqa: F401
 from osca_core.smoothing import posterior_rates
+from osca_core.tabled import optimize_tabled
 from osca_core.uniform import uniform_expected, uniform_expected_per_question  # noqa: F401
 
 # -- single-configuration strategies ---------------------------------------------------------------------------
@@ -45,11 +51,20 @@ def best_pure(matrix: OutcomeMatrix, budgets: Sequence[int]) -> list[Allocation]
     """At each budget C, the single configuration with the best *training* objective, scored on test.
 
     Chosen on training questions only (ties broken by configuration order), never by looking at test results.
+    A configuration asked for more samples than some training cell holds is judged by the same objective as
+    every allocation (``extrapolation.train_pass``: Beta-binomial terms beyond n).
     """
     p = matrix.train_rates()
+    n, c = matrix.train_counts()
+    nmin = n.min(axis=0)
+    prior = lazy_prior(matrix)
     out = []
     for b in check_budgets(budgets):
         train_vals = np.mean(1.0 - (1.0 - p) ** b, axis=0)
+        for j in np.flatnonzero(b > nmin):
+            k = np.zeros(len(matrix.configs), dtype=np.int64)
+            k[j] = b
+            train_vals[j] = train_pass(n, c, k, prior)
         j = int(np.argmax(train_vals))
         k = np.zeros(len(matrix.configs), dtype=np.int64)
         k[j] = b
@@ -111,7 +126,9 @@ def solve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed:
           certify: bool = False) -> list[Solution]:
     """Run an optimizing strategy (``osca`` or ``hillclimb``) on the training questions, without scoring.
 
-    Kept apart from :func:`scored` so that ``solve_seconds`` measures optimization alone.
+    Kept apart from :func:`scored` so that ``solve_seconds`` measures optimization alone. ``osca`` dispatches to
+    the exact-objective optimizer (``osca_core.tabled``: no upper bound, never certified, ``certify`` ignored)
+    when some training cell could be asked for more samples than it holds (``extrapolation.beyond_training_n``).
     """
     budgets = check_budgets(budgets)
     p = matrix.train_rates()
@@ -119,6 +136,9 @@ def solve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed:
         return [Solution(b, tuple(int(x) for x in hillclimb_counts(p, b, seed=seed))) for b in budgets]
     if strategy != "osca":
         raise ValueError(f"unknown optimizing strategy {strategy!r} (use osca or hillclimb)")
+    if beyond_training_n(matrix, budgets):
+        res = optimize_tabled(*matrix.train_counts(), budgets, prior=priors(matrix), costs=matrix.costs)
+        return [Solution(b, r.counts, None) for b, r in zip(budgets, res, strict=True)]
     res = optimize_curve(p, budgets, costs=matrix.costs, certify=certify)
     return [Solution(b, r.counts, r.upper_bound) for b, r in zip(budgets, res, strict=True)]
 
@@ -135,8 +155,8 @@ def hillclimb(matrix: OutcomeMatrix, budgets: Sequence[int], *, seed: int = 0) -
 
 
 def osca(matrix: OutcomeMatrix, budgets: Sequence[int], *, certify: bool = False) -> list[Allocation]:
-    """The project's best optimizer of the training objective (see ``osca_core.optimize``); with per-sample
-    costs the budget bounds sum_s cost_s k_s."""
+    """The project's best optimizer of the training objective (see ``osca_core.optimize``; ``osca_core.tabled``
+    when budgets go beyond a training cell's n); with per-sample costs the budget bounds sum_s cost_s k_s."""
     return scored(matrix, "osca", solve(matrix, "osca", budgets, certify=certify))
 
 
@@ -177,7 +197,7 @@ def curve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed:
     budgets = check_budgets(budgets)
     allocs = strategy_allocations(matrix, strategy, budgets, seed=seed)
     if allocs is None:
-        vals, extra = uniform_expected(*matrix.test_counts(), budgets)
+        vals, extra = uniform_expected(*matrix.test_counts(), budgets, prior=lazy_prior(matrix))
         return Curve("uniform", tuple(budgets), tuple(map(float, vals)), tuple(map(bool, extra)))
     return Curve(strategy, tuple(budgets), tuple(a.test_pass for a in allocs),
                  tuple(a.extrapolated for a in allocs), allocations=tuple(allocs))

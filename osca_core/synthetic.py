@@ -16,6 +16,11 @@ by a model's configurations), u_qs ~ N(0, 0.35^2), d_q ~ N(1.0, 1.5^2). Low temp
 but hard questions get a chance: pass@k keeps rising with k). Counts are c_qs ~ Binomial(samples, p_qs); a
 seeded random half of the questions is the training split, the rest the test split.
 
+``scale_rates`` draws the training pass rates c/n of the same model for very large cases (10^5 questions x 10^3
+configurations) in chunks of questions, as float32 with int32 counts per chunk, so no (Q, S) float64 or int64
+array is ever built (the scale benchmark's input; the OutcomeMatrix of ``demo_matrix`` would hold 2 x 8 bytes per
+cell).
+
 ``specialist_rates`` builds small pass-rate matrices with complementary specialists, the instances on which
 moving one sample at a time gets stuck (tests of the optimizer).
 """
@@ -42,6 +47,42 @@ def config_grid(configs: int) -> list[tuple[int, str, float, str]]:
         model, (variant, temp) = i % m, _SLOTS[i // m]
         base = _GREEK[model % len(_GREEK)] + (str(model // len(_GREEK) + 1) if model >= len(_GREEK) else "")
         out.append((model, variant, temp, f"{base}_{temp:g}" + (f"_{variant}" if variant else "")))
+    return out
+
+
+def scale_rates(*, seed: int = 0, questions: int = 100_000, configs: int = 1000, samples: int = 20,
+                clusters: int = 4, chunk: int = 4096) -> np.ndarray:
+    """Training pass rates c/n (float32, shape (questions, configs)) of the generative model of the module
+    docstring, drawn ``chunk`` questions at a time (counts c ~ Binomial(samples, p) as int32 per chunk): the
+    scale benchmark's input. Same seed, same rates; not the same draws as ``demo_matrix`` (no split: every
+    question is a training question). Memory: 4 bytes per cell plus one chunk's float64 temporaries."""
+    if questions < 1 or configs < 1 or samples < 1 or clusters < 1 or chunk < 1:
+        raise InputError(f"scale: need questions, configs, samples, clusters, chunk >= 1 "
+                         f"(got {questions}, {configs}, {samples}, {clusters}, {chunk})")
+    rng = np.random.default_rng(seed)
+    grid = config_grid(configs)
+    n_models = max(g[0] for g in grid) + 1
+    strength = rng.normal(0.0, 0.5, size=n_models)
+    home = rng.permutation(max(clusters, n_models))[:clusters] % n_models
+    spec = np.where(np.arange(n_models)[:, None] == home[None, :], 1.2, -0.6)
+    spec = spec + rng.normal(0.0, 0.3, size=(n_models, clusters))
+    cot = rng.normal(0.15, 0.5, size=(n_models, clusters))
+    model = np.array([g[0] for g in grid])
+    is_cot = np.array([g[1] == "cot" for g in grid])
+    temp = np.array([g[2] for g in grid])
+    kappa = (2.2 / (1.0 + 1.5 * temp))[None, :]
+    base = strength[model][None, :]
+    out = np.empty((questions, configs), np.float32)
+    for lo in range(0, questions, chunk):
+        q = min(chunk, questions - lo)
+        topic = rng.integers(0, clusters, size=q)
+        difficulty = rng.normal(1.0, 1.5, size=q)
+        affinity = rng.normal(0.0, 0.8, size=(q, n_models))
+        logit = (base + spec[model][:, topic].T + np.where(is_cot[None, :], cot[model][:, topic].T, 0.0)
+                 + affinity[:, model] + rng.normal(0.0, 0.35, size=(q, configs)) - difficulty[:, None])
+        p = 0.5 * (1.0 + np.tanh(0.5 * (logit * kappa - 0.4 * temp[None, :])))
+        c = rng.binomial(samples, p).astype(np.int32)
+        out[lo : lo + q] = c / samples
     return out
 
 

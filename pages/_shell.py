@@ -6,7 +6,9 @@ legacy pages-folder mode until ``st.navigation`` has been called, and in that mo
 executes the page file alone. Every page file therefore ends with :func:`serve`, which draws the page when
 :func:`main` is running it and otherwise runs :func:`main` itself: the public ``st.navigation`` switches the
 legacy mode off for the process and resolves the same URL path, and :func:`main` runs the page with its sidebar
-in the same script run (same URL, same widget values, no rerun, no private Streamlit state touched).
+in the same script run (same URL, same widget values, no rerun, no private Streamlit state touched). In that mode
+every ``pages/*.py`` briefly is a page named after its file without leading underscores, so a helper module's
+name must differ from every page's (``_access``, not ``_data``; tests/test_app.py checks).
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ PAGES = (  # (key = URL path, file, title, icon)
     ("experiments", "pages/experiments.py", "Experiments", ":material/science:"),
     ("data", "pages/data.py", "Data", ":material/database:"),
 )
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 _RUN = threading.local()
 

@@ -35,14 +35,15 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(home: Path, *, env: dict[str, str] | None = None, cwd: Path = REPO,
-                     address: str | None = "127.0.0.1", args: tuple[str, ...] = ()) -> Iterator[dict]:
-    """``streamlit run <checkout>/app.py`` from ``cwd`` on a free port (``--server.address`` only when ``address``
-    is given), $OSCA_HOME = ``home``; yields base URL, log path and the server's pid. Stopped (terminate, then
-    kill) on exit."""
+                     address: str | None = "127.0.0.1", args: tuple[str, ...] = (),
+                     script: Path = REPO / "app.py") -> Iterator[dict]:
+    """``streamlit run <checkout>/app.py`` (or ``script``) from ``cwd`` on a free port (``--server.address`` only
+    when ``address`` is given), $OSCA_HOME = ``home``; yields base URL, log path and the server's pid. Stopped
+    (terminate, then kill) on exit."""
     home.mkdir(parents=True, exist_ok=True)
     port, log_path = free_port(), home / "streamlit.log"
     log = open(log_path, "w")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false", *args]
     if address is not None:
         cmd += ["--server.address", address]

@@ -400,7 +400,8 @@ def test_curves_table_has_the_columns_of_osca_curves_json():
     assert set(table[table["strategy"] == "uniform"]["allocation"]) == {""}
 
 
-def test_the_dashboard_refuses_to_serve_every_interface_unless_told():
+def test_the_dashboard_refuses_to_serve_every_interface_unless_told(monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(APP).parent))  # where streamlit run app.py finds pages/
     from pages import _shell
 
     assert _shell.address_problem(None) and _shell.address_problem("") and _shell.address_problem("  ")
@@ -415,3 +416,12 @@ def test_no_page_touches_streamlit_private_state():
         src = f.read_text()
         assert "streamlit.runtime" not in src and "PagesManager" not in src and "import duckdb" not in src, f
         assert "os.environ" not in src, f
+
+
+def test_every_file_in_pages_has_its_own_url_path_in_streamlits_folder_mode():
+    """Streamlit's pages-folder mode (first request of a fresh server, every AppTest run) makes a page of every
+    pages/*.py, named without leading underscores; two files with one name would be a duplicate-URL error."""
+    from streamlit.source_util import page_icon_and_name
+
+    names = [page_icon_and_name(f)[1].lower() for f in sorted((Path(APP).parent / "pages").glob("*.py"))]
+    assert len(names) == len(set(names)), names

@@ -49,6 +49,8 @@ def test_question_values_brute_force_on_enumerated_samples():
 
 
 def test_question_values_flag_and_plug_in_beyond_n():
+    """Without a prior (array form, no matrix to fit one on) the legacy plug-in beyond n; with a prior the
+    Beta-binomial predictive (below)."""
     n = np.array([[4, 4], [4, 4]])
     c = np.array([[1, 0], [2, 4]])
     vals, extra = bs.question_values(n, c, (6, 1))  # 6 > n = 4 for configuration 0
@@ -224,3 +226,24 @@ def test_paired_interval_is_narrower_than_unpaired_for_osca_vs_best_pure_on_bigc
         va, vb = qv.values[:, 0, j], qv.values[:, 1, j]
         paired, unpaired = _paired_width(va, vb, 2000), _unpaired_width(va, vb, 2000)
         assert paired < 0.75 * unpaired, (j, paired, unpaired)
+
+
+
+def test_question_values_beyond_n_use_the_prior_and_average_exactly_to_test_pass():
+    from test_extrapolation import mixed_matrix
+
+    from osca_core.extrapolation import eval_fail, priors
+
+    m = mixed_matrix(13)
+    qv = bs.strategy_values(m, ["pure:cfg0", "even", "osca", "uniform"], [1, 3, 6])
+    for i, s in enumerate(qv.strategies):
+        if qv.allocations[s] is None:
+            want, _ = st.uniform_expected(*m.test_counts(), [1, 3, 6], prior=priors(m))
+            assert qv.estimate[i] == pytest.approx(want, abs=1e-12)
+            continue
+        assert qv.estimate[i].tolist() == [a.test_pass for a in qv.allocations[s]]
+        assert qv.extrapolated[i].tolist() == [a.extrapolated for a in qv.allocations[s]]
+    n, c = m.test_counts()
+    vals, extra = bs.question_values(n, c, (3, 0, 0), prior=priors(m))
+    f, _ = eval_fail(n[:, :1], c[:, :1], 3, (priors(m)[0][:1], priors(m)[1][:1]))
+    assert extra.all() and vals.tolist() == (1.0 - f[:, 0]).tolist()

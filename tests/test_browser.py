@@ -25,7 +25,7 @@ from osca_core.importers import import_bytes
 from osca_core.outcomes import OutcomeMatrix, parse_config_name
 from osca_core.store import Store
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "artifacts" / "screenshots"

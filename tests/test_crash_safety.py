@@ -92,7 +92,7 @@ def test_imports_killed_midway_leave_every_earlier_dataset_intact_and_exact(osca
         during_write = k % 3 != 0  # two kills in three aim at the single write transaction, one at the reading
         delay = rnd.uniform(0.0, 0.12) if during_write else rnd.uniform(0.2, 1.5)
         before = snapshot(osca_home)
-        landed[_run_and_kill(osca_home, ["import", str(path), "--name", target], during_write, delay)] += 1
+        landed[_run_and_kill(osca_home, ["import", str(path), "--name", target, "--replace"], during_write, delay)] += 1
         after = snapshot(osca_home)  # opens and reads everything: the store is readable
         assert after["samples-before"] == before["samples-before"]
         if target == "big":

@@ -88,6 +88,7 @@ def test_training_expected_cost_matches_enumerated_bernoulli_outcomes():
 
 
 def test_beyond_n_uses_plugin_and_is_flagged():
+    """Without a prior: the legacy plug-in beyond n (with a prior: the predictive, next test)."""
     n, c = np.array([[2]]), np.array([[1]])
     reach, extra = reach_probabilities(n, c, [0, 0, 0, 0])
     assert extra
@@ -175,3 +176,15 @@ def test_any_order_costs_between_one_sample_and_all_samples_and_best_order_is_lo
     assert (e >= 1.0 - 1e-12).all() and (e <= k.sum() + 1e-12).all()
     p = c / n
     assert best_order(p, k).expected_cost <= expected_cost_train(p, order) + 1e-12
+
+
+
+def test_beyond_n_with_a_prior_uses_the_beta_binomial_predictive():
+    n, c = np.array([[2]]), np.array([[1]])
+    a, b = np.array([1.0]), np.array([1.0])
+    reach, extra = reach_probabilities(n, c, [0, 0, 0, 0], prior=(a, b))
+    assert extra
+    # step 4 has 3 > n = 2 earlier samples: E[(1 - t)^3] under Beta(2, 2) = 6 / (5 * 6)
+    assert reach[0].tolist() == pytest.approx([1.0, 0.5, 0.0, 6 / 30], abs=1e-14)
+    assert reach_probabilities(n, c, [0, 0, 0], prior=(a, b))[0].tolist() == reach_probabilities(n, c, [0, 0, 0])[
+        0].tolist()

@@ -90,11 +90,11 @@ def test_inconsistent_reports_are_refused_by_field(store, tmp_path, osca_home):
     p = write_report(tmp_path / "a", "m", "r1", submitted=DATASET[:2], resolved=DATASET[:1])
     rep = json.loads(p.read_text())
     for change, pattern in (
-            ({"resolved_ids": [DATASET[3]]}, r"\.resolved_ids: instance 'psf__requests-2317' is not in submitted_ids$"),
-            ({"submitted_ids": "all"}, r"\.submitted_ids: expected a list of instance ids \(got str\)$"),
-            ({"submitted_ids": [DATASET[0], DATASET[0]]}, r"\.submitted_ids: duplicate instance id"),
-            ({"submitted_ids": [DATASET[0], 7]}, r"\.submitted_ids\[1\]: not an instance id \(7\)$"),
-            ({"error_ids": [DATASET[0]]}, r"\.resolved_ids: instance 'astropy__astropy-12907' is also in error_ids")):
+            ({"resolved_ids": [DATASET[3]]}, r": resolved_ids: instance 'psf__requests-2317' is not in submitted_ids$"),
+            ({"submitted_ids": "all"}, r": submitted_ids: expected a list of instance ids \(got str\)$"),
+            ({"submitted_ids": [DATASET[0], DATASET[0]]}, r": submitted_ids: duplicate instance id"),
+            ({"submitted_ids": [DATASET[0], 7]}, r": submitted_ids\[1\]: not an instance id \(7\)$"),
+            ({"error_ids": [DATASET[0]]}, r": resolved_ids: instance 'astropy__astropy-12907' is also in error_ids")):
         p.write_text(json.dumps(rep | change))
         with pytest.raises(InputError, match=rf"^{p}" + pattern):
             import_files(store, [p], name="x")

@@ -29,7 +29,7 @@ from osca_core.release import fetch_release
 from osca_core.store import Store
 from osca_core.synthetic import demo_matrix
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SESSIONS = int(os.environ.get("OSCA_LOAD_SESSIONS", "10"))
 EXPLORE_SECONDS = float(os.environ.get("OSCA_LOAD_SECONDS", "75"))

@@ -44,6 +44,7 @@ def test_oracle_is_a_ceiling_over_osca_on_the_release(swe, bcb):
 
 
 def test_oracle_beyond_n_is_flagged():
+    """Without a prior: the legacy plug-in beyond n (with the training prior: next test)."""
     r = oracle_counts(np.array([[2]]), np.array([[1]]), [2, 3])
     assert r.extrapolated == (False, True)
     assert r.values == pytest.approx((1.0, 1.0 - 0.5**3))
@@ -64,3 +65,19 @@ def test_oracle_expected_cost_orders_each_question_best_among_all_its_orders():
         per_q = [min(expected_costs(n[q : q + 1], c[q : q + 1], list(pm))[0][0]
                      for pm in set(permutations(nominal_order(k[q])))) for q in range(4)]
         assert vals[b] == pytest.approx(np.mean(per_q), abs=1e-12)
+
+
+
+def test_oracle_beyond_n_uses_the_training_prior_and_equals_brute_force():
+    from test_extrapolation import mixed_matrix
+
+    from osca_core.extrapolation import priors
+
+    m = mixed_matrix(14, q=8)
+    r = oracle(m, [2, 5])
+    n, c = m.test_counts()
+    for i, b in enumerate((2, 5)):
+        per_q = [oracle_bruteforce(n[q], c[q], b, prior=priors(m))[0] for q in range(n.shape[0])]
+        assert r.values[i] == pytest.approx(float(np.mean(per_q)), abs=1e-12)
+        assert r.extrapolated[i] == bool((r.counts[i] > n).any())
+    assert r.values != oracle_counts(n, c, [2, 5]).values  # the plug-in would give other values

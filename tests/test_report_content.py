@@ -142,6 +142,9 @@ def test_in_sample_numbers_are_labelled_in_sample(case):
         assert "in-sample pass@C against the budget (in-sample: train = test)" in doc
         assert '<p class="headline">In-sample. osca - best-pure' in doc
         assert "every number below is a training number (in-sample)" in doc
+        data = case["data"]
+        assert rc.curves_fig(data).layout.yaxis.title.text == "in-sample pass@C"
+        assert rc.difference_fig(data).layout.yaxis.title.text.startswith("in-sample pass@C difference")
     else:
         assert "In-sample." not in doc and "test pass@C against the budget</h2>" in doc
 
@@ -193,6 +196,13 @@ def test_extrapolated_points_are_flagged_drawn_hollow_and_listed(swe):
     doc = render(rc.build(data))
     assert "pure: gpt4o_0.8 at C = 24" in doc and "yes (k &gt; n)" in doc
     assert data.strategies == ("pure:gpt4o_0.8", "osca", "best-pure")  # the compared pair is always evaluated
+
+
+def test_hillclimb_is_seeded_like_osca_curves(bcb, bcb_path, capsys):
+    data = rc.compute(bcb, [1, 2, 4, 8, 16], n_resamples=0, seed=3, strategies=["hillclimb"], savings=False)
+    out = _cli_json(capsys, ["curves", "--file", str(bcb_path), "--budgets", "1,2,4,8,16", "--seed", "3",
+                             "--strategies", "hillclimb", "--json"])
+    assert data.curves.curve("hillclimb").values == pytest.approx([r["pass"] for r in out["curves"]], abs=1e-12)
 
 
 def test_no_bootstrap_gives_no_bands_and_says_so(bcb):

@@ -77,3 +77,17 @@ def test_budgets_are_checked_once_as_a_user_mistake():
     for bad in ([], [0], [2, -1]):
         with pytest.raises(InputError):
             check_budgets(bad)
+
+
+
+def test_make_allocation_beyond_n_is_flagged_and_scored_with_the_training_prior():
+    from test_extrapolation import mixed_matrix
+
+    from osca_core.extrapolation import eval_pass, priors, train_pass
+
+    m = mixed_matrix(15)
+    a = make_allocation(m, "x", (2, 0, 1))
+    assert a.extrapolated and not a.certified
+    assert a.test_pass == eval_pass(*m.test_counts(), (2, 0, 1), priors(m))[0]
+    assert a.train_pass == train_pass(*m.train_counts(), (2, 0, 1), priors(m))
+    assert not make_allocation(m, "x", (1, 3, 10)).extrapolated

@@ -125,6 +125,7 @@ def test_exact_uniform_equals_enumeration_of_every_assignment():
 
 
 def test_uniform_beyond_n_is_flagged_extrapolated():
+    """Array form without a prior (the legacy plug-in beyond n): the flag; the matrix-level rule is tested below."""
     m = tiny_matrix(np.random.default_rng(1), q=4, s=2, n=3)
     _, extra = S.uniform_expected(*m.test_counts(), [3, 4])
     assert extra.tolist() == [False, True]
@@ -194,3 +195,27 @@ def test_osca_is_never_below_hillclimb_on_small_random_instances():
         m = tiny_matrix(np.random.default_rng(100 + seed), q=12, s=5)
         for o, h in zip(S.osca(m, [1, 2, 4, 7]), S.hillclimb(m, [1, 2, 4, 7], seed=seed), strict=True):
             assert o.train_pass >= h.train_pass - 1e-12
+
+
+# -- budgets beyond n -------------------------------------------------------------------------------------------
+
+def test_osca_dispatches_to_the_exact_optimizer_only_beyond_training_n():
+    from test_extrapolation import mixed_matrix
+
+    m = mixed_matrix(11)
+    within = S.osca(m.select_configs(["cfg2"]), [4, 10])  # n = 10 >= budgets: fast certified path
+    assert all(a.upper_bound is not None for a in within)
+    beyond = S.osca(m, [2, 5])  # n = 1 and 3 < budgets
+    assert all(a.upper_bound is None and not a.certified for a in beyond)
+    assert [a.train_pass for a in beyond] == [S.score(m, a.counts)[0] for a in beyond]
+
+
+def test_deprecated_uniform_curve_uses_the_training_prior_beyond_n():
+    from test_extrapolation import mixed_matrix
+
+    from osca_core.extrapolation import priors
+
+    m = mixed_matrix(12)
+    cv = S.curve(m, "uniform", [1, 4])
+    vals, extra = S.uniform_expected(*m.test_counts(), [1, 4], prior=priors(m))
+    assert cv.values == tuple(map(float, vals)) and cv.extrapolated == (False, True)

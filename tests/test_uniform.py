@@ -109,3 +109,49 @@ def test_bench_reports_method_time_and_agreement_on_a_small_matrix():
     assert [p.method for p in r.points] == ["dense", "closed"]
     assert all(p.max_abs_diff is not None and p.max_abs_diff <= 1e-15 for p in r.points)
     assert r.as_dict()["points"][1]["budget"] == 300
+
+
+# -- budgets beyond n: the Beta-binomial rule ---------------------------------------------------------------------
+
+def _enumerate_uniform_prior(n, c, budget, prior):
+    """E over every assignment of the C samples to configurations (each equally likely) of 1 - prod_s f_s(K_s),
+    f from extrapolation.eval_fail (unbiased within n, predictive beyond)."""
+    from osca_core.extrapolation import eval_fail
+
+    q, s = n.shape
+    tot = np.zeros(q)
+    for picks in itertools.product(range(s), repeat=budget):
+        k = np.bincount(picks, minlength=s)
+        f, _ = eval_fail(n, c, k[None, :], prior)
+        tot += 1.0 - np.prod(f, axis=1)
+    return tot / s**budget
+
+
+def test_uniform_beyond_n_with_a_prior_equals_enumeration_and_is_flagged():
+    from test_extrapolation import mixed_matrix
+
+    from osca_core.extrapolation import priors
+
+    m = mixed_matrix(2, q=6)
+    n, c = m.test_counts()
+    pr = priors(m)
+    vals, extra = U.uniform_expected(n, c, [1, 2, 4], prior=pr)
+    assert extra.tolist() == [False, True, True]
+    for v, b in zip(vals, [1, 2, 4], strict=True):
+        assert v == pytest.approx(float(np.mean(_enumerate_uniform_prior(n, c, b, pr))), abs=1e-12)
+    per_q = U.uniform_expected_per_question(n, c, [4], prior=pr)[:, 0]
+    assert per_q == pytest.approx(_enumerate_uniform_prior(n, c, 4, pr), abs=1e-12)
+    # without a prior the legacy plug-in: c = 0 at n = 1 stays 0 beyond n; with it the value rises
+    assert U.uniform_expected(n, c, [4], prior=pr)[0][0] != U.uniform_expected(n, c, [4])[0][0]
+
+
+def test_uniform_windowed_with_a_prior_matches_the_dense_program_and_skips_the_closed_form():
+    n = np.array([[1, 3], [1, 3]])
+    c = np.array([[0, 1], [1, 0]])
+    pr = (np.array([0.6, 1.2]), np.array([2.0, 3.0]))
+    budgets = [300, 310]
+    assert U.tail_bound(n, 300) <= U.TAIL_TOL  # the legacy closed form would apply
+    got = U.uniform_fail(n, c, budgets, prior=pr)
+    dense = U.uniform_fail_dense(n, c, 310, pr)[:, budgets]
+    assert got == pytest.approx(dense, abs=1e-12)
+    assert not np.allclose(got, U.uniform_fail_closed(n, c, budgets))

@@ -8,7 +8,9 @@ SWE-bench 1..16. On both release logs (``osca_core.settings.release_folder()``; 
 vectorized hill climbing (``strategies.hillclimb_counts``), the default optimizer on the full curve
 (BigCodeBench 1..291, SWE-bench 1..16), ``--certify`` on the paper's budgets and, for BigCodeBench, on the whole
 curve 1..291, and lists the training-objective gap osca - hillclimb per budget. The synthetic scale case
-(``synthetic.demo_matrix``) runs in a child process (``bench.child``) for its solve time and peak memory.
+(``synthetic.scale_rates``: float32 training rates of ``--scale-questions`` questions, drawn in chunks with int32
+counts; the optimizer's low-memory path ``osca_core.scale``) runs in a child process (``bench.child``) for its
+solve time and peak memory.
 
 Times are medians of repeated runs (``solve`` only: data already loaded). Goals (reported, never asserted):
 full BigCodeBench curve >= 300x faster than the paper's script on its 20 budgets (~10 ms); ``--certify`` faster
@@ -37,7 +39,7 @@ from osca_core.estimators import plugin_objective
 from osca_core.optimize import optimize_curve
 from osca_core.outcomes import load_release
 from osca_core.settings import release_folder
-from osca_core.synthetic import demo_matrix
+from osca_core.synthetic import scale_rates
 
 BCB_BUDGETS = (2, 3, 4, 5, 7, 8, 11, 16, 17, 25, 32, 38, 57, 64, 86, 128, 129, 194, 256, 291)
 SWE_BUDGETS = tuple(range(1, 17))
@@ -216,10 +218,8 @@ def _label(budgets) -> str:
 def scale_child(questions: int, configs: int, budget: int) -> dict:
     """Runs in a fresh process: generate, optimize 1..budget, report times and peak resident memory."""
     t0 = time.perf_counter()
-    m = demo_matrix(seed=0, questions=2 * questions, configs=configs)
-    p = m.train_rates()
+    p = scale_rates(seed=0, questions=questions, configs=configs)  # float32: optimize's low-memory path
     gen = time.perf_counter() - t0
-    del m
     before = reset_peak_rss()
     t0 = time.perf_counter()
     res = optimize_curve(p, range(1, budget + 1))

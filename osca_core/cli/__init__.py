@@ -2,9 +2,12 @@
 
 One module per command family, each adding its subcommands with ``register(subparsers)``:
 
-- :mod:`osca_core.cli.analysis` — ``optimize``, ``curves``, ``savings``, ``study``;
+- :mod:`osca_core.cli.analysis` — ``optimize``, ``curves``, ``study`` (``savings``: :mod:`osca_core.cli.savings`;
+  loading and ``--missing``: :mod:`osca_core.cli.loading`);
 - :mod:`osca_core.cli.data` — ``fetch``, ``import``, ``datasets``, ``remove``, ``demo``;
 - :mod:`osca_core.cli.bench` — ``bench ingest``, ``bench optimizer``;
+- :mod:`osca_core.cli.schedule` — ``schedule``, ``bench schedule`` (and the plan options of optimize/curves);
+- :mod:`osca_core.cli.uncertainty` — ``bench bootstrap`` (and the ``--bootstrap`` options);
 
 plus :mod:`osca_core.cli.args` (argument types, budget SPECs, work limits) and :mod:`osca_core.cli.output` (JSON,
 tables, progress). A new family is one module with ``register`` and one line in ``FAMILIES``.
@@ -27,7 +30,8 @@ from osca_core.errors import InputError
 
 # the command families, imported by build_parser (inside main's error handling: a Ctrl-C while numpy and scipy
 # load is one line too)
-FAMILIES = ("osca_core.cli.analysis", "osca_core.cli.data", "osca_core.cli.bench", "osca_core.cli.share")
+FAMILIES = ("osca_core.cli.analysis", "osca_core.cli.data", "osca_core.cli.bench", "osca_core.cli.share",
+            "osca_core.cli.schedule", "osca_core.cli.uncertainty")  # these two add to ``bench``: after it
 
 
 def build_parser() -> Parser:

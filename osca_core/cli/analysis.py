@@ -1,116 +1,106 @@
 """The analysis commands: ``osca optimize``, ``curves``, ``savings`` and ``study``.
 
-Each reads a log (``--file`` or ``--dataset``), checks the request against the work limits of
-:mod:`osca_core.cli.args`, runs the core and prints the result dataclasses' own JSON/row forms
-(``Allocation.as_dict``, ``Curve.rows``, ``Savings.as_dict``) or a table. Long work reports progress on stderr.
+Each reads a log (``--file`` or ``--dataset``; :mod:`osca_core.cli.loading` applies ``--missing``), checks the
+request against the work limits (:mod:`osca_core.limits`), runs the core and prints the result dataclasses' own
+JSON/row forms (``Allocation.as_dict``, ``Curve.rows``, ``Savings.as_dict``) or a table. Long work reports
+progress on stderr. Bootstrap intervals are :mod:`osca_core.cli.uncertainty`'s, plans under early stopping and
+per-group mixes :mod:`osca_core.cli.schedule`'s.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import time
 
 from osca_core import experiments as ex
 from osca_core import registry, strategies
 from osca_core import study as sdy
 from osca_core.cli import args as A
+from osca_core.cli import savings as sv
+from osca_core.cli import schedule as plans
+from osca_core.cli import uncertainty as unc
+from osca_core.cli.loading import (
+    announce,
+    experiment_setting,
+    load,
+    load_matrix,  # noqa: F401  (re-exported: osca_core.cli.share uses it)
+    missing_key,
+    setting_dict,
+    strategy_names,
+)
 from osca_core.cli.output import (
     Progress,
     alloc_cell,
     emit_json,
     heartbeat,
-    note,
     print_table,
     split_note,
     study_cell,
     write_csv,
 )
 from osca_core.errors import InputError
-from osca_core.outcomes import OutcomeMatrix, load_release
+from osca_core.outcomes import OutcomeMatrix
 from osca_core.settings import release_folder
 
 OPTIMIZERS = tuple(s.name for s in registry.specs() if s.solver is not None)  # `osca optimize --strategy`
 CERTIFIERS = tuple(s.name for s in registry.specs() if s.certifies)  # --certify and --cost
 
 
-# -- loading and settings ----------------------------------------------------------------------------------------
-
-def load_matrix(args: argparse.Namespace) -> OutcomeMatrix:
-    """Resolve --file / --dataset and --configs / --cost into an outcome matrix."""
-    if getattr(args, "file", None):
-        m = load_release(args.file)
-    else:
-        from osca_core.store import Store
-
-        with Store.open(read_only=True) as st:
-            m = st.load_matrix(args.dataset)
-    names = A.parse_names(getattr(args, "configs", None), "--configs")
-    if names is not None:
-        m = m.select_configs(names)
-    costs = A.parse_costs(getattr(args, "cost", None))
-    return m.with_costs(costs) if costs else m
-
-
-def experiment_setting(args: argparse.Namespace, m: OutcomeMatrix) -> ex.Setting | None:
-    """The experiments.Setting asked for, or None when no experiment option was given; warns on stderr when a
-    random split leaves fewer than MIN_SPLIT_QUESTIONS training or test questions."""
-    f, r = getattr(args, "train_fraction", None), getattr(args, "splits", None)
-    c0, bans = getattr(args, "c0", None), getattr(args, "ban", None)
-    if f is None and r is None and c0 is None and not bans:
-        return None
-    setting = ex.Setting(f, 1 if r is None else r, args.seed, c0, tuple(bans or ()))
-    if f is not None:
-        warn_small_split(m, f)
-    return setting
-
-
-def warn_small_split(m: OutcomeMatrix, fraction: float) -> None:
-    pool = int((m.train | m.test).sum())
-    n_train = min(max(int(round(fraction * pool)), 1), pool - 1)  # as experiments.split_masks
-    if min(n_train, pool - n_train) < A.MIN_SPLIT_QUESTIONS:
-        note(f"warning: --train-fraction {fraction:g} on {pool} questions leaves {n_train} training and "
-             f"{pool - n_train} test questions per split (fewer than {A.MIN_SPLIT_QUESTIONS}: the numbers are noise)")
-
-
-def strategy_names(args: argparse.Namespace, m: OutcomeMatrix) -> list[str]:
-    """--strategies (each registered, or pure:<config> of the matrix) or the registry's default curve set."""
-    names = A.parse_names(args.strategies, "--strategies")
-    if names is None:
-        return registry.default_strategies(m)
-    for s in names:
-        if registry.lookup(s) is None and not s.startswith(registry.PURE_PREFIX):
-            raise InputError(f"--strategies: unknown strategy {s!r} (use {registry.PURE_PREFIX}<config>, "
-                             f"{', '.join(registry.names())})")
-    return registry.check_names(m, names)
-
-
 # -- optimize ------------------------------------------------------------------------------------------------------
 
+def solve_kwargs(certify: bool) -> dict:
+    """``progress=`` for --certify when the registry's solver accepts it (certificates report budgets proven)."""
+    if certify and "progress" in inspect.signature(registry.solve).parameters:
+        return {"progress": Progress("certify")}
+    return {}
+
+
 def cmd_optimize(args: argparse.Namespace) -> int:
-    m = load_matrix(args)
+    m, report = load(args)
     budgets = A.parse_budgets(args.budgets)
     A.check_work(budgets, m.costs, certify=args.certify)
+    boot = unc.wanted(args)
+    if args.group_by is not None and args.strategy != "osca":
+        raise InputError("--group-by learns an OSCA mix per group: use --strategy osca")
+    plans.check_plan_flags(args, m)
     setting = experiment_setting(args, m)
-    if setting is not None:  # --train-fraction / --splits / --c0 / --ban
-        return optimize_experiment(args, m, budgets, setting)
     costed = bool((m.costs != 1.0).any())
-    if args.strategy not in CERTIFIERS and (costed or args.certify):
+    if setting is None and args.strategy not in CERTIFIERS and (costed or args.certify):
         raise InputError(f"{'--cost' if costed else '--certify'} needs --strategy {' or '.join(CERTIFIERS)} "
                          f"({registry.label(args.strategy)} counts samples and proves nothing)")
+    announce(m, report)
+    if setting is not None:  # --train-fraction / --splits / --holdout / --c0 / --ban
+        return optimize_experiment(args, m, budgets, setting)
     with heartbeat("optimize"):
         t0 = time.perf_counter()
-        found = registry.solve(m, args.strategy, budgets, seed=args.seed, certify=args.certify)
+        found = registry.solve(m, args.strategy, budgets, seed=args.seed, certify=args.certify,
+                               **solve_kwargs(args.certify))
         solve = time.perf_counter() - t0  # optimization alone: loading and scoring excluded
     split_note(m)
+    allocs = strategies.scored(m, args.strategy, found)
     # budget: the one asked for (with costs it bounds "cost" = sum of cost x samples)
-    results = [a.as_dict(costs=m.costs) for a in strategies.scored(m, args.strategy, found)]
+    results = [a.as_dict(costs=m.costs) for a in allocs]
+    doc = {"dataset": m.name, "solve_seconds": solve, "results": results} | missing_key(report)
+    if boot:
+        ci, doc["setting"] = unc.optimize_intervals(m, args.strategy, allocs, args)
+        for r, (lo, hi) in zip(results, ci, strict=True):
+            r["ci_low"], r["ci_high"] = lo, hi
+    if args.group_by is not None:
+        extra = plans.group_rows(m, args, budgets)
+        for r in results:
+            r.update(extra[r["budget"]])
     if args.json:
-        emit_json({"dataset": m.name, "solve_seconds": solve, "results": results})
+        emit_json(doc)
         return 0
     print(f"dataset {m.name} ({m.split_label}), strategy {args.strategy}, solved in {solve:.3f} s")
-    cols = ["budget", *(["cost"] if costed else []), "train_pass", "test_pass", "upper_bound", "certified",
-            "extrapolated"]
+    cols = ["budget", *(["cost"] if costed else []), "train_pass", "test_pass", *(["ci_low", "ci_high"] * boot),
+            "upper_bound", "certified", "extrapolated"]
     print_table([*cols, "allocation"], [[r[k] for k in cols] + [alloc_cell(r["allocation"])] for r in results])
+    if boot:
+        print(f"ci_low .. ci_high: {100 * args.level:g}% bootstrap interval of test_pass ({args.bootstrap} "
+              "resamples of the test questions" + (", re-fitted" if args.bootstrap_refit else "") + ")")
+    plans.print_groups(results)
     return 0
 
 
@@ -129,7 +119,7 @@ def optimize_experiment(args: argparse.Namespace, m: OutcomeMatrix, budgets: lis
     summary = [{"budget": b, "test_pass": float(mean[i]), "ci_low": None if lo is None else float(lo[i]),
                 "ci_high": None if hi is None else float(hi[i])} for i, b in enumerate(budgets)]
     if args.json:
-        emit_json({"dataset": m.name, "solve_seconds": solve, "results": results, "setting": setting.as_dict(),
+        emit_json({"dataset": m.name, "solve_seconds": solve, "results": results, "setting": setting_dict(setting),
                    "summary": summary})
         return 0
     print(f"dataset {m.name} ({setting.label}), strategy {args.strategy}, solved in {solve:.3f} s")
@@ -145,82 +135,53 @@ def optimize_experiment(args: argparse.Namespace, m: OutcomeMatrix, budgets: lis
 # -- curves --------------------------------------------------------------------------------------------------------
 
 def cmd_curves(args: argparse.Namespace) -> int:
-    m = load_matrix(args)
+    m, report = load(args)
     budgets = A.parse_budgets(args.budgets)
     names = strategy_names(args, m)
     A.check_work(budgets, m.costs)
+    boot = unc.wanted(args)
+    plans.check_plan_flags(args, m, strategies=names)
     setting = experiment_setting(args, m)
-    if setting is None:
+    announce(m, report)
+    if setting is None or setting.train_fraction is None:
         split_note(m)
+    doc: dict = {"dataset": m.name}
+    cb = None
+    if boot:
+        cb = unc.curve_bootstrap(m, names, budgets, args)
+        curves = list(cb.curves)
+    elif setting is None:
         progress = Progress("curves")
         curves = []
         for i, s in enumerate(names):
             curves.append(registry.evaluate(m, s, budgets, seed=args.seed))
             progress(i + 1, len(names))
     else:
-        if setting.train_fraction is None:
-            split_note(m)
         curves = list(ex.run_curves(m, names, budgets, setting, progress=Progress("curves")).curves)
     rows = [row for cv in curves for row in cv.rows()]
+    plans.decorate_curves(m, args, curves, rows)
+    doc["curves"] = rows
+    if cb is not None:
+        doc |= {"differences": cb.difference_rows(), "setting": cb.setting}
+    elif setting is not None:
+        doc["setting"] = setting_dict(setting)
+    doc |= missing_key(report)
     if args.json:
-        emit_json({"dataset": m.name, "curves": rows} | ({"setting": setting.as_dict()} if setting else {}))
+        emit_json(doc)
     elif args.csv:
-        write_csv(None, rows, list(rows[0]))
+        write_csv(None, [{k: v for k, v in r.items() if k not in ("groups", "group_plan")} for r in rows],
+                  [k for k in rows[0] if k not in ("groups", "group_plan")])
     else:
-        print(f"dataset {m.name} ({setting.label if setting else m.split_label}); test pass@C")
-        print_table(["strategy", "budget", "pass", "ci_low", "ci_high", "extrapolated"],
-                    [list(r.values()) for r in rows])
+        label = setting.label if setting else m.split_label
+        print(f"dataset {m.name} ({label}); test pass@C" + (f", {100 * args.level:g}% bootstrap intervals"
+                                                            if boot else ""))
+        cols = ["strategy", "budget", "pass", "ci_low", "ci_high", "extrapolated"]
+        cols += ["expected_cost"] if args.x == "expected-cost" else []
+        print_table(cols, [[r[k] for k in cols] for r in rows])
+        if cb is not None:
+            unc.print_differences(cb)
+        plans.print_groups([r for r in rows if r["strategy"] == "osca"])
     return 0
-
-
-# -- savings -------------------------------------------------------------------------------------------------------
-
-def savings_budgets(args: argparse.Namespace, m: OutcomeMatrix) -> list[int]:
-    """--budgets, else 1 .. the smallest n, capped at DEFAULT_BUDGET_CAP (said on stderr when capped)."""
-    if args.budgets:
-        return A.parse_budgets(args.budgets)
-    nmin = int(m.n.min())
-    if nmin > A.DEFAULT_BUDGET_CAP:
-        note(f"note: budgets 1-{A.DEFAULT_BUDGET_CAP}: the default stops at {A.DEFAULT_BUDGET_CAP} although the "
-             f"smallest n is {nmin}; ask for more with --budgets (at most {A.MAX_BUDGET})")
-    return A.default_budgets(nmin)
-
-
-def cmd_savings(args: argparse.Namespace) -> int:
-    m = load_matrix(args)
-    budgets = savings_budgets(args, m)
-    A.check_work(budgets, m.costs)
-    setting = experiment_setting(args, m) or ex.Setting(seed=args.seed)
-    if setting.train_fraction is None:
-        split_note(m)
-    sv = ex.savings(m, budgets, setting, progress=Progress("savings"))
-    if args.json:
-        emit_json(sv.as_dict())
-        return 0
-    print_savings(sv, setting)
-    return 0
-
-
-def print_savings(sv: ex.Savings, setting: ex.Setting) -> None:
-    print(f"dataset {sv.dataset} ({setting.label})")
-    if setting.splits == 1:
-        print(f"baseline: best pure chosen on training data at C = {sv.baseline_budget}: {sv.baseline} "
-              f"(test pass {sv.target_pass:.5f})")
-    else:
-        print(f"baseline: best pure chosen on training data at C = {sv.baseline_budget} (most often {sv.baseline}, "
-              f"{sv.baseline_counts[sv.baseline]}/{setting.splits} splits); mean test pass {sv.target_pass:.5f}")
-    if sv.budget_needed is None:
-        print(f"OSCA does not reach {sv.target_pass:.5f} within budgets up to {sv.baseline_budget}")
-    else:
-        print(f"OSCA reaches it at C = {sv.budget_needed}: {sv.ratio:.2f}x less compute")
-    if sv.ratio_ci_low is not None:
-        print(f"ratio over {setting.splits} splits: 95% interval {sv.ratio_ci_low:.2f} .. {sv.ratio_ci_high:.2f} "
-              "(0 = not reached)")
-        print(f"note: {sv.note}")
-        d = sv.as_dict()["gaps"]
-        show = [r for r in d if r["budget"] & (r["budget"] - 1) == 0 or r is d[-1]]  # powers of two and B
-        print("accuracy gap OSCA - best-pure at fixed budgets (mean over splits, 95% interval)")
-        print_table(["budget", "osca", "best_pure", "gap", "ci_low", "ci_high"], [list(r.values()) for r in show])
 
 
 # -- study ---------------------------------------------------------------------------------------------------------
@@ -239,7 +200,8 @@ def study_matrices(args: argparse.Namespace) -> list[OutcomeMatrix]:
     sources = [("file", f) for f in args.file or []] + [("dataset", d) for d in args.dataset or []]
     if not sources:
         sources = [("file", f) for f in release_files()]
-    out = [load_matrix(argparse.Namespace(**{k: v, "configs": None, "cost": None})) for k, v in sources]
+    out = [load_matrix(argparse.Namespace(**{k: v, "configs": None, "cost": None, "missing": args.missing}))
+           for k, v in sources]
     for m in out:
         nmin = int(m.n.min())
         if nmin > A.DEFAULT_BUDGET_CAP:  # the study's savings run budgets 1..n
@@ -303,7 +265,7 @@ def register(sub) -> None:
     """Add optimize, curves, savings and study to the ``osca`` subparsers."""
     _add_optimize(sub)
     _add_curves(sub)
-    _add_savings(sub)
+    sv.add_parser(sub, SPEC_HELP)
     _add_study(sub)
 
 
@@ -315,11 +277,15 @@ def _add_optimize(sub) -> None:
     o.add_argument("--configs", help="comma-separated configurations to allocate over (default: all)")
     o.add_argument("--cost", action="append", metavar="CONFIG=VALUE", help="cost per sample (repeatable; "
                    f"finite, > 0, at most {A.MAX_COST:g}; budget / smallest cost at most {A.MAX_BUDGET})")
-    o.add_argument("--certify", action="store_true", help="prove optimality at each budget (one MILP each; at "
-                   f"most {A.MAX_CERTIFY_BUDGETS} budgets)")
+    o.add_argument("--certify", action="store_true", help="prove optimality at each budget (at most "
+                   f"{A.MAX_CERTIFY_BUDGETS} budgets)")
     A.add_seed(o)
     A.add_json(o)
     A.add_experiment_args(o, bans=ex.BANS)
+    A.add_holdout(o)
+    A.add_missing(o)
+    A.add_bootstrap(o)
+    A.add_groups(o)
     o.set_defaults(func=cmd_optimize)
 
 
@@ -331,24 +297,18 @@ def _add_curves(sub) -> None:
                    f"{', '.join(registry.names())} (default: every pure configuration, "
                    f"{', '.join(registry.names(default=True))})")
     c.add_argument("--configs", help="comma-separated configurations (default: all)")
+    c.add_argument("--x", choices=list(plans.X_AXES), default="budget", help="expected-cost: every point also "
+                   "carries its expected cost per question when sampling stops at the first accepted sample")
     A.add_seed(c)
     fmt = c.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="stable JSON on stdout (keys are only ever added)")
     fmt.add_argument("--csv", action="store_true", help="CSV on stdout")
     A.add_experiment_args(c, bans=ex.BANS)
+    A.add_holdout(c)
+    A.add_missing(c)
+    A.add_bootstrap(c)
+    A.add_groups(c)
     c.set_defaults(func=cmd_curves)
-
-
-def _add_savings(sub) -> None:
-    sv = sub.add_parser("savings", help="compute OSCA saves to reach the best pure configuration's accuracy")
-    A.add_source_args(sv)
-    sv.add_argument("--budgets", help=f"SPEC (default: 1 up to the smallest n among the configurations, at most "
-                    f"{A.DEFAULT_BUDGET_CAP})")
-    sv.add_argument("--configs", help="comma-separated configurations (default: all)")
-    A.add_experiment_args(sv, c0_and_ban=False)
-    A.add_seed(sv)
-    A.add_json(sv)
-    sv.set_defaults(func=cmd_savings)
 
 
 def _add_study(sub) -> None:
@@ -360,5 +320,6 @@ def _add_study(sub) -> None:
                     help=f"random splits per setting (default 10, at most {A.MAX_SPLITS})")
     A.add_seed(sd)
     sd.add_argument("--budgets", help="SPEC (default: 1..n when n <= 32, else powers of two up to n, and n)")
+    A.add_missing(sd)
     A.add_json(sd)
     sd.set_defaults(func=cmd_study)

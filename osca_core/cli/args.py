@@ -3,15 +3,8 @@
 Parsing is strict: numbers are ASCII digits only (``+5``, ``1_000``, ``١-٣`` are refused), lists refuse empty
 items, costs must be finite and in range. Every refusal is one line naming the flag (:class:`InputError`).
 
-Work limits (a request above one is refused in one line naming the limit and the flag):
-
-| limit | value | why |
-|---|---|---|
-| ``MAX_BUDGET`` | 100000 | largest budget (``--budgets``); also the largest budget / smallest ``--cost`` |
-| ``DEFAULT_BUDGET_CAP`` | 1024 | default budgets (``savings``, ``study``) stop here even when n is larger |
-| ``MAX_SPLITS`` | 1000 | ``--splits``: each split re-runs every strategy; the masks alone take Q bytes each |
-| ``MAX_CERTIFY_BUDGETS`` | 256 | ``--certify`` solves one MILP per budget (~0.07 s each on BigCodeBench) |
-| ``MAX_COST`` | 1e12 | largest ``--cost`` value (larger ones overflow the optimizer's arithmetic) |
+Work limits (a request above one is refused in one line naming the limit and the flag) live in
+:mod:`osca_core.limits`, shared with the dashboard, and are re-exported here.
 """
 
 from __future__ import annotations
@@ -22,13 +15,15 @@ import re
 from collections.abc import Sequence
 
 from osca_core.errors import InputError
-
-MAX_BUDGET = 100_000
-DEFAULT_BUDGET_CAP = 1024
-MAX_SPLITS = 1000
-MAX_CERTIFY_BUDGETS = 256
-MAX_COST = 1e12
-MIN_SPLIT_QUESTIONS = 10  # fewer training or test questions in a random split: warned about
+from osca_core.limits import (  # noqa: F401  (re-exported: the CLI's work limits)
+    DEFAULT_BUDGET_CAP,
+    MAX_BOOTSTRAP,
+    MAX_BUDGET,
+    MAX_CERTIFY_BUDGETS,
+    MAX_COST,
+    MAX_SPLITS,
+    MIN_SPLIT_QUESTIONS,
+)
 
 _UINT = re.compile(r"[0-9]+", re.ASCII)
 _PART = re.compile(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?", re.ASCII)
@@ -130,8 +125,8 @@ def check_work(budgets: Sequence[int], costs: Sequence[float], *, certify: bool 
                          f"{max(budgets) / cmin:.3g} samples, above the limit of {MAX_BUDGET} (raise the smallest "
                          "--cost or lower --budgets)")
     if certify and len(budgets) > MAX_CERTIFY_BUDGETS:
-        raise InputError(f"--certify: {len(budgets)} budgets, above the limit of {MAX_CERTIFY_BUDGETS} (one MILP "
-                         "each; certify fewer --budgets)")
+        raise InputError(f"--certify: {len(budgets)} budgets, above the limit of {MAX_CERTIFY_BUDGETS} (each "
+                         "budget needs its proof; certify fewer --budgets)")
 
 
 # -- argparse types --------------------------------------------------------------------------------------------
@@ -165,6 +160,14 @@ def fraction(text: str) -> float:
     return v
 
 
+def level(text: str) -> float:
+    """``--level``: the interval's coverage, a decimal strictly between 0 and 1."""
+    v = float(text) if _is_decimal(text) else math.nan
+    if not 0.0 < v < 1.0:
+        raise FlagError(f"--level must lie strictly between 0 and 1 (got {text!r})")
+    return v
+
+
 def add_source_args(p: argparse.ArgumentParser) -> None:
     """--file RELEASE.json or --dataset NAME (a dataset in the store)."""
     g = p.add_mutually_exclusive_group(required=True)
@@ -192,3 +195,70 @@ def add_experiment_args(p: argparse.ArgumentParser, *, c0_and_ban: bool = True, 
                        "per question and configuration (hypergeometric subsample, seeded)")
         p.add_argument("--ban", action="append", choices=list(bans), help="forbid mixing models, temperatures or "
                        "variants (repeatable)")
+
+
+MISSING_POLICIES = ("drop-questions", "prior")  # osca_core.missing.POLICIES (tested equal)
+
+
+def add_missing(p: argparse.ArgumentParser) -> None:
+    """--missing drop-questions|prior: what to do with cells a ragged log does not cover."""
+    p.add_argument("--missing", choices=MISSING_POLICIES, default="drop-questions",
+                   help="cells a ragged log lacks: leave out every question missing a selected configuration "
+                   "(default) or use the configuration's empirical-Bayes prior mean (flagged imputed)")
+
+
+def add_holdout(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--holdout", action="store_true", help="shorthand for --train-fraction 0.5 --splits 10 "
+                   "(held-out numbers with intervals; without it a log without a split is analysed in-sample)")
+
+
+def add_bootstrap(p: argparse.ArgumentParser, *, refit: bool = True) -> None:
+    """--bootstrap B, --level L (and --bootstrap-refit): intervals from resampling the test questions."""
+    p.add_argument("--bootstrap", type=count("--bootstrap", minimum=0, maximum=MAX_BOOTSTRAP), default=0,
+                   metavar="B", help="percentile intervals from B resamples of the test questions, paired "
+                   f"across strategies (default 0: none; at most {MAX_BOOTSTRAP}; seeded by --seed)")
+    p.add_argument("--level", type=level, default=0.95, metavar="L", help="interval level (default 0.95)")
+    if refit:
+        p.add_argument("--bootstrap-refit", action="store_true", help="resample the training questions too and "
+                       "re-optimize every replicate: includes the uncertainty of the learned mix (slower)")
+
+
+def add_groups(p: argparse.ArgumentParser) -> None:
+    """--group-by ATTR [--reallocate] [--min-group N]: one OSCA mix per question group."""
+    p.add_argument("--group-by", metavar="ATTR", help="a separate OSCA mix per value of this question attribute "
+                   "(numeric attributes: 4 quantile bins)")
+    p.add_argument("--reallocate", action="store_true", help="with --group-by: the budget is the average per "
+                   "question and groups get different budgets (exact knapsack on training)")
+    p.add_argument("--min-group", type=count("--min-group"), metavar="N", help="groups with fewer training "
+                   "questions use the global mix (default 10)")
+
+
+def resolve_holdout(args: argparse.Namespace) -> None:
+    """--holdout = --train-fraction 0.5 --splits 10; refused together with either (one line)."""
+    if not getattr(args, "holdout", False):
+        return
+    for flag in ("train_fraction", "splits"):
+        if getattr(args, flag, None) is not None:
+            raise InputError(f"--holdout is --train-fraction 0.5 --splits 10; do not combine it with "
+                             f"--{flag.replace('_', '-')}")
+    args.train_fraction, args.splits = 0.5, 10
+
+
+def refuse_with(args: argparse.Namespace, flag: str, *, what: str = "the log's own split") -> None:
+    """``flag`` works on one split only: refuse --train-fraction, --splits, --holdout, --c0 and --ban with it."""
+    given = [f for f, v in (("--train-fraction", getattr(args, "train_fraction", None)),
+                            ("--splits", getattr(args, "splits", None)), ("--c0", getattr(args, "c0", None)),
+                            ("--ban", getattr(args, "ban", None))) if v]
+    if getattr(args, "holdout", False):
+        given.insert(0, "--holdout")
+    if given:
+        raise InputError(f"{flag} works on {what}; it cannot be combined with {given[0]}")
+
+
+def bench_subparsers(sub):
+    """The subparsers of ``osca bench`` (registered by :mod:`osca_core.cli.bench`), so that another family can
+    add a benchmark: ``bench_subparsers(sub).add_parser(...)``."""
+    bench = sub.choices.get("bench")
+    if bench is None:
+        raise ValueError("bench_subparsers: register osca_core.cli.bench first (FAMILIES order)")
+    return next(a for a in bench._actions if isinstance(a, argparse._SubParsersAction))

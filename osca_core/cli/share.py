@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import time
 from pathlib import Path
 
-from osca_core import figures, views
+from osca_core import figures, report, views
 from osca_core import report_content as rc
 from osca_core.cli import analysis
 from osca_core.cli import args as A
@@ -37,23 +36,6 @@ SLIDES_SIZE = (1600, 900)  # default size with --template slides (else figures.F
 
 
 # -- shared helpers ------------------------------------------------------------------------------------------
-
-def budget_spec(budgets) -> str:
-    """The canonical SPEC of sorted distinct budgets (the inverse of ``args.parse_budgets``): runs of three or
-    more consecutive budgets as ``lo-hi``, the rest one by one, e.g. ``1-16,18,20``."""
-    bs = sorted(set(int(b) for b in budgets))
-    parts, i = [], 0
-    while i < len(bs):
-        j = i
-        while j + 1 < len(bs) and bs[j + 1] == bs[j] + 1:
-            j += 1
-        if j - i >= 2:
-            parts.append(f"{bs[i]}-{bs[j]}")
-        else:
-            parts += [str(b) for b in bs[i:j + 1]]
-        i = j + 1
-    return ",".join(parts)
-
 
 def out_path(text: str, *, suffixes: tuple[str, ...] = ()) -> Path:
     """``--out``: a file whose folder exists and is writable (checked before any work)."""
@@ -108,17 +90,10 @@ def source_text(args: argparse.Namespace) -> str:
 
 def command_line(args: argparse.Namespace, budgets, *, extra: tuple[str, ...] = ()) -> str:
     """The command that reproduces this output: every analysis option spelled out (budgets as a SPEC)."""
-    cmd = ["osca", args.command]
-    if args.command == "figure":
-        cmd.append(args.kind)
-    cmd += ["--file", args.file] if getattr(args, "file", None) else ["--dataset", args.dataset]
-    cmd += ["--budgets", budget_spec(budgets)]
-    if args.strategies is not None:
-        cmd += ["--strategies", args.strategies]
-    if args.configs is not None:
-        cmd += ["--configs", args.configs]
-    cmd += ["--bootstrap", str(args.bootstrap), "--seed", str(args.seed), *extra, "--out", args.out]
-    return shlex.join(cmd)
+    return report.command(args.command, file=getattr(args, "file", None), dataset=getattr(args, "dataset", None),
+                      budgets=budgets, strategies=args.strategies, configs=args.configs,
+                      n_resamples=args.bootstrap, seed=args.seed, out=args.out,
+                      kind=getattr(args, "kind", None), extra=extra)
 
 
 # -- report --------------------------------------------------------------------------------------------------

@@ -51,11 +51,11 @@ def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
             raise InputError(f"{where}: missing field 'eval' (an EvalPlus/BigCodeBench eval_results.json)")
         ev = data["eval"]
         if not isinstance(ev, dict) or not ev:
-            raise InputError(f"{where}.eval: expected an object of task id -> samples"
+            raise InputError(f"{where}: eval: expected an object of task id -> samples"
                              f"{' (it is empty)' if isinstance(ev, dict) else ''}")
         q, ok, idx = [], [], []
         for task, samples in ev.items():
-            w = f"{where}.eval[{task!r}]"
+            w = f"{where}: eval[{task!r}]"
             if not task.strip():
                 raise InputError(f"{w}: empty task id")
             if not isinstance(samples, list) or not samples:

@@ -99,15 +99,15 @@ def _run_config(results: dict | None, task: str, where: str, path: Path) -> tupl
     cfg = results.get("config")
     if not isinstance(cfg, dict):
         raise InputError(f"{where}: missing field 'config' (the run's settings)")
-    margs = _kwargs(cfg.get("model_args"), f"{where}.config.model_args")
+    margs = _kwargs(cfg.get("model_args"), f"{where}: config.model_args")
     model = results.get("model_name") or margs.get("pretrained") or margs.get("model") or cfg.get("model")
     if not isinstance(model, str) or not model.strip():
-        raise InputError(f"{where}.config.model: no model name")
+        raise InputError(f"{where}: config.model: no model name")
     tcfg = (results.get("configs") or {}).get(task) or {}
     if not isinstance(tcfg, dict):
-        raise InputError(f"{where}.configs[{task!r}]: expected an object")
-    settings = _kwargs(tcfg.get("generation_kwargs"), f"{where}.configs[{task!r}].generation_kwargs")
-    settings |= _kwargs(cfg.get("gen_kwargs"), f"{where}.config.gen_kwargs")
+        raise InputError(f"{where}: configs[{task!r}]: expected an object")
+    settings = _kwargs(tcfg.get("generation_kwargs"), f"{where}: configs[{task!r}].generation_kwargs")
+    settings |= _kwargs(cfg.get("gen_kwargs"), f"{where}: config.gen_kwargs")
     settings = {k: v for k, v in settings.items() if k not in ("until",)}
     if tcfg.get("repeats") not in (None, 1):
         settings["repeats"] = plain(tcfg["repeats"])

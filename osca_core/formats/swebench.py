@@ -41,10 +41,10 @@ def _ids(data: dict, key: str, where: str, need: bool) -> list[str]:
         return []
     v = data[key]
     if not isinstance(v, list):
-        raise InputError(f"{where}.{key}: expected a list of instance ids (got {type(v).__name__})")
+        raise InputError(f"{where}: {key}: expected a list of instance ids (got {type(v).__name__})")
     for j, x in enumerate(v):
         if not isinstance(x, str) or not x.strip():
-            raise InputError(f"{where}.{key}[{j}]: not an instance id ({x!r})")
+            raise InputError(f"{where}: {key}[{j}]: not an instance id ({x!r})")
     return v
 
 
@@ -63,15 +63,15 @@ def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
         seen = set()
         for x in sub:
             if x in seen:
-                raise InputError(f"{where}.submitted_ids: duplicate instance id {x!r}")
+                raise InputError(f"{where}: submitted_ids: duplicate instance id {x!r}")
             seen.add(x)
         for key in ("resolved_ids", "error_ids", "empty_patch_ids", "unresolved_ids"):
             bad = next((x for x in lists[key] if x not in seen), None)
             if bad is not None:
-                raise InputError(f"{where}.{key}: instance {bad!r} is not in submitted_ids")
+                raise InputError(f"{where}: {key}: instance {bad!r} is not in submitted_ids")
         both = set(lists["resolved_ids"]) & (set(lists["error_ids"]) | set(lists["empty_patch_ids"]))
         if both:
-            raise InputError(f"{where}.resolved_ids: instance {sorted(both)[0]!r} is also in error_ids or "
+            raise InputError(f"{where}: resolved_ids: instance {sorted(both)[0]!r} is also in error_ids or "
                              f"empty_patch_ids")
         run = model_and_run(where)[1]
         if (cfg, run) in runs and run:

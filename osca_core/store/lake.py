@@ -40,9 +40,8 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from osca_core.errors import InputError
+from osca_core.store.roles import COST_NAMES, TOKEN_NAMES
 
-COST_NAMES = ("cost", "cost_usd", "usd", "price")
-TOKEN_NAMES = ("tokens", "output_tokens", "completion_tokens", "total_tokens", "num_tokens", "generated_tokens")
 MEMORY_LIMIT = "1GB"
 
 

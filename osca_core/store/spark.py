@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from osca_core.errors import InputError
-from osca_core.store.lake import COST_NAMES, TOKEN_NAMES
+from osca_core.store.roles import COST_NAMES, TOKEN_NAMES
 
 
 @dataclass(frozen=True)

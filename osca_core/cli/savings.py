@@ -1,0 +1,165 @@
+"""``osca savings``: how much compute OSCA saves to reach the best pure configuration's accuracy.
+
+The numbers are ``experiments.savings`` (or ``paired.bootstrap_savings`` with ``--bootstrap B``) and the layout
+their ``as_dict``. Default budgets run 1 .. the largest measured n among the selected configurations (at most
+``limits.DEFAULT_BUDGET_CAP``, said on stderr). Beyond a cell's n the curves are extrapolated (Beta-binomial
+predictive, flagged); the headline (baseline, target, budget_needed, ratio and its interval) is computed on the
+measured budgets only unless ``--allow-extrapolation``, while ``gaps`` cover every budget, each row flagged
+``extrapolated``. New keys: ``extrapolated_budgets`` (budgets where the best-pure or the OSCA point is
+extrapolated), ``headline_points`` (``"measured"`` or ``"all"``), ``early_stop`` (``--early-stop``:
+``stopplans.early_stop_savings``) and ``missing`` (ragged logs).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from osca_core import experiments as ex
+from osca_core.cli import args as A
+from osca_core.cli import schedule as plans
+from osca_core.cli import uncertainty as unc
+from osca_core.cli.loading import (
+    announce,
+    experiment_setting,
+    largest_n,
+    load,
+    missing_key,
+    setting_dict,
+    smallest_n,
+)
+from osca_core.cli.output import Progress, emit_json, note, print_table, split_note
+from osca_core.outcomes import OutcomeMatrix
+
+
+def savings_budgets(args: argparse.Namespace, m: OutcomeMatrix) -> list[int]:
+    """--budgets, else 1 .. the largest measured n among the selected configurations, capped at
+    DEFAULT_BUDGET_CAP (said on stderr when capped)."""
+    if args.budgets:
+        return A.parse_budgets(args.budgets)
+    nmax = largest_n(m)
+    if nmax > A.DEFAULT_BUDGET_CAP:
+        note(f"note: budgets 1-{A.DEFAULT_BUDGET_CAP}: the default stops at {A.DEFAULT_BUDGET_CAP} although the "
+             f"largest n is {nmax}; ask for more with --budgets (at most {A.MAX_BUDGET})")
+    return A.default_budgets(nmax)
+
+
+def extrapolated_budgets(m: OutcomeMatrix, budgets: list[int], setting: ex.Setting) -> list[int]:
+    """Budgets where the best-pure or the OSCA point is extrapolated (k > n somewhere); none at budgets up to
+    the smallest measured n, so the curves are only run when the budgets go beyond it."""
+    if max(budgets) <= smallest_n(m):
+        return []
+    cs = ex.run_curves(m, ["best-pure", "osca"], budgets, setting)
+    flags = [any(cv.extrapolated[i] for cv in cs.curves) for i in range(len(budgets))]
+    return [b for b, f in zip(budgets, flags, strict=True) if f]
+
+
+def savings_doc(run: Callable, m: OutcomeMatrix, budgets: list[int], setting: ex.Setting, allow: bool) -> dict:
+    """``run(budgets).as_dict()`` with its headline on measured points unless ``allow`` (module docstring)."""
+    extra = extrapolated_budgets(m, budgets, setting)
+    d = run(budgets).as_dict()
+    measured = [b for b in budgets if b not in extra]
+    if extra and not allow:
+        d = run(measured).as_dict() | {"gaps": d["gaps"], "setting": d["setting"]}
+    for g in d["gaps"]:
+        g["extrapolated"] = g["budget"] in extra
+    d["extrapolated_budgets"] = extra
+    d["headline_points"] = "all" if allow or not extra else "measured"
+    return d
+
+
+def cmd_savings(args: argparse.Namespace) -> int:
+    m, report = load(args)
+    budgets = savings_budgets(args, m)
+    A.check_work(budgets, m.costs)
+    boot = unc.wanted(args)
+    if args.early_stop:
+        A.refuse_with(args, "--early-stop")
+    setting = experiment_setting(args, m) or ex.Setting(seed=args.seed)
+    announce(m, report)
+    if setting.train_fraction is None:
+        split_note(m)
+    allow = args.allow_extrapolation
+    if boot:
+        d = savings_doc(lambda b: unc.savings_bootstrap(m, b, args), m, budgets, setting, allow)
+    else:
+        d = savings_doc(lambda b: ex.savings(m, b, setting, progress=Progress("savings")), m, budgets, setting,
+                        allow)
+        d["setting"] = setting_dict(setting)
+    es = plans.early_stop(m, budgets) if args.early_stop else None
+    d |= ({"early_stop": es.as_dict()} if es else {}) | missing_key(report)
+    if args.json:
+        emit_json(d)
+        return 0
+    print_savings(d, setting.label if not boot else m.split_label)
+    print_extrapolation(d, allow)
+    if es is not None:
+        plans.print_early_stop(es)
+    return 0
+
+
+def print_savings(d: dict, label: str) -> None:
+    """The text form of a savings document (splits or bootstrap)."""
+    st = d["setting"]
+    boot = st.get("method") == "bootstrap"
+    level = f"{100 * st['level']:g}%" if boot else "95%"
+    how = (f"; bootstrap: {st['n_resamples']} resamples of {st['test_questions']} test questions" if boot else "")
+    print(f"dataset {d['dataset']} ({label}{how})")
+    if d["splits"] == 1:
+        print(f"baseline: best pure chosen on training data at C = {d['baseline_budget']}: {d['baseline']} "
+              f"(test pass {d['target_pass']:.5f})")
+    else:
+        print(f"baseline: best pure chosen on training data at C = {d['baseline_budget']} (most often "
+              f"{d['baseline']}, {d['baseline_counts'][d['baseline']]}/{d['splits']} splits); mean test pass "
+              f"{d['target_pass']:.5f}")
+    if d["budget_needed"] is None:
+        print(f"OSCA does not reach {d['target_pass']:.5f} within budgets up to {d['baseline_budget']}")
+    else:
+        print(f"OSCA reaches it at C = {d['budget_needed']}: {d['ratio']:.2f}x less compute")
+    if d["ratio_ci_low"] is None:
+        return
+    over = "resamples" if boot else f"{d['splits']} splits"
+    missed = (f", in {100 * d['ratio_not_reached']:.0f}% of resamples" if boot else "")
+    print(f"ratio over {over}: {level} interval {d['ratio_ci_low']:.2f} .. {d['ratio_ci_high']:.2f} "
+          f"(0 = not reached{missed})")
+    last = d["gaps"][-1]
+    verdict = "excludes 0" if last["ci_low"] > 0 or last["ci_high"] < 0 else "includes 0"
+    print(f"osca - best-pure at C = {last['budget']}: {last['gap']:+.4f} [{level} interval {last['ci_low']:+.4f}, "
+          f"{last['ci_high']:+.4f}], {verdict}")
+    print(f"note: {d['note']}")
+    show = [r for r in d["gaps"] if r["budget"] & (r["budget"] - 1) == 0 or r is last]  # powers of two and B
+    print(f"accuracy gap OSCA - best-pure at fixed budgets ({'paired bootstrap' if boot else 'mean over splits'}, "
+          f"{level} interval)")
+    cols = ["budget", "osca", "best_pure", "gap", "ci_low", "ci_high", "extrapolated"]
+    print_table(cols, [[r[k] for k in cols] for r in show])
+
+
+def print_extrapolation(d: dict, allow: bool) -> None:
+    xb = d["extrapolated_budgets"]
+    if not xb:
+        return
+    if allow:
+        print(f"note: the headline includes extrapolated points (k > n) at {len(xb)} budgets from {xb[0]} "
+              "(--allow-extrapolation)")
+    else:
+        print(f"note: headline on measured points only: {len(xb)} budgets from {xb[0]} have extrapolated points "
+              f"(k > n; their gaps are flagged); --allow-extrapolation includes them")
+
+
+def add_parser(sub, spec_help: str) -> None:
+    sv = sub.add_parser("savings", help="compute OSCA saves to reach the best pure configuration's accuracy")
+    A.add_source_args(sv)
+    sv.add_argument("--budgets", help=f"SPEC (default: 1 up to the largest measured n among the configurations, "
+                    f"at most {A.DEFAULT_BUDGET_CAP})")
+    sv.add_argument("--configs", help="comma-separated configurations (default: all)")
+    A.add_experiment_args(sv, c0_and_ban=False)
+    A.add_holdout(sv)
+    A.add_missing(sv)
+    A.add_bootstrap(sv)
+    sv.add_argument("--allow-extrapolation", action="store_true", help="compute the headline on every budget, "
+                    "extrapolated points (k > n) included (default: measured points only)")
+    sv.add_argument("--early-stop", action="store_true", help="add the expected costs under early stopping "
+                    "(stop at the first accepted sample) of best pure, OSCA in its best order and osca-stop")
+    A.add_seed(sv)
+    A.add_json(sv)
+    sv.set_defaults(func=cmd_savings)

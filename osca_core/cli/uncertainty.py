@@ -1,0 +1,138 @@
+"""Bootstrap intervals on one split (issue 13): ``--bootstrap B`` on ``curves``, ``optimize`` and ``savings``, and
+``osca bench bootstrap``.
+
+With ``--bootstrap B`` the test questions are resampled B times with replacement (``osca_core.bootstrap``; seeded
+by ``--seed``, level ``--level``), the same resamples for every strategy and budget, so differences are paired
+(``osca_core.paired``). ``--bootstrap-refit`` resamples the training questions too and re-optimizes each replicate
+(``paired.refit_curves``). The layouts are the usual ones: ``ci_low``/``ci_high`` carry the interval and
+``"setting"`` says ``"method": "bootstrap"``; ``curves`` adds ``"differences"``. Random splits already give
+intervals over splits, so ``--bootstrap`` with ``--train-fraction``/``--splits``/``--holdout``/``--c0``/``--ban``
+is refused in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from osca_core import bootstrap as bs
+from osca_core import paired
+from osca_core.cli import args as A
+from osca_core.cli.output import Progress, emit_json, print_table
+from osca_core.errors import InputError
+from osca_core.outcomes import OutcomeMatrix
+from osca_core.results import Allocation
+
+
+def wanted(args: argparse.Namespace) -> bool:
+    """True when --bootstrap B > 0; refuses --bootstrap-refit without it and random splits with it."""
+    b, refit = getattr(args, "bootstrap", 0), getattr(args, "bootstrap_refit", False)
+    if refit and not b:
+        raise InputError("--bootstrap-refit needs --bootstrap B (B > 0 resamples)")
+    if b:
+        A.refuse_with(args, "--bootstrap", what="one split (random splits give intervals over splits)")
+    return bool(b)
+
+
+def curve_bootstrap(m: OutcomeMatrix, names: Sequence[str], budgets: Sequence[int], args: argparse.Namespace
+                    ) -> paired.CurveBootstrap:
+    """``paired.bootstrap_curves`` (or ``refit_curves`` with --bootstrap-refit) with the CLI's options."""
+    kw = dict(n_resamples=args.bootstrap, level=args.level, seed=args.seed, fit_seed=args.seed)
+    if getattr(args, "bootstrap_refit", False):
+        return paired.refit_curves(m, names, budgets, progress=Progress("bootstrap-refit"), **kw)
+    return paired.bootstrap_curves(m, names, budgets, **kw)
+
+
+def print_differences(cb: paired.CurveBootstrap) -> None:
+    """The headline of every paired difference (does the interval exclude 0?) at every budget when there are at
+    most 8, else at the powers of two and the largest."""
+    if not cb.differences:
+        return
+    bs_ = cb.budgets
+    show = bs_ if len(bs_) <= 8 else [b for b in bs_ if b & (b - 1) == 0 or b == bs_[-1]]
+    print(f"\npaired differences ({cb.n_resamples} resamples of {cb.test_questions} test questions"
+          + (", strategies re-fitted" if cb.refit else "") + ")")
+    for d in cb.differences:
+        for b in show:
+            print(d.headline(b))
+
+
+def bootstrap_setting(m: OutcomeMatrix, b: int, level: float, seed: int, *, refit: bool = False) -> dict:
+    """The ``"setting"`` of a bootstrap on one split, with the keys of ``CurveBootstrap.setting``."""
+    return {"method": "bootstrap", "interval": "percentile", "n_resamples": b, "level": level, "seed": seed,
+            "refit": refit, "resampled": "training and test questions, strategies re-fitted" if refit
+            else "test questions (allocations fixed)", "test_questions": int(m.test.sum()), "paired": True,
+            "in_sample": m.in_sample}
+
+
+def optimize_intervals(m: OutcomeMatrix, strategy: str, allocations: Sequence[Allocation],
+                       args: argparse.Namespace) -> tuple[list[tuple[float, float]], dict]:
+    """Per result (ci_low, ci_high) and the ``"setting"``: ``bootstrap.bootstrap_allocations`` (allocations
+    fixed) or, with --bootstrap-refit, the refitted curve's interval (``paired.refit_curves``)."""
+    if getattr(args, "bootstrap_refit", False):
+        budgets = [a.budget for a in allocations]
+        cb = paired.refit_curves(m, [strategy], budgets, n_resamples=args.bootstrap, level=args.level,
+                                 seed=args.seed, fit_seed=args.seed, progress=Progress("bootstrap-refit"))
+        cv = cb.curves[0]
+        return list(zip(cv.ci_low, cv.ci_high, strict=True)), cb.setting
+    r = bs.bootstrap_allocations(m, allocations, n_resamples=args.bootstrap, level=args.level, seed=args.seed)
+    ci = [(float(lo), float(hi)) for lo, hi in zip(r.ci_low, r.ci_high, strict=True)]
+    return ci, bootstrap_setting(m, args.bootstrap, args.level, args.seed)
+
+
+def savings_bootstrap(m: OutcomeMatrix, budgets: Sequence[int], args: argparse.Namespace
+                      ) -> paired.BootstrapSavings:
+    return paired.bootstrap_savings(m, budgets, n_resamples=args.bootstrap, level=args.level, seed=args.seed,
+                                    refit=getattr(args, "bootstrap_refit", False), fit_seed=args.seed)
+
+
+def print_savings_bootstrap(sv: paired.BootstrapSavings, label: str) -> None:
+    d = sv.as_dict()
+    st = d["setting"]
+    print(f"dataset {sv.dataset} ({label}; bootstrap: {st['n_resamples']} resamples of {st['test_questions']} "
+          f"test questions, {100 * st['level']:g}% percentile intervals)")
+    print(f"baseline: best pure chosen on training data at C = {sv.baseline_budget}: {sv.baseline} "
+          f"(test pass {sv.target_pass:.5f})")
+    if sv.budget_needed is None:
+        print(f"OSCA does not reach {sv.target_pass:.5f} within budgets up to {sv.baseline_budget}")
+    else:
+        print(f"OSCA reaches it at C = {sv.budget_needed}: {sv.ratio:.2f}x less compute")
+    if sv.ratio_ci_low is not None:
+        print(f"ratio: {100 * st['level']:g}% interval {sv.ratio_ci_low:.2f} .. {sv.ratio_ci_high:.2f} (0 = not "
+              f"reached, in {100 * sv.not_reached:.0f}% of resamples)")
+        print(sv.gaps.headline(sv.gaps.budgets[-1]))
+    print(f"note: {sv.note}")
+    gaps = d["gaps"]
+    show = [r for r in gaps if r["budget"] & (r["budget"] - 1) == 0 or r is gaps[-1]]  # powers of two and B
+    print("accuracy gap OSCA - best-pure at fixed budgets (paired bootstrap interval)")
+    print_table(["budget", "osca", "best_pure", "gap", "ci_low", "ci_high"],
+                [[r[k] for k in ("budget", "osca", "best_pure", "gap", "ci_low", "ci_high")] for r in show])
+
+
+# -- osca bench bootstrap ------------------------------------------------------------------------------------------
+
+def cmd_bench_bootstrap(args: argparse.Namespace) -> int:
+    from osca_core.bench.bootstrap import bench_bootstrap
+
+    r = bench_bootstrap(n_resamples=args.resamples, runs=args.runs)
+    if args.json:
+        emit_json(r.as_dict())
+        return 0
+    print(f"{r.dataset}: {r.strategies} strategies x {r.budgets} budgets = {r.points} points, {r.questions} test "
+          f"questions, B = {r.n_resamples}")
+    print(f"fit + per-question values once: {r.fit_seconds:.3f} s; bootstrap step: median {r.bootstrap_seconds:.4f} s "
+          f"(min {r.bootstrap_seconds_min:.4f}, max {r.bootstrap_seconds_max:.4f}, {r.runs} runs)"
+          + ("" if r.loop_seconds is None else f"; loop twin {r.loop_seconds:.3f} s"))
+    print("goal: the bootstrap step well under 1 s for B = 2000 on the full curve (reported, never asserted)")
+    return 0
+
+
+def register(sub) -> None:
+    """Add ``bench bootstrap`` (the analysis flags themselves are added by :mod:`osca_core.cli.analysis`)."""
+    bb = A.bench_subparsers(sub).add_parser("bootstrap", help="B = 2000 resamples on the full BigCodeBench curve: "
+                                            "seconds (reported, never asserted)")
+    bb.add_argument("--runs", type=A.count("--runs"), default=5, help="repetitions (median; default 5)")
+    bb.add_argument("--resamples", type=A.count("--resamples", maximum=A.MAX_BOOTSTRAP), default=2000,
+                    help="B (default 2000)")
+    A.add_json(bb)
+    bb.set_defaults(func=cmd_bench_bootstrap)

@@ -1,0 +1,122 @@
+"""The exact-objective optimizer for budgets beyond n (osca_core.tabled) against the enumeration of every
+allocation, against the fast optimizer where no cell extrapolates, its memory cap and its (absent) certificates."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from osca_core import strategies as st
+from osca_core import tabled
+from osca_core.errors import InputError
+from osca_core.extrapolation import fit_priors, train_pass
+from osca_core.optimize import optimize_curve
+from osca_core.outcomes import ConfigInfo, OutcomeMatrix
+from osca_core.tabled import TABLE_CELLS_MAX, fail_tables, optimize_tabled
+
+
+def random_counts(rng, q, s, ns=(1, 2, 3, 5)):
+    n = rng.choice(ns, size=(1, s)).repeat(q, 0)
+    c = rng.binomial(n, rng.beta(0.5, 1.0, size=(q, s)))
+    return n, c
+
+
+def brute(n, c, budget, prior, costs=None):
+    """Best train_pass over every allocation: sum k = C (unit costs) or sum cost_s k_s <= C."""
+    s = n.shape[1]
+    cost = np.ones(s) if costs is None else np.asarray(costs, float)
+    top = [int(budget // x) for x in cost]
+    best = -1.0
+    for k in itertools.product(*[range(t + 1) for t in top]):
+        spent = float(cost @ np.array(k))
+        if (costs is None and sum(k) != budget) or spent > budget + 1e-9:
+            continue
+        best = max(best, train_pass(n, c, k, prior))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_tabled_equals_enumeration_on_tiny_instances_with_small_n(seed):
+    rng = np.random.default_rng(seed)
+    n, c = random_counts(rng, int(rng.integers(2, 7)), int(rng.integers(2, 5)))
+    prior = fit_priors(n, c)
+    for r in optimize_tabled(n, c, list(range(1, 8)), prior=prior):
+        assert sum(r.counts) == r.budget
+        assert r.objective == train_pass(n, c, r.counts, prior)
+        assert r.objective == pytest.approx(brute(n, c, r.budget, prior), abs=1e-12)
+        assert r.upper_bound is None and r.certified is False
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_tabled_with_costs_equals_enumeration(seed):
+    rng = np.random.default_rng(100 + seed)
+    n, c = random_counts(rng, 5, 3)
+    costs = rng.choice([0.5, 1.0, 2.0, 3.0], size=3)
+    prior = fit_priors(n, c)
+    for r in optimize_tabled(n, c, [2, 4, 6], prior=prior, costs=costs):
+        assert float(costs @ np.array(r.counts)) <= r.budget + 1e-9
+        assert r.objective == pytest.approx(brute(n, c, r.budget, prior, costs), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_with_all_n_at_least_the_budget_tabled_equals_the_fast_optimizer(seed):
+    rng = np.random.default_rng(200 + seed)
+    q, s = 30, 5
+    n = np.full((q, s), 10)
+    c = rng.binomial(n, rng.beta(0.4, 1.2, size=(q, s)))
+    budgets = list(range(1, 11))
+    fast = optimize_curve(c / n, budgets)
+    tab = optimize_tabled(n, c, budgets, prior=fit_priors(n, c))
+    for f, t in zip(fast, tab, strict=True):
+        assert t.objective == pytest.approx(f.objective, abs=1e-12)
+
+
+def test_tables_are_plug_in_within_n_and_predictive_beyond():
+    n, c = np.array([[2, 3]]), np.array([[1, 3]])
+    t0, t1 = fail_tables(n, c, [4, 4], (np.array([1.0, 2.0]), np.array([1.0, 0.5])))
+    assert t0[0, :3].tolist() == [1.0, 0.5, 0.25]
+    # beyond n = 2 under Beta(1 + 1, 1 + 1): E[(1 - t)^k] = 6 / ((k + 2)(k + 3))
+    assert t0[0, 3:].tolist() == pytest.approx([6 / 30, 6 / 42], rel=1e-12)
+    assert t1[0, 1:4].tolist() == [0.0, 0.0, 0.0] and t1[0, 4] > 0  # c = n: 0 within n, not beyond
+
+
+def test_table_memory_is_capped_with_one_line_naming_the_limit():
+    q = TABLE_CELLS_MAX // (3 * 101) + 1
+    n, c = np.ones((q, 3), dtype=np.int64), np.zeros((q, 3), dtype=np.int64)
+    with pytest.raises(InputError) as e:
+        optimize_tabled(n, c, [100], prior=(np.ones(3), np.ones(3)))
+    assert "TABLE_CELLS_MAX" in str(e.value) and "\n" not in str(e.value)
+
+
+def _matrix(n, c):
+    q, s = n.shape
+    return OutcomeMatrix("t", tuple(f"q{i}" for i in range(q)), tuple(ConfigInfo(f"c{j}", "m", None, "")
+                         for j in range(s)), n, c, np.ones(q, bool), np.ones(q, bool))
+
+
+def test_osca_keeps_the_fast_certified_path_when_no_training_cell_extrapolates():
+    rng = np.random.default_rng(3)
+    n = np.full((20, 4), 8)
+    c = rng.binomial(n, 0.3)
+    m = _matrix(n, c)
+    fast = st.solve(m, "osca", [2, 8])
+    assert all(x.upper_bound is not None for x in fast)
+    slow = st.solve(m, "osca", [2, 9])  # 9 > n = 8: the exact-objective optimizer, no bound
+    assert all(x.upper_bound is None for x in slow)
+    assert slow[0].counts == fast[0].counts or train_pass(n, c, slow[0].counts, fit_priors(n, c)) == \
+        pytest.approx(train_pass(n, c, fast[0].counts, fit_priors(n, c)), abs=1e-12)
+
+
+def test_many_configurations_use_candidate_pairs_and_still_match_the_fast_optimizer(monkeypatch):
+    monkeypatch.setattr(tabled, "PAIR_WORK", 1e3)  # force pairs among the best candidates only
+    rng = np.random.default_rng(11)
+    q, s = 80, 40
+    n = np.full((q, s), 12)
+    c = rng.binomial(n, rng.beta(0.2, 2.0, size=(q, s)))
+    budgets = list(range(1, 13))
+    fast = optimize_curve(c / n, budgets)
+    tab = optimize_tabled(n, c, budgets, prior=fit_priors(n, c))
+    for f, t in zip(fast, tab, strict=True):
+        assert t.objective == pytest.approx(f.objective, abs=1e-12)
