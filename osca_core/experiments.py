@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from osca_core import registry
-from osca_core.estimators import mix_pass
+from osca_core.extrapolation import columns, eval_pass, lazy_prior, priors
 from osca_core.outcomes import OutcomeMatrix
 from osca_core.results import Allocation, Curve, check_budgets, is_certified, score
 from osca_core.splits import (  # noqa: F401  (re-exported: the experiment API)
@@ -88,7 +88,7 @@ def fit(trial: Trial, strategy: str, budgets: Sequence[int], *, bans: Sequence[s
         counts[list(g)] = a.counts
         ubs = [x.upper_bound for _, x in cands]
         ub = None if any(u is None for u in ubs) else max(ubs)
-        test, extra = mix_pass(n_test, c_test, counts)
+        test, extra = eval_pass(n_test, c_test, counts, lazy_prior(trial.full))
         out.append(Allocation(a.strategy, a.budget, est.config_names, tuple(int(x) for x in counts), a.train_pass,
                               test, extra, ub, is_certified(ub, a.train_pass), float(est.costs @ counts)))
     return out
@@ -106,10 +106,12 @@ def expected_values(trial: Trial, strategy: str, budgets: Sequence[int], *, bans
     groups = ban_groups(trial.est, bans) if spec.mixes else [tuple(range(len(trial.est.configs)))]
     n_te, c_te = trial.full.test_counts()
     if len(groups) == 1:
-        return expect(n_te, c_te, budgets)
+        return expect(n_te, c_te, budgets, prior=lazy_prior(trial.full))
     n_tr, c_tr = trial.est.train_counts()
-    train = np.array([expect(n_tr[:, list(g)], c_tr[:, list(g)], budgets)[0] for g in groups])
-    test = [expect(n_te[:, list(g)], c_te[:, list(g)], budgets) for g in groups]
+    train = np.array([expect(n_tr[:, list(g)], c_tr[:, list(g)], budgets,
+                             prior=lambda g=g: columns(priors(trial.est), list(g)))[0] for g in groups])
+    test = [expect(n_te[:, list(g)], c_te[:, list(g)], budgets, prior=lambda g=g: columns(priors(trial.full), list(g)))
+            for g in groups]
     pick = np.argmax(train, axis=0)
     vals = np.array([test[g][0][i] for i, g in enumerate(pick)])
     extra = np.array([test[g][1][i] for i, g in enumerate(pick)])

@@ -11,7 +11,8 @@ evaluation reports and c = 0 no longer means "fails forever" nor c = n "passes f
 
 The prior of a matrix is decided here and only here (:func:`priors`): one Beta(a_s, b_s) per configuration,
 maximum marginal likelihood (:func:`osca_core.missing.config_priors`, Casella 1985) over the matrix's *training*
-questions only (no test leakage), imputed cells left out (their counts stand for a prior mean, not samples).
+questions only (no test leakage), imputed cells left out (their counts stand for a prior mean, not samples); a
+configuration sampled once per question has no identified spread and borrows the others' (:func:`fit_priors`).
 It is cached per matrix object, and fitted only when some term actually extrapolates: functions here take
 ``prior`` as (a, b) arrays, a zero-argument callable returning them (:func:`lazy_prior`), or None. None keeps the
 legacy rule beyond n (plug-in (1 - c/n)^k), for callers that hold no matrix; the numbers of any allocation with
@@ -33,6 +34,7 @@ from osca_core.outcomes import OutcomeMatrix
 
 Prior = tuple[np.ndarray, np.ndarray]
 PriorLike = Prior | Callable[[], Prior] | None
+DEFAULT_CONCENTRATION = 2.0  # a + b of a prior whose spread no configuration identifies (Beta(1, 1) at mean 1/2)
 COST_EPS = 1e-9  # slack when turning a cost budget into a number of samples (as the optimizer's)
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -42,11 +44,24 @@ _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def fit_priors(n: np.ndarray, c: np.ndarray, imputed: np.ndarray | None = None) -> Prior:
     """Per configuration (column) the maximum-marginal-likelihood Beta(a, b) over the observed, non-imputed cells
-    of (n, c) (``missing.config_priors``; a configuration with no such cell gets Beta(1, 1))."""
+    of (n, c) (``missing.config_priors``), except where the spread is not identified.
+
+    With n <= 1 in every cell of a configuration the marginal likelihood depends on the mean mu = a / (a + b) only
+    (P(c = 1) = mu whatever a + b), so the fitted concentration kappa = a + b is arbitrary (anything from
+    "every question has rate mu" to "each question always or never passes"). Such a configuration keeps its own
+    mu and borrows kappa: the median concentration of the configurations that have a cell with n >= 2, or
+    ``DEFAULT_CONCENTRATION`` when none has. A configuration with no observed cell: mean 1/2, the same kappa."""
     n = np.asarray(n, np.int64)
     if imputed is not None:
         n = np.where(np.asarray(imputed, bool), 0, n)
-    return config_priors(n, np.where(n > 0, np.asarray(c, np.int64), 0))
+    a, b = config_priors(n, np.where(n > 0, np.asarray(c, np.int64), 0))
+    known = (n >= 2).any(axis=0)
+    if known.all():
+        return a, b
+    kappa = a + b
+    k0 = float(np.median(kappa[known])) if known.any() else DEFAULT_CONCENTRATION
+    mu = a / kappa
+    return np.where(known, a, mu * k0), np.where(known, b, (1.0 - mu) * k0)
 
 
 def priors(matrix: OutcomeMatrix) -> Prior:

@@ -26,7 +26,7 @@ from itertools import product
 import numpy as np
 
 from osca_core.errors import InputError
-from osca_core.estimators import mix_pass, plugin_objective
+from osca_core.extrapolation import eval_pass, lazy_prior, train_pass
 from osca_core.optimize import optimize_curve
 from osca_core.outcomes import OutcomeMatrix
 from osca_core.results import check_budgets
@@ -176,6 +176,8 @@ def group_plans(matrix: OutcomeMatrix, attribute: str, budgets: Sequence[int], *
     costs = matrix.costs
     hi = max(budgets) if not reallocate else (max_group_budget or 4 * max(budgets))
     p_all = matrix.train_rates()
+    n_tr, c_tr = matrix.train_counts()
+    prior = lazy_prior(matrix)
     global_counts = _curve_counts(p_all, hi, costs)
     tr_lab, te_lab = labels[matrix.train], labels[matrix.test]
     info = []
@@ -183,7 +185,7 @@ def group_plans(matrix: OutcomeMatrix, attribute: str, budgets: Sequence[int], *
         p_g = p_all[tr_lab == v]
         own = len(p_g) >= min_group
         counts = _curve_counts(p_g, hi, costs) if own else global_counts
-        curve = np.concatenate([[0.0], [float(plugin_objective(p_g, k)) for k in counts]]) if len(p_g) else None
+        curve = np.concatenate([[0.0], [float(train_pass(n_tr[tr_lab == v], c_tr[tr_lab == v], k, prior)) for k in counts]]) if len(p_g) else None
         info.append((v, p_g, own, counts, curve))
     n_test, c_test = matrix.test_counts()
     out = []
@@ -204,7 +206,7 @@ def group_plans(matrix: OutcomeMatrix, attribute: str, budgets: Sequence[int], *
             sel = te_lab == v
             te = None
             if sel.any():
-                te, x = mix_pass(n_test[sel], c_test[sel], np.array(k))
+                te, x = eval_pass(n_test[sel], c_test[sel], np.array(k), prior)
                 extra = extra or x
                 te_num += te * int(sel.sum())
             if tr is not None:

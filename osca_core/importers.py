@@ -208,7 +208,7 @@ def _import_result(store: Store, files: list[tuple[Path, str]], *, format: str |
 
 
 # per-sample extras (epoch, run_id) wait for the store's sample_extras insert (struct_pack needs identifiers)
-_PER_SAMPLE_EXTRAS = False
+_PER_SAMPLE_EXTRAS = True
 _ROLES = "config_attr" in inspect.signature(read_long).parameters  # the long reader takes column roles
 
 

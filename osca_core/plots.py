@@ -50,7 +50,8 @@ def chart_config(filename: str, *, fmt: str = "png") -> dict:
     }
 
 
-def _style(fig: go.Figure, *, presentation: bool, dark: bool) -> go.Figure:
+def style(fig: go.Figure, *, presentation: bool, dark: bool) -> go.Figure:
+    """The shared look: plotly's presentation template for talks, small margins, left-aligned hover."""
     if presentation:
         fig.update_layout(template=("plotly_dark" if dark else "plotly_white") + "+presentation",
                           font=dict(size=20), hoverlabel=dict(font_size=18), title=dict(x=0.0, xanchor="left"))
@@ -59,7 +60,8 @@ def _style(fig: go.Figure, *, presentation: bool, dark: bool) -> go.Figure:
     return fig
 
 
-def _log2_axis(fig: go.Figure, budgets: Sequence[int], *, axis: str = "xaxis") -> None:
+def log2_axis(fig: go.Figure, budgets: Sequence[int], *, axis: str = "xaxis") -> None:
+    """A log axis with ticks at the powers of two within the budgets."""
     lo, hi = max(1, int(min(budgets))), int(max(budgets))
     ticks = [2 ** i for i in range(0, int(np.ceil(np.log2(hi))) + 1) if lo <= 2 ** i <= hi] or [lo, hi]
     fig.update_layout({axis: dict(type="log", tickvals=ticks, ticktext=[str(t) for t in ticks])})
@@ -73,24 +75,31 @@ def _look(name: str) -> tuple[str, str, str]:
     return spec.label, spec.color, spec.dash
 
 
+BAND_SPLITS = "mean over splits"
+BAND_BOOTSTRAP = "bootstrap over test questions"
+
+
 def _hover(label: str, budgets, values, extrapolated, allocations, ci_low=None, ci_high=None,
-           note: str | None = None) -> list[str]:
+           note: str | None = None, method: str = BAND_SPLITS) -> list[str]:
     out = []
     for i, (b, v, e) in enumerate(zip(budgets, values, extrapolated, strict=True)):
         lines = [f"<b>{plot_text(label)}</b>", f"C = {b}", f"test pass@C = {v:.4f}"]
         if ci_low is not None and ci_high is not None:
-            lines[-1] += " (mean over splits)"
-            lines.append(f"95% interval {ci_low[i]:.4f} to {ci_high[i]:.4f}")
+            if method == BAND_SPLITS:
+                lines[-1] += " (mean over splits)"
+            lines.append(f"95% interval {ci_low[i]:.4f} to {ci_high[i]:.4f} ({plot_text(method)})")
         if allocations is not None:
             a = allocations[i]
             lines.append(f"train objective = {a.train_pass:.4f}")
+            if a.certified:
+                lines.append("certified optimal on training (MILP bound)")
             lines.append("allocation:")
             items = allocation_items(a.allocation)
             lines += [f"   {plot_text(n)} ×{k}" for n, k in items[:HOVER_MAX_CONFIGS]]
             if len(items) > HOVER_MAX_CONFIGS:
                 rest = sum(k for _, k in items[HOVER_MAX_CONFIGS:])
                 lines.append(f"   ... {len(items) - HOVER_MAX_CONFIGS} more configurations, {rest} samples")
-        elif ci_low is not None:
+        elif ci_low is not None and method == BAND_SPLITS:
             lines.append("allocation: one per split (see the Allocation page)")
         elif note:
             lines.append(f"allocation: {note}")
@@ -100,7 +109,7 @@ def _hover(label: str, budgets, values, extrapolated, allocations, ci_low=None, 
     return out
 
 
-def _add_strategy_curve(fig: go.Figure, cv: Curve) -> None:
+def _add_strategy_curve(fig: go.Figure, cv: Curve, method: str = BAND_SPLITS) -> None:
     """One non-pure strategy: its 95% band (several splits), then its line in the registry's colour and dash."""
     label, color, dash = _look(cv.strategy)
     spec = registry.lookup(cv.strategy)
@@ -116,7 +125,7 @@ def _add_strategy_curve(fig: go.Figure, cv: Curve) -> None:
         x=list(cv.budgets), y=list(cv.values), mode="lines+markers", name=label, legendgroup=cv.strategy,
         line=dict(color=color, width=3, dash=dash), marker=dict(size=6, color=color),
         hovertext=_hover(label, cv.budgets, cv.values, cv.extrapolated, cv.allocations, cv.ci_low, cv.ci_high,
-                         note),
+                         note, method),
         hovertemplate="%{hovertext}<extra></extra>", meta=cv.strategy,
     ))
 
@@ -129,6 +138,7 @@ def curves_figure(
     dark: bool = False,
     title: str | None = None,
     n_min: int | None = None,
+    method: str = BAND_SPLITS,
 ) -> go.Figure:
     """Test pass@C against budget C, one line per strategy.
 
@@ -137,7 +147,8 @@ def curves_figure(
     the value and the allocation behind it (uniform: its exact-expectation note). When a curve has ``ci_low`` /
     ``ci_high`` (several random splits) a band is drawn. Extrapolated points (k > n) get open markers in the
     "extrapolated (k > n)" legend group. ``n_min``: draws a dotted line at the smallest number of logged samples,
-    beyond which pure configurations are extrapolated.
+    beyond which pure configurations are extrapolated. ``method`` names where the bands come from in the hover
+    (:data:`BAND_SPLITS` or :data:`BAND_BOOTSTRAP`).
     """
     fig = go.Figure()
     pures = [c for c in curves if c.strategy.startswith("pure:")]
@@ -170,7 +181,7 @@ def curves_figure(
     for cv in pures:
         add_extrapolated(cv, PURE_COLOR, 6)
     for cv in others:
-        _add_strategy_curve(fig, cv)
+        _add_strategy_curve(fig, cv, method)
         add_extrapolated(cv, _look(cv.strategy)[1], 12)
     budgets = [b for c in curves for b in c.budgets]
     if n_min is not None and budgets and max(budgets) > n_min:
@@ -183,8 +194,8 @@ def curves_figure(
         hovermode="closest", legend=dict(groupclick="togglegroup"),
     )
     if log2_x and budgets:
-        _log2_axis(fig, budgets)
-    return _style(fig, presentation=presentation, dark=dark)
+        log2_axis(fig, budgets)
+    return style(fig, presentation=presentation, dark=dark)
 
 
 MODEL_SCALES = ("Blues", "Oranges", "Greens", "Purples", "Reds", "Greys", "YlOrBr", "PuRd", "BuGn", "OrRd")
@@ -256,8 +267,8 @@ def allocation_figure(
     if kind == "bar" and not log2_x:
         fig.update_xaxes(type="category" if len(budgets) <= 40 else "linear")
     if log2_x and budgets:
-        _log2_axis(fig, budgets)
-    return _style(fig, presentation=presentation, dark=dark)
+        log2_axis(fig, budgets)
+    return style(fig, presentation=presentation, dark=dark)
 
 
 def heatmap_figure(
@@ -289,7 +300,7 @@ def heatmap_figure(
                       margin=dict(t=170), xaxis=dict(side="top", tickangle=-45),
                       yaxis=dict(autorange="reversed", type="category", showticklabels=z.shape[0] <= 120),
                       height=max(320, min(1400, 60 + 14 * z.shape[0])))
-    return _style(fig, presentation=presentation, dark=dark)
+    return style(fig, presentation=presentation, dark=dark)
 
 
 def question_figure(per_config: pd.DataFrame, *, budget: int, presentation: bool = False, dark: bool = False,
@@ -311,7 +322,7 @@ def question_figure(per_config: pd.DataFrame, *, budget: int, presentation: bool
                          hovertemplate="%{hovertext}<extra></extra>"))
     fig.update_layout(barmode="group", yaxis=dict(range=[0, 1.02], title="probability"),
                       xaxis=dict(tickangle=-45), title=dict(text=plot_text(title) if title else None))
-    return _style(fig, presentation=presentation, dark=dark)
+    return style(fig, presentation=presentation, dark=dark)
 
 
 def comparison_figure(frame: pd.DataFrame, a: str, b: str, *, presentation: bool = False,
@@ -329,7 +340,7 @@ def comparison_figure(frame: pd.DataFrame, a: str, b: str, *, presentation: bool
     fig.update_layout(xaxis=dict(title=f"A: {plot_text(a)} (pass rate)", range=[-0.03, 1.03]),
                       yaxis=dict(title=f"B: {plot_text(b)} (pass rate)", range=[-0.03, 1.03], scaleanchor="x"),
                       showlegend=False)
-    return _style(fig, presentation=presentation, dark=dark)
+    return style(fig, presentation=presentation, dark=dark)
 
 
 def train_test_figure(curves: Sequence[Curve], *, log2_x: bool = False, presentation: bool = False,
@@ -354,8 +365,8 @@ def train_test_figure(curves: Sequence[Curve], *, log2_x: bool = False, presenta
                                  hovertemplate="%{hovertext}<extra></extra>"))
     fig.update_layout(xaxis_title="budget C", yaxis_title="pass@C", hovermode="closest")
     if log2_x and budgets:
-        _log2_axis(fig, budgets)
-    return _style(fig, presentation=presentation, dark=dark)
+        log2_axis(fig, budgets)
+    return style(fig, presentation=presentation, dark=dark)
 
 
 def study_figure(frame: pd.DataFrame, *, x_title: str, y_title: str = "test pass@C", log_x: bool = False,
@@ -386,5 +397,5 @@ def study_figure(frame: pd.DataFrame, *, x_title: str, y_title: str = "test pass
     if categorical_x:
         fig.update_xaxes(type="category")
     elif log_x and len(frame):
-        _log2_axis(fig, [int(x) for x in frame["x"]])
-    return _style(fig, presentation=presentation, dark=dark)
+        log2_axis(fig, [int(x) for x in frame["x"]])
+    return style(fig, presentation=presentation, dark=dark)

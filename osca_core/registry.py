@@ -7,7 +7,7 @@ configurations (``mixes``: bans on mixing apply to it), and how it is evaluated 
 - ``"allocation"``: ``allocator(matrix, budgets, *, seed, certify) -> list[Allocation]`` gives one fixed allocation
   per budget, chosen on the training questions and scored on the test questions (``Allocation.test_pass``);
   ``solver`` (optional) is the same optimization without the scoring, so ``osca optimize`` can time it alone;
-- ``"expectation"``: no fixed allocation; ``expectation(n, c, budgets) -> (values, extrapolated)`` is the exact
+- ``"expectation"``: no fixed allocation; ``expectation(n, c, budgets, *, prior) -> (values, extrapolated)`` is the exact
   expected pass@C over the strategy's random allocations for counts (n, c) (``uniform``: multinomial counts).
 
 ``default`` marks the curve set of ``osca curves`` (after every ``pure:<config>``), ``dashboard`` the strategies
@@ -26,8 +26,8 @@ from typing import Literal
 
 import numpy as np
 
+from osca_core import extrapolation, stopplans
 from osca_core import oracle as orc
-from osca_core import stopplans
 from osca_core import strategies as st
 from osca_core.errors import InputError
 from osca_core.outcomes import OutcomeMatrix
@@ -242,7 +242,7 @@ def evaluate(matrix: OutcomeMatrix, name: str, budgets: Sequence[int], *, seed: 
     spec = get(name)
     budgets = check_budgets(budgets)
     if spec.kind == "expectation":
-        vals, extra = spec.expectation(*matrix.test_counts(), budgets)
+        vals, extra = spec.expectation(*matrix.test_counts(), budgets, prior=extrapolation.lazy_prior(matrix))
         return Curve(name, tuple(budgets), tuple(map(float, vals)), tuple(map(bool, extra)))
     allocs = allocate(matrix, name, budgets, seed=seed)
     return Curve(name, tuple(budgets), tuple(a.test_pass for a in allocs), tuple(a.extrapolated for a in allocs),

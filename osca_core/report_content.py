@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 
 from osca_core import paired, plots, registry, uncertainty_plots, views
 from osca_core.bootstrap import question_values
+from osca_core.extrapolation import lazy_prior
 from osca_core.outcomes import OutcomeMatrix
 from osca_core.report import DASHBOARD, Report, Section, Table, budget_spec, dashboard_url, render  # noqa: F401
 from osca_core.results import Allocation, check_budgets
@@ -180,7 +181,7 @@ def _per_question(data: ReportData, strategy: str, budget: int) -> np.ndarray:
     if budget in data.budgets:
         return data.curves.values.at(strategy, budget)
     a = registry.allocate(data.matrix, strategy, [budget])[0]
-    return question_values(*data.matrix.test_counts(), a.counts)[0]
+    return question_values(*data.matrix.test_counts(), a.counts, prior=lazy_prior(data.matrix))[0]
 
 
 def questions_fig(data: ReportData) -> go.Figure:

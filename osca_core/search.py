@@ -48,16 +48,19 @@ def _first_index(h: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _States:
-    """Allocations as rows: counts K, y = K L^T, hash K @ hs, weighted fail sum, cost spent."""
+    """Allocations as rows: counts K, y = K L^T, hash K @ hs, weighted fail sum, cost spent; on the unit-cost
+    path K, Y and spent are views of one array Z = [Y | K | spent] (one gather and one add per beam step)."""
 
     K: np.ndarray
     Y: np.ndarray
     H: np.ndarray
     fail: np.ndarray
     spent: np.ndarray
+    Z: np.ndarray | None = None
 
     def take(self, idx) -> _States:
-        return _States(self.K[idx], self.Y[idx], self.H[idx], self.fail[idx], self.spent[idx])
+        return _States(self.K[idx], self.Y[idx], self.H[idx], self.fail[idx], self.spent[idx],
+                       None if self.Z is None else self.Z[idx])
 
     @staticmethod
     def concat(parts: Sequence[_States]) -> _States:
@@ -88,7 +91,7 @@ class BeamSearch:
         self._rem_cache: dict[tuple, tuple] = {}
         self._rows = np.arange(self.n)
         self._prefix = 3 * self.n + 16  # candidates sorted per unit-cost beam step (``_expand_unit``)
-        self._eye = np.eye(s, dtype=np.int64)
+        self._step = np.hstack([self.LT, np.eye(s), np.ones((s, 1))])  # a child's Z row: parent's + this
         self._ebuf = np.empty((self.n, r))
         self._ctx: dict | None = None
         if self.small:
@@ -140,7 +143,7 @@ class BeamSearch:
     def _settle(self, pool: _States, budget: float) -> bool:
         """Improve the best allocation of ``pool`` by exchanges; the beam becomes the pool (with the improved
         allocation first when it changed). True when it changed."""
-        self.k, self.y, self.spent = pool.K[0].copy(), pool.Y[0].copy(), float(pool.spent[0])
+        self.k, self.y, self.spent = pool.K[0].astype(np.int64), pool.Y[0].copy(), float(pool.spent[0])
         self._ctx = None
         self._improve(budget)
         h = int(self.k @ self.hs)
@@ -188,6 +191,7 @@ class BeamSearch:
         is affordable), the same candidates in the same order with fewer array operations: the first ``n``
         distinct allocations are read from the first ``prefix`` candidates in order when they hold that many."""
         m, n = self.m, self.n
+        Z = st.Z if st.Z is not None else np.hstack([st.Y, st.K, st.spent[:, None]])
         e = np.exp(st.Y, out=self._ebuf[: st.Y.shape[0]])
         e *= m.w
         fails = (e @ m.F1).ravel()
@@ -202,7 +206,10 @@ class BeamSearch:
         keep = keep[:n]
         ok = order[keep]
         i, j = np.divmod(ok, m.shape[1])
-        return _States(st.K[i] + self._eye[j], st.Y[i] + self.LT[j], h[keep], fails[ok], st.spent[i] + 1.0)
+        Z = Z[i]
+        Z += self._step[j]
+        r, s = m.shape
+        return _States(Z[:, r : r + s], Z[:, :r], h[keep], fails[ok], Z[:, -1], Z)
 
     def _apply(self, rem: Sequence[int], add: Sequence[int]) -> None:
         self._ctx = None

@@ -93,7 +93,7 @@ def schedule_counts(matrix: OutcomeMatrix, strategy: str, budget: int, counts: S
 
 def schedules(matrix: OutcomeMatrix, allocations: Sequence[Allocation], *, max_states: int = EXACT_STATES
               ) -> list[Schedule]:
-    """Every allocation (any strategy's, e.g. ``strategies.strategy_allocations``) as an ordered schedule."""
+    """Every allocation (any strategy's, e.g. ``registry.allocate``) as an ordered schedule."""
     return [schedule_counts(matrix, a.strategy, a.budget, a.counts, max_states=max_states) for a in allocations]
 
 
@@ -146,7 +146,7 @@ def osca_stop(matrix: OutcomeMatrix, budgets: Sequence[int], *, max_samples: int
 
 
 def osca_stop_allocations(matrix: OutcomeMatrix, budgets: Sequence[int], **kw) -> list[Allocation]:
-    """osca-stop as :class:`Allocation` objects (for ``strategies.strategy_allocations`` and curves)."""
+    """osca-stop as :class:`Allocation` objects (for ``registry.allocate`` and curves)."""
     out = []
     for x in osca_stop(matrix, budgets, **kw):
         out.append(Allocation(OSCA_STOP, x.budget, x.config_names, x.counts, x.train_pass, x.test_pass,

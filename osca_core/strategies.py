@@ -24,7 +24,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from osca_core.errors import InputError
 from osca_core.estimators import log_fail_rates
 from osca_core.extrapolation import beyond_training_n, lazy_prior, priors, train_pass
 from osca_core.optimize import optimize_curve
@@ -171,38 +170,3 @@ def osca_eb(matrix: OutcomeMatrix, budgets: Sequence[int]) -> list[Allocation]:
     p = posterior_rates(*matrix.train_counts())
     results = optimize_curve(p, budgets, costs=matrix.costs)
     return [make_allocation(matrix, "osca-eb", r.counts) for r in results]
-
-
-# -- deprecated: the registry (osca_core.registry) replaces these; kept until every consumer has switched ------
-
-STRATEGIES = ("best-pure", "uniform", "even", "hillclimb", "osca", "osca-eb")  # == registry.names() (tested)
-
-
-def strategy_allocations(
-    matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0
-) -> list[Allocation] | None:
-    """Deprecated (use ``registry.allocate``): allocations of a named strategy, None for ``uniform``."""
-    if strategy.startswith("pure:"):
-        return pure(matrix, strategy[5:], budgets)
-    table = {"best-pure": lambda: best_pure(matrix, budgets), "even": lambda: even(matrix, budgets),
-             "hillclimb": lambda: hillclimb(matrix, budgets, seed=seed), "osca": lambda: osca(matrix, budgets),
-             "osca-eb": lambda: osca_eb(matrix, budgets), "uniform": lambda: None}
-    if strategy not in table:
-        raise InputError(f"unknown strategy {strategy!r} (use pure:<config>, {', '.join(STRATEGIES)})")
-    return table[strategy]()
-
-
-def curve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0) -> Curve:
-    """Deprecated (use ``registry.evaluate``): test pass@C of one strategy over ``budgets``."""
-    budgets = check_budgets(budgets)
-    allocs = strategy_allocations(matrix, strategy, budgets, seed=seed)
-    if allocs is None:
-        vals, extra = uniform_expected(*matrix.test_counts(), budgets, prior=lazy_prior(matrix))
-        return Curve("uniform", tuple(budgets), tuple(map(float, vals)), tuple(map(bool, extra)))
-    return Curve(strategy, tuple(budgets), tuple(a.test_pass for a in allocs),
-                 tuple(a.extrapolated for a in allocs), allocations=tuple(allocs))
-
-
-def default_strategies(matrix: OutcomeMatrix) -> list[str]:
-    """Deprecated (use ``registry.default_strategies``)."""
-    return [f"pure:{x}" for x in matrix.config_names] + ["best-pure", "uniform", "even", "osca"]

@@ -22,12 +22,14 @@ L = max(log T, LOG_FLOOR) (so an exact 0, p = 1 within n, is e^-300: no overflow
    as many added as removed; with costs also removals alone, since F need not be monotone beyond n), until no
    move raises F by more than ``IMPROVE_TOL``; every move is one matrix product over (removal sets x rows) @
    (rows x addition sets), vectorized over questions;
-3. at each reported budget where the best single-configuration allocation beats the search's result, the same
-   local search from it, keeping the better.
+3. at each reported budget up to ``PURE_START_MAX`` the same local search from the best single-configuration
+   allocation, keeping the better (F need not be monotone beyond n, so the sweep can leave a pure basin
+   behind; above that budget the walk from a pure allocation costs O(C) moves per budget and is skipped).
 
 It is a heuristic with no upper bound: results are never certified (``certified=False``, ``upper_bound=None``).
 Memory is capped: Q x sum_s (floor(C_max / cost_s) + 1) table cells (about Q x S x C with unit costs) above
-``TABLE_CELLS_MAX`` are refused with an :class:`~osca_core.errors.InputError`. The tests compare it with the
+``TABLE_CELLS_MAX`` are refused with an :class:`~osca_core.errors.InputError`, and so is an allocation that could
+hold more than ``MAX_SAMPLES`` samples (time). The tests compare it with the
 enumeration of every allocation on tiny instances, and with ``optimize`` where no cell extrapolates.
 """
 
@@ -42,12 +44,14 @@ from osca_core.errors import InputError
 from osca_core.extrapolation import COST_EPS, PriorLike, max_samples, resolve, train_fail, train_pass
 
 TABLE_CELLS_MAX = 10_000_000  # Q x sum_s (floor(C_max / cost_s) + 1) float64 cells (80 MB)
+MAX_SAMPLES = 1_000  # largest max_s floor(C_max / cost_s): the sweep's length (about 10 s on BigCodeBench)
 LOG_FLOOR = -300.0
 IMPROVE_TOL = 1e-12  # a move must raise F by more than this (as the fast optimizer's)
 PAIR_WORK = 2e7  # (removal sets x rows x addition sets) per move above which pairs use the best candidates only
 PAIR_CANDIDATES = 8
 BEAM = 16  # allocations carried from budget to budget
 STARTS = 4  # ... of which the best few are improved by exchanges at every budget
+PURE_START_MAX = 128  # reported budgets up to this also restart from the best pure allocation
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,12 @@ def fail_tables(n: np.ndarray, c: np.ndarray, kmax: Sequence[int], prior) -> lis
 
 
 def check_cells(questions: int, kmax: np.ndarray) -> None:
-    """InputError when the tables would exceed ``TABLE_CELLS_MAX`` cells."""
+    """InputError when the tables would exceed ``TABLE_CELLS_MAX`` cells or an allocation could hold more than
+    ``MAX_SAMPLES`` samples (the sweep's length)."""
+    most = float(np.max(kmax))
+    if most > MAX_SAMPLES:
+        raise InputError(f"budgets beyond n: {most:.3g} samples in one allocation, above the limit of {MAX_SAMPLES} "
+                         "of the exact-objective optimizer (MAX_SAMPLES; lower --budgets or raise --cost)")
     entries = float(np.sum(np.asarray(kmax, float) + 1.0))
     cells = float(questions) * entries
     if cells > TABLE_CELLS_MAX:
@@ -288,7 +297,7 @@ def optimize_tabled(n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *, pri
             beam = pool[np.argsort(search.fail_sums(pool), kind="stable")[:BEAM]]
             if b in wanted:
                 found[b] = beam[0].copy()
-        for b in sorted(wanted):
+        for b in sorted(x for x in wanted if x <= PURE_START_MAX):
             found[b] = _best_start(search, found[b], float(b), n, c, cost, pr)
     out = {b: TabledResult(b, tuple(int(x) for x in k), train_pass(n, c, k, pr)) for b, k in found.items()}
     return [out[b] for b in want]
@@ -303,8 +312,6 @@ def _best_start(search: _Search, k: np.ndarray, budget: float, n, c, cost, pr) -
     fails = np.where(ks > 0, search.w @ np.exp(search.col(np.arange(search.s), ks)), np.inf)
     pure = np.zeros(search.s, dtype=np.int64)
     j = int(np.argmin(fails))
-    if fails[j] >= search.fail_sums(k[None, :])[0]:  # the search already beats every pure allocation
-        return k
     pure[j] = ks[j]
     search.set(pure)
     search.improve(budget)

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from osca_core import registry
 from osca_core.paired import Difference
-from osca_core.plots import _log2_axis, _style
+from osca_core.plots import log2_axis, style
 from osca_core.views import plot_text
 
 EXCLUDES_COLOR = "#D55E00"
@@ -67,8 +67,8 @@ def difference_figure(diff: Difference, *, log2_x: bool = False, presentation: b
                       xaxis_title="budget C (samples per question)",
                       yaxis_title=f"test pass@C difference ({plot_text(name)})", hovermode="closest")
     if log2_x and xs:
-        _log2_axis(fig, xs)
-    return _style(fig, presentation=presentation, dark=dark)
+        log2_axis(fig, xs)
+    return style(fig, presentation=presentation, dark=dark)
 
 
 def question_histogram_figure(pass1: Mapping[str, Sequence[float]], pass_c: Mapping[str, Sequence[float]], *,
@@ -96,4 +96,4 @@ def question_histogram_figure(pass1: Mapping[str, Sequence[float]], pass_c: Mapp
     fig.update_layout(barmode="overlay", title=dict(text=plot_text(title) if title else None),
                       yaxis_title="test questions")
     fig.update_xaxes(range=[0.0, 1.0], title_text="pass probability")
-    return _style(fig, presentation=presentation, dark=dark)
+    return style(fig, presentation=presentation, dark=dark)

@@ -75,3 +75,125 @@ def curves_with_progress(v, strategies: Sequence[str], *, pures: bool) -> list[C
                                                    f"({views.strategy_label(s)})")
     holder.empty()
     return out
+
+
+# -- bootstrap bands, expected cost, certificates, groups ---------------------------------------------------------
+
+MAX_VIEW_CONFIGS = 64  # configurations per view: above it the page asks to narrow the selection (no work started)
+CERTIFY_MAX_BUDGETS = 64  # the dashboard certifies OSCA by default when the grid and the matrix are this small
+CERTIFY_MAX_CELLS = 20_000  # questions x configurations
+N_RESAMPLES = 1000
+
+
+def too_many_configs(v) -> str | None:
+    """Why a view is too large to compute (more than :data:`MAX_VIEW_CONFIGS` configurations), or None."""
+    if len(v.configs) > MAX_VIEW_CONFIGS:
+        return (f"{len(v.configs)} configurations selected: the dashboard computes at most {MAX_VIEW_CONFIGS} "
+                "per view. Narrow the selection in the sidebar (Configurations: pick some, or filter by model, "
+                "temperature or variant).")
+    return None
+
+
+def certify_default(v) -> bool:
+    """Certify OSCA by default where it stays fast: at most CERTIFY_MAX_BUDGETS budgets and a small matrix."""
+    q, s = v.matrix.n.shape
+    return len(v.grid) <= CERTIFY_MAX_BUDGETS and q * s <= CERTIFY_MAX_CELLS
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def question_values(name: str, checksum: str, configs: tuple[str, ...], strategies: tuple[str, ...],
+                    budgets: tuple[int, ...], fit_seed: int):
+    """Per-test-question values of the strategies on the dataset's own split (``bootstrap.strategy_values``):
+    the expensive part of a bootstrap, cached by dataset checksum and settings."""
+    from osca_core import bootstrap
+
+    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    return bootstrap.strategy_values(m, list(strategies), list(budgets), seed=fit_seed)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def curve_bootstrap(name: str, checksum: str, configs: tuple[str, ...], strategies: tuple[str, ...],
+                    budgets: tuple[int, ...], fit_seed: int, n_resamples: int, seed: int):
+    """Bootstrap over test questions (allocations fixed) of the strategies' curves and the paired differences
+    (``paired.bootstrap_values`` over the cached :func:`question_values`)."""
+    from osca_core import paired
+
+    vals = question_values(name, checksum, configs, strategies, budgets, fit_seed)
+    m = data.load_matrix(name, checksum)
+    return paired.bootstrap_values(vals, n_resamples=n_resamples, seed=seed, in_sample=bool(m.in_sample))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def expected_costs(name: str, checksum: str, configs: tuple[str, ...], strategy: str,
+                   budgets: tuple[int, ...], fit_seed: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(expected cost per test question under early stopping, nominal cost) per budget of one strategy on the
+    dataset's own split: a plan's best order (``stopplans.schedules``); uniform by ``uniform_expected_cost``;
+    the oracle by ``oracle.oracle_expected_costs``; a pure configuration as a one-configuration plan."""
+    from osca_core import extrapolation, oracle, registry, stopplans
+
+    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    nominal_unit = float(m.costs.mean())
+    if strategy == "uniform":
+        n, c = m.test_counts()
+        e, _ = stopplans.uniform_expected_cost(n, c, list(budgets), m.costs, prior=extrapolation.lazy_prior(m))
+        return tuple(float(x) for x in e), tuple(nominal_unit * b for b in budgets)
+    if strategy == oracle.ORACLE:
+        n, c = m.test_counts()
+        res = oracle.oracle(m, list(budgets))
+        e, _ = oracle.oracle_expected_costs(n, c, res, m.costs, prior=extrapolation.lazy_prior(m))
+        return tuple(e), tuple(nominal_unit * b for b in budgets)
+    allocs = registry.allocate(m, strategy, list(budgets), seed=fit_seed)
+    plans = stopplans.schedules(m, allocs)
+    return (tuple(p.expected_cost_test for p in plans), tuple(p.cost_without_stopping for p in plans))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def schedules(name: str, checksum: str, configs: tuple[str, ...], allocs: tuple) -> list:
+    """The allocations as ordered plans (``stopplans.schedules`` on the view's matrix)."""
+    from osca_core import stopplans
+
+    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    return stopplans.schedules(m, list(allocs))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def certified_osca(name: str, checksum: str, configs: tuple[str, ...], budgets: tuple[int, ...]) -> list:
+    """OSCA's allocations on the dataset's own split with MILP certificates (``certify=True``)."""
+    from osca_core import registry
+
+    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    return registry.allocate(m, "osca", list(budgets), certify=True)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def group_plans(name: str, checksum: str, configs: tuple[str, ...], attr: str, budgets: tuple[int, ...],
+                reallocate: bool) -> list:
+    """Per-group OSCA plans (``groups.group_plans``) on the dataset's own split."""
+    from osca_core import groups
+
+    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    return groups.group_plans(m, attr, list(budgets), reallocate=reallocate)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_figures() -> bool:
+    """Start kaleido's browser once per process (``figures.warm``); False when it cannot start."""
+    from osca_core import figures
+
+    try:
+        figures.warm()
+        return True
+    except Exception:  # noqa: BLE001 - no Chromium (or kaleido): each download reports it at export
+        return False
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def report(name: str, checksum: str, configs: tuple[str, ...], budgets: tuple[int, ...],
+           strategies: tuple[str, ...], seed: int, command: str, url: str) -> str:
+    """The HTML report of the view (``report_content.report_html``; dataset's own split)."""
+    from osca_core import report_content
+
+    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    return report_content.report_html(m, list(budgets), strategies=list(strategies), n_resamples=N_RESAMPLES,
+                                      seed=seed, source=f"dataset {name} (checksum {checksum})",
+                                      command=command, url=url)

@@ -4,11 +4,15 @@ free mixing, the compute savings with their interval, and the training objective
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
+from osca_core import experiments as ex
 from osca_core import plots, views
 from osca_core.errors import InputError
 from pages import _compute as compute
@@ -33,29 +37,84 @@ class Study:
     seed: int
 
 
-def _points(v: View, jobs: list[tuple[str, str, object, tuple[int, ...], tuple]], label: str
-            ) -> pd.DataFrame:
-    """Run (series, strategy, x, budgets, setting_key) jobs through the cached curve function, with a progress
-    bar; x None means the budget is the x value."""
-    bar = st.progress(0.0, text=label)
-    rows = []
-    for i, (series, strategy, x, budgets, key) in enumerate(jobs):
-        cv = compute.strategy_curve(v.info.name, v.info.checksum, v.configs, strategy, budgets, key)
-        rows += [{"series": series, "x": x if x is not None else r["budget"], "budget": r["budget"],
-                  "mean": r["pass"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]} for r in cv.rows()]
-        bar.progress((i + 1) / len(jobs), text=f"{label} {i + 1} of {len(jobs)}")
+COLUMNS = ["series", "x", "budget", "mean", "ci_low", "ci_high"]
+WORKERS = 2  # threads: the numpy / HiGHS work of a split releases the GIL; no process pool under Streamlit
+REDRAW_SECONDS = 0.4  # the partial chart is redrawn at most this often while a study runs
+
+
+@st.cache_resource
+def _study_cache() -> views.StudyCache:
+    """Study results shared by every session of this server, keyed by dataset checksum and setting."""
+    return views.StudyCache()
+
+
+@st.cache_resource
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="osca-study")
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"ci_low": float, "ci_high": float})
+
+
+def _points(v: View, jobs: list[tuple[str, str, object, tuple[int, ...], tuple]], label: str,
+            draw: Callable[[pd.DataFrame, bool], None]) -> pd.DataFrame:
+    """Run (series, strategy, x, budgets, setting_key) jobs (x None: the budget is the x value) in a thread pool,
+    cached across sessions by dataset checksum and setting; ``draw(frame, final)`` shows the points finished so
+    far as soon as the first job is done, then at most every :data:`REDRAW_SECONDS`, and once at the end."""
+    m = v.matrix
+    keys = [(v.info.name, v.info.checksum, v.configs, strategy, budgets, key)
+            for _, strategy, _, budgets, key in jobs]
+
+    def one(k):
+        return ex.run_curves(m, [k[3]], list(k[4]), compute.setting(k[5])).curves[0]
+
+    bar = st.empty()
+    t0 = time.perf_counter()
+    done: dict[int, list[dict]] = {}
+    last = None
+    for i, cv in views.run_jobs(keys, one, _study_cache(), _pool()):
+        series, _, x, _, _ = jobs[i]
+        done[i] = [{"series": series, "x": x if x is not None else r["budget"], "budget": r["budget"],
+                    "mean": r["pass"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]} for r in cv.rows()]
+        now = time.perf_counter()
+        if len(done) < len(jobs) and (last is None or now - last >= REDRAW_SECONDS):
+            if last is None:
+                st.session_state["_ex_first_s"] = now - t0
+            last = now
+            draw(_frame([r for j in sorted(done) for r in done[j]]), False)
+            bar.progress(len(done) / len(jobs), text=f"{label}: {len(done)} of {len(jobs)} done")
     bar.empty()
-    return pd.DataFrame(rows, columns=["series", "x", "budget", "mean", "ci_low", "ci_high"]).astype(
-        {"ci_low": float, "ci_high": float})
+    elapsed = time.perf_counter() - t0
+    st.session_state["_ex_total_s"] = elapsed
+    st.session_state.setdefault("_ex_first_s", elapsed) if last is None else None
+    if last is None:
+        st.session_state["_ex_first_s"] = elapsed
+    df = _frame([r for j in sorted(done) for r in done[j]])
+    draw(df, True)
+    return df
+
+
+def _drawer(v: View, name: str, **fig_kw) -> Callable[[pd.DataFrame, bool], None]:
+    """Draws the study chart into one placeholder: partial charts without a key, the final one with
+    ``study_chart``."""
+    holder = st.empty()
+
+    def draw(df: pd.DataFrame, final: bool) -> None:
+        fig = plots.study_figure(df, presentation=v.presentation, dark=v.dark, **fig_kw)
+        with holder.container():
+            ui.chart(fig, name, v, key="study_chart" if final else None)
+            if not final:
+                st.caption("Partial: more points arrive as their splits finish.")
+
+    return draw
 
 
 def _fraction(v: View, s: Study) -> None:
     jobs = [(k, k, f, (s.budget,), (f, s.splits, s.seed, None, ())) for f in FRACTIONS for k in STUDY_STRATEGIES]
-    df = _points(v, jobs, "Training fractions")
-    fig = plots.study_figure(df, x_title="training fraction", y_title=f"test pass@{s.budget}",
-                             presentation=v.presentation, dark=v.dark,
-                             title=f"{v.info.name}: accuracy against training data (C = {s.budget})")
-    ui.chart(fig, "study-fraction", v, key="study_chart")
+    draw = _drawer(v, "study-fraction", x_title="training fraction", y_title=f"test pass@{s.budget}",
+                   title=f"{v.info.name}: accuracy against training data (C = {s.budget})")
+    _points(v, jobs, "Training fractions", draw)
 
 
 def _c0(v: View, s: Study) -> None:
@@ -63,20 +122,18 @@ def _c0(v: View, s: Study) -> None:
     c0s = [c for c in C0_VALUES if c is None or c <= nmin]
     jobs = [(k, k, "all" if c0 is None else str(c0), (s.budget,), (s.frac, s.splits, s.seed, c0, ()))
             for c0 in c0s for k in STUDY_STRATEGIES]
-    df = _points(v, jobs, "C0 values")
-    fig = plots.study_figure(df, x_title="C0 (samples per cell used to estimate pass rates)",
-                             y_title=f"test pass@{s.budget}", categorical_x=True, presentation=v.presentation,
-                             dark=v.dark, title=f"{v.info.name}: accuracy against estimation budget (C = {s.budget})")
-    ui.chart(fig, "study-c0", v, key="study_chart")
+    draw = _drawer(v, "study-c0", x_title="C0 (samples per cell used to estimate pass rates)",
+                   y_title=f"test pass@{s.budget}", categorical_x=True,
+                   title=f"{v.info.name}: accuracy against estimation budget (C = {s.budget})")
+    _points(v, jobs, "C0 values", draw)
 
 
 def _bans(v: View, s: Study) -> None:
     jobs = [("osca" + ("" if not b else " (ban " + "+".join(b) + ")"), "osca", None, tuple(v.grid),
              (s.frac, s.splits, s.seed, None, b)) for b in BAN_SETS]
-    df = _points(v, jobs, "Bans")
-    fig = plots.study_figure(df, x_title="budget C", log_x=v.log2, presentation=v.presentation, dark=v.dark,
-                             title=f"{v.info.name}: OSCA free against banned mixing")
-    ui.chart(fig, "study-bans", v, key="study_chart")
+    draw = _drawer(v, "study-bans", x_title="budget C", log_x=v.log2,
+                   title=f"{v.info.name}: OSCA free against banned mixing")
+    _points(v, jobs, "Bans", draw)
 
 
 def _savings(v: View, s: Study) -> None:

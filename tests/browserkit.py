@@ -1,12 +1,16 @@
-"""Helpers for the browser tests (tests/test_load.py, tests/test_hostile.py): start ``streamlit run app.py`` on
-127.0.0.1 with its own $OSCA_HOME and a log file, launch the Debian Chromium headless, wait for the app to settle,
-and read the two things every browser test checks: exception boxes on the page and errors in the server log.
+"""Helpers for the browser tests (tests/test_load.py, tests/test_hostile.py, tests/test_screenshots.py,
+tests/test_browser_timing.py): start ``streamlit run app.py`` on 127.0.0.1 with its own $OSCA_HOME and a log file,
+fill that store from the release mirror with the CLI, launch the Debian Chromium headless, wait for the app to
+settle (script idle, every chart drawn), and read what every browser test checks: exception boxes on the page,
+errors in the browser console and in the server log. Artifacts (screenshots, timings) go to $OSCA_ARTIFACTS
+(``.ci/run`` sets it to ./artifacts, git-ignored).
 
 The server start follows tests/test_browser.py (same command line and health check)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import socket
@@ -23,6 +27,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync"]
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 EXCEPTION = '[data-testid="stException"]'
+ERROR_ALERT = '[data-testid="stAlertContentError"]'
+PAGES = ("curves", "allocation", "questions", "experiments", "data")  # pages._shell.PAGES' URL paths
+# every Plotly chart of the main area is drawn: laid out, its SVG present, and at least one chart on the page
+CHARTS = '[data-testid="stMain"] .js-plotly-plot'
+CHARTS_DRAWN = """() => {
+  const gs = [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')];
+  return gs.length > 0 && gs.every(g => g._fullLayout && g.data && g.querySelector('.main-svg'));
+}"""
+# (title, number of traces) of every chart in the main area
+CHART_SUMMARY = """() => [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')].map(g => [
+  (g.layout && g.layout.title && (g.layout.title.text || g.layout.title)) || '', (g.data || []).length])"""
 # a line of the server log that reports a failure (Streamlit logs uncaught script errors and server errors)
 LOG_ERROR = re.compile(r"Traceback|\bERROR\b|Error:|Exception:|Uncaught")
 
@@ -44,7 +59,10 @@ def streamlit_server(home: Path, *, env: dict[str, str] | None = None, cwd: Path
     port, log_path = free_port(), home / "streamlit.log"
     log = open(log_path, "w")
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false", *args]
+           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           # no file watcher: an edit to the checkout while a test runs must not show "source file changed"
+           # (the status widget the tests wait on) nor start reruns
+           "--server.fileWatcherType", "none", *args]
     if address is not None:
         cmd += ["--server.address", address]
     proc = subprocess.Popen(cmd, cwd=cwd, env=dict(os.environ, OSCA_HOME=str(home), **(env or {})), stdout=log,
@@ -80,3 +98,75 @@ def log_errors(log_path: Path) -> list[str]:
 
 def chromium_available() -> bool:
     return Path(CHROMIUM).exists()
+
+
+def artifacts_dir(fallback: Path) -> Path:
+    """Where browser tests keep their artifacts: $OSCA_ARTIFACTS (set by .ci/run) or ``fallback`` (a tmp_path)."""
+    raw = os.environ.get("OSCA_ARTIFACTS", "").strip()
+    d = Path(raw) if raw else fallback
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def write_artifact_json(path: Path, key: str, value) -> None:
+    """Merge ``{key: value}`` into the JSON object at ``path`` (several tests share timings.json)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        data = {}
+    data[key] = value
+    path.write_text(json.dumps(data, indent=2, sort_keys=True))
+
+
+def fetch_release_cli(home: Path, mirror: Path) -> None:
+    """``osca fetch --mirror MIRROR`` into the store at ``home`` (as a user fills a store before a talk)."""
+    r = subprocess.run([sys.executable, "-m", "osca_core.cli", "fetch", "--mirror", str(mirror)],
+                       env=dict(os.environ, OSCA_HOME=str(home)), capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError(f"osca fetch failed ({r.returncode}): {r.stderr[-2000:]}")
+
+
+class ConsoleWatch:
+    """Errors a page reports in the browser: console messages of type error and uncaught page errors."""
+
+    def __init__(self, page) -> None:
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+
+    def _console(self, msg) -> None:
+        if msg.type == "error":
+            loc = msg.location or {}
+            self.errors.append(f"console.error: {msg.text} ({loc.get('url', '')}:{loc.get('lineNumber', '')})")
+
+    def clear(self) -> None:
+        self.errors.clear()
+
+
+def settle(page, *, charts: bool = True) -> None:
+    """Wait until the page drawn by the last navigation is complete: its title, no script running, then (with
+    ``charts``) every chart of the main area drawn, and still idle a moment later (a theme-triggered rerun)."""
+    page.wait_for_selector('[data-testid="stApp"]')
+    page.locator('[data-testid="stMain"] h1').first.wait_for()
+    page.wait_for_timeout(300)
+    page.wait_for_function(IDLE)
+    if charts:
+        page.wait_for_function(CHARTS_DRAWN)
+    page.wait_for_timeout(500)
+    page.wait_for_function(IDLE)
+    if charts:
+        page.wait_for_function(CHARTS_DRAWN)
+
+
+def page_problems(page) -> list[str]:
+    """Exception boxes on the page (their first lines)."""
+    loc = page.locator(EXCEPTION)
+    return [f"exception box: {loc.nth(i).inner_text()[:400]}" for i in range(loc.count())]
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk."""
+    head = path.read_bytes()[:24]
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{path} is not a PNG")
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")

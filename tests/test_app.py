@@ -13,7 +13,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from osca_core import experiments, strategies, views
+from osca_core import experiments, registry, strategies, views
 from osca_core.errors import InputError
 from osca_core.importers import import_bytes
 from osca_core.outcomes import OutcomeMatrix, parse_config_name
@@ -393,7 +393,7 @@ def test_curves_table_has_the_columns_of_osca_curves_json():
     (table,) = [d.value for d in at.dataframe]
     assert list(table.columns) == ["strategy", "budget", "pass", "ci_low", "ci_high", "extrapolated", "allocation"]
     swe = stored_matrix("osca-swebench")
-    osca = strategies.curve(swe, "osca", list(range(1, 17)))
+    osca = registry.evaluate(swe, "osca", list(range(1, 17)))
     rows = table[table["strategy"] == "osca"]
     assert np.allclose(rows["pass"], osca.values, atol=1e-12)
     assert list(rows["allocation"]) == [a.text for a in osca.allocations]

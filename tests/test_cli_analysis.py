@@ -202,7 +202,7 @@ def test_savings_default_budgets_stop_at_the_cap_for_huge_n(capsys, bcb_path, tm
     assert main(["savings", "--file", str(path), "--json"]) == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["baseline_budget"] == A.DEFAULT_BUDGET_CAP == len(json.loads(out)["gaps"])
-    assert "note: budgets 1-1024: the default stops at 1024 although the smallest n is 1000000000" in err
+    assert "note: budgets 1-1024: the default stops at 1024 although the largest n is 1000000000" in err
 
 
 def test_study_refuses_a_log_whose_savings_would_run_past_the_cap(capsys, bcb_path, tmp_path):
@@ -231,8 +231,41 @@ def test_savings_and_study_on_huge_n_end_within_60_s_and_2_gb(bcb_path, tmp_path
     ["optimize", "--budgets", "4", "--cost", "Qwen_0.2=1e-300"],
     ["optimize", "--budgets", "2", "--train-fraction", "0.5", "--splits", "99999999999"],
     ["curves", "--budgets", "2", "--train-fraction", "0.5", "--splits", "99999999999"],
-    ["optimize", "--budgets", "1-2000", "--certify"],
+    ["optimize", "--budgets", "1-5000", "--certify"],
 ])
 def test_unbounded_requests_end_in_one_line_under_a_memory_limit(bcb_path, argv):
     r = limited([argv[0], "--file", str(bcb_path), *argv[1:]], timeout=30)
     assert r.returncode == 2 and r.stdout == "" and r.stderr.count("\n") == 1 and "limit" in r.stderr, r.stderr
+
+
+# -- --certify progress, deprecated names -----------------------------------------------------------------------
+
+def test_certify_passes_a_progress_callback_when_the_solver_takes_one(capsys, bcb_path, monkeypatch):
+    from osca_core import registry
+    from osca_core.cli import analysis
+
+    assert analysis.solve_kwargs(False) == {}
+    seen = {}
+    real = registry.solve
+
+    def solve(m, name, budgets, *, seed=0, certify=False, progress=None):
+        seen["progress"] = progress
+        return real(m, name, budgets, seed=seed, certify=certify)
+
+    monkeypatch.setattr(registry, "solve", solve)
+    assert main(["optimize", "--file", str(bcb_path), "--budgets", "2", "--certify", "--json"]) == 0
+    assert isinstance(seen["progress"], Progress)
+    assert main(["optimize", "--file", str(bcb_path), "--budgets", "2", "--json"]) == 0
+    assert seen["progress"] is None
+
+
+def test_the_analysis_commands_use_the_registry_not_the_deprecated_names():
+    from pathlib import Path
+
+    import osca_core.cli
+
+    for f in Path(osca_core.cli.__file__).parent.glob("*.py"):
+        text = f.read_text()
+        for old in ("STRATEGIES", "strategy_allocations", "strategies.curve", "strategies.default_strategies",
+                    "S.curve", "st.curve"):
+            assert old not in text.replace("SCHEDULE_STRATEGIES", ""), (f.name, old)

@@ -150,7 +150,7 @@ def test_train_fraction_lies_strictly_between_0_and_1(text):
     (["curves", "--file", "{bcb}", "--budgets", "2", "--train-fraction", "0.5", "--splits", "99999999999"],
      "--splits: 99999999999 is above the limit of 1000"),
     (["study", "--splits", "99999999999"], "--splits: 99999999999 is above the limit of 1000"),
-    (["optimize", "--file", "{bcb}", "--budgets", "1-2000", "--certify"], "--certify: 2000 budgets, above the limit"),
+    (["optimize", "--file", "{bcb}", "--budgets", "1-5000", "--certify"], "--certify: 5000 budgets, above the limit"),
     (["demo", "--questions", "100000", "--configs", "1000"], "demo: --questions 100000 x --configs 1000 cells"),
     (["bench", "optimizer", "--runs", "0"], "--runs: must be a positive integer (got 0)"),
 ])
@@ -185,3 +185,35 @@ def test_the_cli_package_keeps_its_shape_and_reads_no_environment():
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.FunctionDef):
                 assert node.end_lineno - node.lineno + 1 <= 60, f"{f.name}:{node.name}"
+
+
+def test_the_work_limits_live_in_one_module_shared_with_the_dashboard():
+    from osca_core import limits
+    from osca_core.missing import POLICIES
+
+    for name in ("MAX_BUDGET", "DEFAULT_BUDGET_CAP", "MAX_SPLITS", "MAX_CERTIFY_BUDGETS", "MAX_COST", "MAX_BOOTSTRAP",
+                 "MIN_SPLIT_QUESTIONS"):
+        assert getattr(A, name) is getattr(limits, name)
+    assert limits.MAX_CERTIFY_BUDGETS == 4096 and limits.MAX_BOOTSTRAP == 100_000
+    assert A.MISSING_POLICIES == POLICIES
+
+
+@pytest.mark.parametrize("text", ["0", "1", "nan", "inf", "-0.5", "1.5", "0,95", "٠.٩"])
+def test_level_lies_strictly_between_0_and_1(text):
+    with pytest.raises(A.FlagError, match="--level must lie strictly between 0 and 1"):
+        A.level(text)
+    assert A.level("0.9") == 0.9
+
+
+def test_every_analysis_command_takes_missing_and_the_new_flags():
+    p = build_parser()
+    sub = next(a for a in p._actions if a.dest == "command").choices
+    need = {"optimize": ["--file", "x", "--budgets", "1"], "curves": ["--file", "x", "--budgets", "1"],
+            "schedule": ["--file", "x", "--budgets", "1"], "savings": ["--file", "x"], "study": []}
+    for cmd, base in need.items():
+        assert sub[cmd].parse_args([*base, "--missing", "prior"]).missing == "prior", cmd
+    for cmd in ("optimize", "curves", "savings"):
+        ns = sub[cmd].parse_args([*need[cmd], "--bootstrap", "5", "--level", "0.8", "--bootstrap-refit", "--holdout"])
+        assert (ns.bootstrap, ns.level, ns.bootstrap_refit, ns.holdout) == (5, 0.8, True, True), cmd
+    bench = next(a for a in sub["bench"]._actions if a.dest == "bench_command").choices
+    assert {"bootstrap", "schedule"} <= set(bench)

@@ -37,3 +37,58 @@ def test_bench_ingest_json_and_table(osca_home, capsys):
 ])
 def test_bench_options_are_checked_before_any_work(capsys, argv, err):
     assert run(capsys, *argv) == (2, "", err)
+
+
+def test_bench_attrs_json_and_table(capsys):
+    rc, out, err = run(capsys, "bench", "attrs", "--sizes", "50,200", "--quadratic-max", "100", "--json")
+    assert rc == 0, err
+    rows = json.loads(out)["attrs"]
+    assert [r["questions"] for r in rows] == [50, 200] and all(r["same_result"] for r in rows)
+    assert rows[0]["quadratic_seconds"] is not None and rows[1]["quadratic_seconds"] is None
+    rc, out, _ = run(capsys, "bench", "attrs", "--sizes", "30")
+    assert rc == 0 and out.splitlines()[1].split() == ["questions", "build_seconds", "quadratic_seconds",
+                                                        "load_seconds", "same_result"]
+    assert run(capsys, "bench", "attrs", "--sizes", "10,x")[0] == 2
+
+
+def test_bench_uniform_on_the_release_log(capsys, bcb_path, monkeypatch):
+    rc, out, err = run(capsys, "bench", "uniform", "--file", str(bcb_path), "--budgets", "4,64", "--runs", "1",
+                       "--json")
+    assert rc == 0, err
+    r = json.loads(out)
+    assert r["dataset"] == "bcb_results" and [p["budget"] for p in r["points"]] == [4, 64]
+    assert all(p["max_abs_diff"] < 1e-9 for p in r["points"])
+    rc, out, _ = run(capsys, "bench", "uniform", "--budgets", "8", "--runs", "1")  # default: the release folder
+    assert rc == 0 and out.startswith("bcb_results: exact uniform expectation on 78 test questions")
+
+
+@pytest.mark.slow
+def test_bench_schedule_and_bootstrap_are_registered_by_the_bench_family(capsys):
+    rc, out, err = run(capsys, "bench", "schedule", "--runs", "1", "--json")
+    assert rc == 0, err
+    assert json.loads(out)["bcb_order_budget"] == 300
+    rc, out, err = run(capsys, "bench", "bootstrap", "--runs", "1", "--resamples", "50", "--json")
+    assert rc == 0, err
+    r = json.loads(out)
+    assert r["n_resamples"] == 50 and r["runs"] == 1
+
+
+@pytest.mark.slow
+def test_bench_ingest_lake_json(capsys, tmp_path):
+    rc, out, err = run(capsys, "bench", "ingest", "--lake", "--rows", "200000", "--folder", str(tmp_path), "--json")
+    assert rc == 0, err
+    r = json.loads(out)
+    assert r["rows"] == 200000 and r["cells"] == 20 * 100 and r["floor_seconds"] > 0
+
+
+def test_bench_parsers_hold_every_benchmark_and_check_options_first(capsys):
+    from osca_core.cli import build_parser
+
+    bench = build_parser()._subparsers._group_actions[0].choices["bench"]
+    names = set(bench._subparsers._group_actions[0].choices)
+    assert names == {"ingest", "optimizer", "attrs", "uniform", "bootstrap", "schedule"}
+    assert run(capsys, "bench", "optimizer", "--paper-runs", "0") == (
+        2, "", "osca: error: --paper-runs: must be a positive integer (got 0)\n")
+    assert run(capsys, "bench", "ingest", "--folder", "/tmp") == (2, "", "osca: error: --folder: only with --lake\n")
+    assert run(capsys, "bench", "bootstrap", "--resamples", "0") == (
+        2, "", "osca: error: --resamples: must be a positive integer (got 0)\n")

@@ -236,3 +236,127 @@ def test_a_bad_fetch_timeout_is_one_line_naming_the_variable(osca_home, release,
     assert (rc, out) == (2, "") and err.startswith("osca: error: OSCA_FETCH_TIMEOUT: expected ")
     assert err.count("\n") == 1 and repr(value) in err
     assert run_json(capsys, "datasets", "--json") == {"datasets": []}
+
+
+# -- import: column roles, missing cells, reader options, folders, role overrides ----------------------------------
+
+def _real_log():
+    from test_longfiles import _log
+
+    return _log()
+
+
+def test_import_prints_each_columns_role_and_the_missing_cells(osca_home, capsys, tmp_path):
+    df = _real_log()
+    df = df[~((df["config"] == "llama_0.2") & (df["question_id"] == "HumanEval/2"))]  # one missing cell
+    path = write_frame(df, tmp_path / "log.csv")
+    rc, out, err = run(capsys, "import", str(path))
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("imported log: 3 questions x 2 configurations (in-sample)")
+    assert lines[1:] == [
+        "  column 'question_id': question id", "  column 'config': configuration", "  column 'correct': outcome (correct)",
+        "  column 'Run_ID': sample index", "  column 'output_tokens': tokens", "  column 'Cost_USD': cost (cost per sample)",
+        "  column 'latency_ms': per-sample data", "  column 'duration': per-sample data",
+        "  column 'provider': configuration attribute", "  column 'difficulty': question attribute",
+        "  column 'top_p': configuration attribute",
+        "  missing cells: 1 of 6 (stored as missing, n = 0; analyses take --missing)"]
+    row = run_json(capsys, "datasets", "--json")["datasets"][0]
+    assert list(row)[:8] == ["name", "questions", "configs", "source", "split", "synthetic", "checksum", "created"]
+    assert row["missing_cells"] == 1 and row["cost_column"] == "Cost_USD" and row["samples_source"] is None
+    assert row["column_roles"]["difficulty"] == "question_attr"
+
+
+def test_role_overrides_force_a_role_or_refuse_it_by_name(osca_home, capsys, tmp_path):
+    path = write_frame(_real_log(), tmp_path / "log.parquet")
+    rc, out, err = run(capsys, "import", str(path), "--config-attr", "difficulty", "--json")
+    assert rc == 2 and out == "" and err.count("\n") == 1 and "'difficulty'" in err and "configuration" in err
+    rc, out, err = run(capsys, "import", str(path), "--question-attr", "provider", "--cost-column", "output_tokens",
+                       "--json")
+    assert rc == 2 and "'provider'" in err and err.count("\n") == 1  # varies within a question
+    rc, out, err = run(capsys, "import", str(path), "--cost-column", "output_tokens", "--json")
+    assert rc == 0, err
+    row = json.loads(out)["datasets"][0]
+    assert row["cost_column"] == "output_tokens" and row["column_roles"]["output_tokens"] == "cost"
+    assert row["column_roles"]["Cost_USD"] == "per_sample"
+    assert row["checksum"] == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+    from osca_core.store import Store
+
+    m = Store.open().load_matrix("log")
+    assert [k.cost for k in m.configs] == pytest.approx([41 + 9, 141 + 9])  # mean output_tokens per configuration
+
+
+def test_reader_options_reach_the_readers_and_are_checked(osca_home, capsys, tmp_path):
+    path = tmp_path / "few.csv"
+    path.write_text("question_id,config,correct\nq1,a,1\nq2,a,0\n")
+    rc, out, err = run(capsys, "import", str(path), "--scorer", "match")
+    assert (rc, out) == (2, "") and err.startswith("osca: error: --scorer: applies to inspect") and err.count("\n") == 1
+    rc, _, err = run(capsys, "import", str(path), "--price", "gpt=abc")
+    assert rc == 2 and err == "osca: error: --price: expected MODEL=USD_PER_MILLION_TOKENS (got 'gpt=abc')\n"
+    rc, _, err = run(capsys, "import", str(path), "--partial", "half")
+    assert rc == 2 and "--partial" in err and "invalid choice" in err
+    rc, _, err = run(capsys, "import", str(path), "--format", "nope")
+    assert rc == 2 and "lm-eval" in err and "swebench" in err  # the choices are formats.names()
+
+
+def test_a_folder_is_one_dataset_with_the_format_guessed_per_file(osca_home, capsys, tmp_path):
+    root = tmp_path / "runs"
+    (root / "a" / "deep").mkdir(parents=True)
+    (root / "a" / "deep" / "one.csv").write_text("question_id,config,correct\nq1,m_0.2,1\nq2,m_0.2,0\n")
+    (root / "two.jsonl").write_text('{"question_id": "q1", "config": "n_0.8", "correct": 0}\n'
+                                    '{"question_id": "q3", "config": "n_0.8", "correct": 1}\n')
+    rc, out, err = run(capsys, "import", str(root), "--json")
+    assert rc == 0, err
+    doc = json.loads(out)
+    row = doc["datasets"][0]
+    assert (row["name"], row["questions"], row["configs"], row["missing_cells"]) == ("runs", 3, 2, 2)
+    assert doc["import"]["files"] == [str(root / "a" / "deep" / "one.csv"), str(root / "two.jsonl")]
+
+
+# -- damaged stores and full disks ------------------------------------------------------------------------------------
+
+def _damage(home, how: str) -> None:
+    path = home / DB_FILE
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 3])
+    else:
+        path.write_bytes(data[:4096] + b"\xde\xad\xbe\xef" * 4096 + data[4096 + 16384:])
+
+
+@pytest.mark.parametrize("how", ["truncated", "overwritten"])
+def test_every_command_on_a_damaged_store_is_its_one_line_exit_2(osca_home, capsys, tmp_path, how):
+    path = tmp_path / "few.csv"
+    path.write_text("question_id,config,correct\nq1,a,1\nq1,b,0\nq2,a,1\nq2,b,1\n")
+    assert run(capsys, "import", str(path))[0] == 0
+    _damage(osca_home, how)
+    damaged = (osca_home / DB_FILE).read_bytes()
+    for argv in (["datasets"], ["datasets", "--json"], ["import", str(path), "--name", "x"], ["remove", "few"],
+                 ["optimize", "--dataset", "few", "--budgets", "2"], ["export", "--dataset", "few", "--out",
+                 str(tmp_path / "out.csv")], ["demo", "--questions", "3", "--configs", "2"]):
+        rc, out, err = run(capsys, *argv)
+        assert (rc, out) == (2, ""), (argv, out)
+        assert err.startswith(f"osca: error: store is damaged: {(osca_home / DB_FILE).resolve()} (") and err.endswith(
+            "); move it aside and run osca fetch / osca import again\n") and err.count("\n") == 1, (argv, err)
+    assert (osca_home / DB_FILE).read_bytes() == damaged  # nothing was written over it
+
+
+def test_remove_on_a_full_disk_says_how_to_free_space(osca_home, capsys, tmp_path, monkeypatch):
+    import duckdb
+
+    from osca_core import store as store_mod
+
+    path = tmp_path / "few.csv"
+    path.write_text("question_id,config,correct\nq1,a,1\nq2,a,0\n")
+    assert run(capsys, "import", str(path))[0] == 0
+
+    def full(*a, **k):
+        raise duckdb.IOException('IO Error: Could not write file "x.wal": No space left on device')
+
+    with monkeypatch.context() as mp:
+        mp.setattr(store_mod, "delete_dataset", full)
+        rc, out, err = run(capsys, "remove", "few")
+    assert (rc, out) == (2, "") and err.count("\n") == 1
+    assert err.startswith(f"osca: error: store cannot write: the disk holding {(osca_home / DB_FILE).resolve()} is full")
+    assert "osca remove NAME needs a little space itself" in err and "set OSCA_HOME there" in err
+    assert [d["name"] for d in run_json(capsys, "datasets", "--json")["datasets"]] == ["few"]

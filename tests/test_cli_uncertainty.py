@@ -107,6 +107,7 @@ def test_refit_equals_paired_refit_curves(capsys, bcb_path, bcb):
     (["curves", "--budgets", "2", "--bootstrap", "100001"], "--bootstrap: 100001 is above the limit of 100000"),
     (["curves", "--budgets", "2", "--bootstrap", "-1"], "--bootstrap: must be >= 0"),
     (["curves", "--budgets", "2", "--bootstrap-refit"], "--bootstrap-refit needs --bootstrap B"),
+    (["curves", "--budgets", "2", "--level", "0.9"], "--level needs --bootstrap B"),
     (["curves", "--budgets", "2", "--strategies", "oracle", "--bootstrap", "5"], "no per-question values"),
 ])
 def test_bad_bootstrap_flags_are_one_line_exit_2(capsys, bcb_path, argv, needle):

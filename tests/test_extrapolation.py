@@ -75,12 +75,25 @@ def test_prior_is_fitted_on_training_questions_only_and_cached():
     m = mixed_matrix(3)
     a, b = X.priors(m)
     ra, rb = config_priors(m.n[m.train], m.c[m.train])
-    assert a.tolist() == ra.tolist() and b.tolist() == rb.tolist()
+    assert a[1:].tolist() == ra[1:].tolist() and b[1:].tolist() == rb[1:].tolist()  # n = 3 and 10: the MML fit
     assert X.priors(m) is X.priors(m)
     c = m.c.copy()
     c[m.test] = m.n[m.test]  # every test sample right: the prior must not move
     other = m.with_counts(m.n, c)
     assert X.priors(other)[0].tolist() == a.tolist() and X.priors(other)[1].tolist() == b.tolist()
+
+
+def test_a_configuration_sampled_once_keeps_its_mean_and_borrows_the_median_spread():
+    """n = 1 everywhere: the likelihood is flat in a + b (P(c = 1) = a / (a + b)), so the fitted spread would be
+    arbitrary; the configuration keeps its fitted mean and takes the median a + b of the others."""
+    m = mixed_matrix(3)
+    a, b = X.priors(m)
+    ra, rb = config_priors(m.n[m.train], m.c[m.train])
+    assert a[0] / (a[0] + b[0]) == pytest.approx(ra[0] / (ra[0] + rb[0]), rel=1e-12)
+    assert a[0] + b[0] == pytest.approx(float(np.median(ra[1:] + rb[1:])), rel=1e-12)
+    ones = np.ones((6, 2), dtype=np.int64)
+    a1, b1 = X.fit_priors(ones, np.array([[1, 0], [0, 0], [1, 1], [0, 0], [0, 1], [1, 0]]))
+    assert (a1 + b1).tolist() == pytest.approx([X.DEFAULT_CONCENTRATION] * 2)
 
 
 def test_imputed_cells_are_left_out_of_the_prior_and_of_the_largest_n():
@@ -139,7 +152,7 @@ def test_osca_beyond_n_uses_the_exact_optimizer_and_agrees_with_score():
                    for i in range(a.budget + 1) for j in range(a.budget + 1 - i))
         assert a.train_pass == pytest.approx(best, abs=1e-12)
         assert a.extrapolated == bool((np.array(a.counts)[None, :] > m.n[m.test]).any())
-    assert any(a.extrapolated for a in st.osca(m, [4, 6]))
+    assert [a.extrapolated for a in st.osca(m, [15])] == [True]  # 15 > 1 + 3 + 10: some k_s > n_s
 
 
 def test_best_pure_judges_configurations_beyond_n_by_the_same_objective():

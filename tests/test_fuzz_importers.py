@@ -44,6 +44,7 @@ from osca_core.errors import InputError
 from osca_core.importers import import_bytes, import_paths
 from osca_core.outcomes import ConfigInfo, parse_config_name
 from osca_core.store import DB_FILE, Store
+from osca_core.store.roles import COST_NAMES, SAMPLE_INDEX_NAMES, TOKEN_NAMES, is_time_name
 
 TRIED: Counter = Counter()
 FUZZ = settings(deadline=None, print_blob=True,
@@ -289,6 +290,8 @@ def osca_oracle(data) -> Expected | str:
         if not isinstance(ids, list) or not all(isinstance(q, str) or _is_int(q) for q in ids):
             return REFUSE
         ids = [str(q) for q in ids]
+        if any(not q.strip() for q in ids):  # blank ids are refused (outcomes._check_question_ids)
+            return REFUSE
         if len(set(ids)) != len(ids):
             return REFUSE
         counts = data.get(split)
@@ -735,7 +738,17 @@ def long_oracle(files: list[tuple[str, list[str], list[list]]]) -> tuple[str, tu
     # one value per configuration (model, temperature, variant; cost for aggregated rows), per question (split,
     # attributes): refused at the first row that differs from the first value seen
     keys = [("config", k) for k in ("model", "temperature", "variant") + (() if per_sample else ("cost",))]
-    keys += [("question_id", "split")] + [("question_id", "attr:" + h) for h in attr_cols]
+    keys += [("question_id", "split")]
+    # an extra column is a question attribute when constant within every question, else a configuration attribute
+    # when constant within every configuration, else per-sample data (per-sample rows; aggregated rows: refused)
+    def constant(key, col):
+        first = {}
+        return all(first.setdefault(d[key], d[col]) == d[col] for d in rows if d.get(col) is not None)
+    q_attrs = [h for h in attr_cols if constant("question_id", "attr:" + h)]
+    for h in attr_cols:
+        if h not in q_attrs and not constant("config", "attr:" + h) and not per_sample:
+            keys.append(("question_id", "attr:" + h))
+    attr_cols = q_attrs
     for key, col in keys:
         first = {}
         for d in rows:
@@ -801,6 +814,7 @@ def long_oracle(files: list[tuple[str, list[str], list[list]]]) -> tuple[str, tu
     return Expected(qids, configs, n, c, train, test, attrs, samples if per_sample else None, cost_varies)
 
 
+ROLE_NAMES = (*SAMPLE_INDEX_NAMES, *COST_NAMES, *TOKEN_NAMES)  # names that give a column a role (issue 11)
 LONG_MUTATIONS = ["none", "none", "none", "drop_col", "rename_col", "case_col", "bad_value", "bad_value",
                   "conflict", "dup_row", "drop_cell", "ids_as_ints", "truncate", "overwrite", "insert", "empty",
                   "header_only"]
@@ -823,7 +837,7 @@ def test_long_files_import_exactly_or_are_refused_cleanly(harness, table, how):
     elif mutation in ("rename_col", "case_col"):  # known names are matched ignoring case; others are attributes
         j = cols.index(rnd.choice(cols if mutation == "case_col" else [c for c in cols if c in required]))
         new = cols[j].upper() if mutation == "case_col" else how.draw(PLAIN.filter(
-            lambda x: x.lower() not in (*KNOWN, *(c.lower() for c in cols))))
+            lambda x: x.lower() not in (*KNOWN, *ROLE_NAMES, *(c.lower() for c in cols)) and not is_time_name(x.lower())))
         rows = [{(new if k == cols[j] else k): v for k, v in r.items()} for r in rows]
         cols = cols[:j] + [new] + cols[j + 1:]
     elif mutation == "bad_value":

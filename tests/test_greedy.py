@@ -78,7 +78,7 @@ def test_the_specialist_trap_is_flagged_and_the_optimum_is_cleared():
 def test_removal_sets_list_each_support_member_and_each_pair_once():
     K = np.array([[2, 0, 1], [0, 1, 0]])
     b, a, a2 = removal_sets(K)
-    sets = sorted(zip(b.tolist(), a.tolist(), a2.tolist()))
+    sets = sorted(zip(b.tolist(), a.tolist(), a2.tolist(), strict=True))
     assert sets == sorted([(0, 0, 3), (0, 2, 3), (0, 0, 0), (0, 0, 2), (1, 1, 3)])
 
 

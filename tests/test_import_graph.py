@@ -32,7 +32,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("bottom", ("osca_core", "osca_core.errors", "osca_core.settings", "osca_core.estimators",
+    ("bottom", ("osca_core", "osca_core.errors", "osca_core.settings", "osca_core.limits", "osca_core.estimators",
                 "osca_core.outcomes")),
     ("science-base", ("osca_core.results", "osca_core.objective", "osca_core.smoothing", "osca_core.splits",
                       "osca_core.missing", "osca_core.extrapolation")),
@@ -43,7 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("registry", ("osca_core.registry",)),
     ("analysis", ("osca_core.experiments", "osca_core.study", "osca_core.paired", "osca_core.bootstrap")),
     ("data", ("osca_core.store", "osca_core.store.*", "osca_core.importers", "osca_core.formats",
-              "osca_core.formats.*", "osca_core.release")),
+              "osca_core.formats.*", "osca_core.release", "osca_core.lake_import")),
     ("shell", ("osca_core.plots", "osca_core.*_plots", "osca_core.figures", "osca_core.views", "osca_core.views.*",
                "osca_core.report", "osca_core.report_*")),
     ("bench", ("osca_core.bench", "osca_core.bench.*", "osca_core.bench_optimizer")),

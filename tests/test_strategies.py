@@ -210,12 +210,13 @@ def test_osca_dispatches_to_the_exact_optimizer_only_beyond_training_n():
     assert [a.train_pass for a in beyond] == [S.score(m, a.counts)[0] for a in beyond]
 
 
-def test_deprecated_uniform_curve_uses_the_training_prior_beyond_n():
+def test_uniform_curve_uses_the_training_prior_beyond_n():
     from test_extrapolation import mixed_matrix
 
+    from osca_core import registry
     from osca_core.extrapolation import priors
 
     m = mixed_matrix(12)
-    cv = S.curve(m, "uniform", [1, 4])
+    cv = registry.evaluate(m, "uniform", [1, 4])
     vals, extra = S.uniform_expected(*m.test_counts(), [1, 4], prior=priors(m))
     assert cv.values == tuple(map(float, vals)) and cv.extrapolated == (False, True)

@@ -11,7 +11,7 @@ from osca_core.errors import InputError
 from osca_core.estimators import pass_at_k
 from osca_core.optimize import exhaustive, optimize_curve
 from osca_core.outcomes import parse_config_name
-from osca_core.synthetic import config_grid, demo_matrix, specialist_rates
+from osca_core.synthetic import config_grid, demo_matrix, scale_rates, specialist_rates
 
 
 def test_same_seed_same_matrix_other_seed_other_matrix():
@@ -96,3 +96,19 @@ def test_specialist_instances_trap_single_sample_moves(clusters, generalist):
     assert sorted(np.flatnonzero(k_opt).tolist()) == sorted(specialists)
     assert optimize_curve(p, [clusters], beam=1, max_move=1)[0].objective < best - 0.01
     assert optimize_curve(p, [clusters])[0].objective == pytest.approx(best, abs=1e-12)
+
+
+def test_scale_rates_are_float32_count_fractions_reproducible_and_hotter_means_more_diverse():
+    p = scale_rates(seed=3, questions=4000, configs=10, samples=20, chunk=512)
+    assert p.dtype == np.float32 and p.shape == (4000, 10)
+    assert np.array_equal(p, scale_rates(seed=3, questions=4000, configs=10, samples=20, chunk=512))
+    assert not np.array_equal(p, scale_rates(seed=4, questions=4000, configs=10, samples=20, chunk=512))
+    counts = p.astype(float) * 20
+    assert np.allclose(counts, np.round(counts), atol=1e-4) and p.min() >= 0 and p.max() <= 1
+    by = {(g[0], g[2]): j for j, g in enumerate(config_grid(10))}  # (model, temperature) -> column
+    for model in (0, 1, 2):
+        cold, hot = p[:, by[(model, 0.2)]], p[:, by[(model, 1.4)]]
+        assert (hot > 0).mean() > (cold > 0).mean() + 0.02  # hotter: more questions solved at least once
+        assert (cold == 1).mean() > (hot == 1).mean()  # colder: sharper, more questions always solved
+    with pytest.raises(InputError):
+        scale_rates(questions=0)

@@ -120,3 +120,14 @@ def test_many_configurations_use_candidate_pairs_and_still_match_the_fast_optimi
     tab = optimize_tabled(n, c, budgets, prior=fit_priors(n, c))
     for f, t in zip(fast, tab, strict=True):
         assert t.objective == pytest.approx(f.objective, abs=1e-12)
+
+
+def test_sweeps_longer_than_max_samples_are_refused_in_one_line():
+    from osca_core.tabled import MAX_SAMPLES
+
+    n, c = np.ones((4, 2), dtype=np.int64), np.zeros((4, 2), dtype=np.int64)
+    with pytest.raises(InputError) as e:
+        optimize_tabled(n, c, [MAX_SAMPLES + 1], prior=(np.ones(2), np.ones(2)))
+    assert "MAX_SAMPLES" in str(e.value) and "\n" not in str(e.value)
+    with pytest.raises(InputError):
+        optimize_tabled(n, c, [4], prior=(np.ones(2), np.ones(2)), costs=np.array([1e-300, 1.0]))

@@ -217,7 +217,7 @@ def add_bootstrap(p: argparse.ArgumentParser, *, refit: bool = True) -> None:
     p.add_argument("--bootstrap", type=count("--bootstrap", minimum=0, maximum=MAX_BOOTSTRAP), default=0,
                    metavar="B", help="percentile intervals from B resamples of the test questions, paired "
                    f"across strategies (default 0: none; at most {MAX_BOOTSTRAP}; seeded by --seed)")
-    p.add_argument("--level", type=level, default=0.95, metavar="L", help="interval level (default 0.95)")
+    p.add_argument("--level", type=level, metavar="L", help="interval level of --bootstrap (default 0.95)")
     if refit:
         p.add_argument("--bootstrap-refit", action="store_true", help="resample the training questions too and "
                        "re-optimize every replicate: includes the uncertainty of the learned mix (slower)")

@@ -1,5 +1,18 @@
-"""The benchmark commands: ``osca bench ingest`` and ``osca bench optimizer`` (goals are reported, never
-asserted). A new benchmark is one ``_add_<name>`` function here, called from :func:`register`."""
+"""The benchmark commands, ``osca bench NAME`` (goals are reported, never asserted; each prints text or
+``--json``):
+
+- ``ingest``: the long importer on N generated per-sample Parquet rows (:mod:`osca_core.bench.ingest`);
+  ``--lake``: a generated hive-partitioned folder (default 10^8 rows) through the in-place path beside a bare
+  DuckDB GROUP BY, the floor (:mod:`osca_core.bench.lake`);
+- ``optimizer``: hillclimb vs osca vs certify on the release logs and the synthetic scale case
+  (:mod:`osca_core.bench.optimizer`);
+- ``attrs``: question attributes built in linear time (:mod:`osca_core.bench.attrs`);
+- ``uniform``: the exact uniform expectation at large budgets (:mod:`osca_core.bench.uniform`);
+- ``bootstrap`` and ``schedule``: their command functions live with their families
+  (:mod:`osca_core.cli.uncertainty`, :mod:`osca_core.cli.schedule`); the subcommands are registered here.
+
+A new benchmark is one ``_add_<name>`` function here, called from :func:`register`.
+"""
 
 from __future__ import annotations
 
@@ -7,72 +20,94 @@ import argparse
 
 from osca_core.cli import args as A
 from osca_core.cli.output import emit_json, print_table
+from osca_core.errors import InputError
+
+INGEST_ROWS, LAKE_ROWS, MAX_ROWS = 1_000_000, 100_000_000, 100_000_000
+MAX_ATTR_QUESTIONS = 1_000_000
 
 
 def cmd_bench_ingest(args: argparse.Namespace) -> int:
-    from osca_core.importers import bench_ingest
+    if args.lake:
+        from osca_core.bench.lake import run_lake_bench
 
-    r = bench_ingest(args.rows, seed=args.seed)
+        r = run_lake_bench(rows=args.rows or LAKE_ROWS, folder=args.folder, seed=args.seed)
+        if args.json:
+            emit_json(r.as_dict())
+        else:
+            print(r.text())
+        return 0
+    if args.folder:
+        raise InputError("--folder: only with --lake")
+    from osca_core.bench.ingest import bench_ingest
+
+    r = bench_ingest(args.rows or INGEST_ROWS, seed=args.seed)
     if args.json:
         emit_json(r.as_dict())
-        return 0
-    print(f"ingest {r.rows} per-sample rows ({r.questions} questions x {r.configs} configurations, Parquet "
-          f"{r.parquet_bytes} bytes, generated in {r.generate_seconds:.2f} s)")
-    print(f"import {r.import_seconds:.2f} s = read {r.read_seconds:.2f} + validate {r.validate_seconds:.2f} + "
-          f"aggregate {r.aggregate_seconds:.2f} + write {r.write_seconds:.2f} (+ open); peak RSS "
-          f"{r.peak_rss_mb:.0f} MB; counts match: {'yes' if r.counts_match else 'NO'}")
-    print("goal: 10^7 rows in <= 20 s with peak RSS <= 2 GB (2 cores)")
+    else:
+        print(r.text())
     return 0 if r.counts_match else 1
 
 
 def cmd_bench_optimizer(args: argparse.Namespace) -> int:
-    from osca_core.bench_optimizer import GOALS, run_optimizer_bench
+    from osca_core.bench.optimizer import bench_optimizer
 
-    r = run_optimizer_bench(runs=args.runs, certify_runs=args.certify_runs, scale_questions=args.scale_questions,
-                            scale_configs=args.scale_configs, scale_budget=args.scale_budget, scale=not args.no_scale,
-                            blas_threads=args.blas_threads)
+    r = bench_optimizer(runs=args.runs, certify_runs=args.certify_runs, paper_runs=args.paper_runs,
+                        scale_questions=args.scale_questions, scale_configs=args.scale_configs,
+                        scale_budget=args.scale_budget, scale=not args.no_scale, blas_threads=args.blas_threads)
     if args.json:
-        emit_json(r)
-        return 0
-    mach = r["machine"]
-    print(f"machine: {mach['cpus']} cpus, load {mach['load_average_at_start']}, numpy {mach['numpy']}, "
-          f"scipy {mach['scipy']}; medians of repeated runs; paper's script ~{r['paper_script_seconds']:.0f} s "
-          f"for its 20 BigCodeBench budgets")
-    for d in r["datasets"]:
-        print_optimizer_dataset(d, r["paper_script_seconds"])
-    sc = r["synthetic"]
-    if sc:
-        print(f"\nsynthetic: {sc['train_questions']} training questions x {sc['configs']} configurations, budgets "
-              f"1-{sc['budget_max']}: {sc['solve_seconds']:.2f} s (generated in {sc['generate_seconds']:.2f} s; "
-              f"BLAS threads {sc['blas_threads']}); peak RSS {sc['peak_rss_mb']:.0f} MB"
-              + (f" ({sc['solve_peak_rss_mb']:.0f} MB while optimizing)" if sc["solve_peak_rss_mb"] else "")
-              + f"; bound gap median {sc['upper_bound_gap_median']:.1e}, max {sc['upper_bound_gap_max']:.1e}")
-    print(f"\ngoals: full BigCodeBench curve <= {GOALS['bcb_curve_seconds'] * 1000:.0f} ms; --certify on the 20 "
-          f"budgets < {GOALS['bcb_certify_seconds']:.0f} s; synthetic scale case <= {GOALS['scale_seconds']:.0f} s")
+        emit_json(r.as_dict())
+    else:
+        print(r.text())
     return 0
 
 
-def print_optimizer_dataset(d: dict, paper: float) -> None:
-    """One release log's rows of ``osca bench optimizer``: timings, then the gaps hillclimb vs osca."""
-    print(f"\n{d['dataset']}: {d['train_questions']} training questions x {d['configs']} configurations")
-    nb = len(d["budgets"])
-    print_table(["what", "budgets", "runs", "seconds", "x paper script"], [
-        ["hillclimb", f"{nb} budgets", d["runs"], d["hillclimb_seconds"], paper / d["hillclimb_seconds"]],
-        ["osca (optimizer)", f"1-{d['curve_max']}", d["runs"], d["curve_seconds"], paper / d["curve_seconds"]],
-        ["osca strategy (+ scoring)", f"1-{d['curve_max']}", max(1, d["runs"] // 2), d["strategy_seconds"], None],
-        ["osca --certify", f"{nb} budgets", d["certify_runs"], d["certify_seconds"], paper / d["certify_seconds"]],
-    ])
-    print(f"certified: {d['certified']}/{nb} with --certify; {d['certified_by_bounds']}/{d['curve_max']} of the "
-          f"curve by the cheap bounds alone")
-    print_table(["budget", "hillclimb", "osca", "gap", "upper_bound", "certified"],
-                [[g["budget"], g["hillclimb"], g["osca"], f"{g['gap']:+.2e}", g["upper_bound"], g["certified"]]
-                 for g in d["gaps"]])
+def cmd_bench_attrs(args: argparse.Namespace) -> int:
+    from osca_core.bench.attrs import bench_attrs
+
+    size = A.count("--sizes", maximum=MAX_ATTR_QUESTIONS)
+    try:
+        sizes = [size(x) for x in args.sizes.split(",")]
+    except A.FlagError as e:
+        raise InputError(str(e)) from None
+    rows = bench_attrs(sizes, quadratic_max=args.quadratic_max)
+    if args.json:
+        emit_json({"attrs": [r.as_dict() for r in rows]})
+        return 0
+    print("question attributes: build (linear) vs the former quadratic builder, and Store.load_matrix")
+    print_table(["questions", "build_seconds", "quadratic_seconds", "load_seconds", "same_result"],
+                [[r.questions, r.build_seconds, r.quadratic_seconds, r.load_seconds, r.same_result] for r in rows])
+    return 0 if all(r.same_result for r in rows) else 1
+
+
+def cmd_bench_uniform(args: argparse.Namespace) -> int:
+    from osca_core.bench.uniform import bench_uniform
+    from osca_core.cli.loading import load
+    from osca_core.settings import release_folder
+
+    if not args.file and not args.dataset:
+        args.file = str(release_folder() / "bcb_results.json")
+    m, _ = load(args)
+    budgets = A.parse_budgets(args.budgets, flag="--budgets")
+    r = bench_uniform(m, budgets, runs=args.runs)
+    if args.json:
+        emit_json(r.as_dict())
+        return 0
+    print(f"{r.dataset}: exact uniform expectation on {r.questions} test questions x {r.configs} configurations "
+          f"(medians of {r.runs} runs)")
+    print_table(["budget", "method", "seconds", "value", "tail_bound", "max_abs_diff_vs_dense"],
+                [[p.budget, p.method, p.seconds, p.value, f"{p.tail_bound:.1e}",
+                  None if p.max_abs_diff is None else f"{p.max_abs_diff:.1e}"] for p in r.points])
+    return 0
 
 
 def _add_ingest(bench_sub) -> None:
-    bi = bench_sub.add_parser("ingest", help="import N generated per-sample Parquet rows; seconds and peak RSS")
-    bi.add_argument("--rows", type=A.count("--rows", maximum=100_000_000), default=1_000_000,
-                    help="per-sample rows to generate (default 10^6, at most 10^8)")
+    bi = bench_sub.add_parser("ingest", help="import N generated per-sample Parquet rows; seconds and peak RSS "
+                              "(--lake: a hive-partitioned folder read in place, beside a bare DuckDB GROUP BY)")
+    bi.add_argument("--rows", type=A.count("--rows", maximum=MAX_ROWS),
+                    help=f"per-sample rows to generate (default 10^6, with --lake 10^8; at most {MAX_ROWS:,})")
+    bi.add_argument("--lake", action="store_true", help="the in-place Parquet path (osca_core.store.lake) on a "
+                    "generated hive-partitioned folder, timed beside the floor")
+    bi.add_argument("--folder", help="--lake: where to generate the folder (default: the temporary folder)")
     A.add_seed(bi)
     A.add_json(bi)
     bi.set_defaults(func=cmd_bench_ingest)
@@ -85,6 +120,8 @@ def _add_optimizer(bench_sub) -> None:
                     help="repetitions of the fast measurements (median; default 5)")
     bo.add_argument("--certify-runs", type=A.count("--certify-runs"), default=3,
                     help="repetitions of --certify (default 3)")
+    bo.add_argument("--paper-runs", type=A.count("--paper-runs"), default=3,
+                    help="repetitions of the paper's transcribed script (median; default 3)")
     bo.add_argument("--scale-questions", type=A.count("--scale-questions", maximum=1_000_000), default=10_000,
                     help="synthetic training questions (10^4)")
     bo.add_argument("--scale-configs", type=A.count("--scale-configs", maximum=10_000), default=200,
@@ -98,9 +135,51 @@ def _add_optimizer(bench_sub) -> None:
     bo.set_defaults(func=cmd_bench_optimizer)
 
 
+def _add_attrs(bench_sub) -> None:
+    ba = bench_sub.add_parser("attrs", help="question attributes built in linear time (10^3..10^5 questions)")
+    ba.add_argument("--sizes", default="1000,10000,100000", help="question counts, comma-separated (default "
+                    f"1000,10000,100000; each at most {MAX_ATTR_QUESTIONS:,})")
+    ba.add_argument("--quadratic-max", type=A.count("--quadratic-max", minimum=0, maximum=100_000),
+                    default=10_000, help="time the former quadratic builder up to this size (default 10^4)")
+    A.add_json(ba)
+    ba.set_defaults(func=cmd_bench_attrs)
+
+
+def _add_uniform(bench_sub) -> None:
+    bu = bench_sub.add_parser("uniform", help="the exact uniform expectation at budgets up to 10^5")
+    g = bu.add_mutually_exclusive_group()
+    g.add_argument("--file", help="a release JSON file (default: the release folder's bcb_results.json)")
+    g.add_argument("--dataset", help="a dataset in the store (see `osca datasets`)")
+    bu.add_argument("--budgets", default="64,256,1000,10000,100000", help="SPEC (default 64,256,1000,10000,100000)")
+    bu.add_argument("--runs", type=A.count("--runs"), default=3, help="repetitions (median; default 3)")
+    A.add_json(bu)
+    bu.set_defaults(func=cmd_bench_uniform)
+
+
+def _add_bootstrap(bench_sub) -> None:
+    from osca_core.cli.uncertainty import cmd_bench_bootstrap
+
+    bb = bench_sub.add_parser("bootstrap", help="B = 2000 resamples on the full BigCodeBench curve: seconds")
+    bb.add_argument("--runs", type=A.count("--runs"), default=5, help="repetitions (median; default 5)")
+    bb.add_argument("--resamples", type=A.count("--resamples", maximum=A.MAX_BOOTSTRAP), default=2000,
+                    help="B (default 2000)")
+    A.add_json(bb)
+    bb.set_defaults(func=cmd_bench_bootstrap)
+
+
+def _add_schedule(bench_sub) -> None:
+    from osca_core.cli.schedule import cmd_bench_schedule
+
+    bs = bench_sub.add_parser("schedule", help="best order of the BigCodeBench C = 300 plan and osca-stop over "
+                              "1..64: seconds")
+    bs.add_argument("--runs", type=A.count("--runs"), default=3, help="repetitions (median; default 3)")
+    A.add_json(bs)
+    bs.set_defaults(func=cmd_bench_schedule)
+
+
 def register(sub) -> None:
-    """Add ``bench`` and its subcommands (ingest, optimizer) to the ``osca`` subparsers."""
+    """Add ``bench`` and its subcommands to the ``osca`` subparsers."""
     bench = sub.add_parser("bench", help="speed benchmarks (goals are reported, never asserted)")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True, parser_class=A.Parser)
-    _add_ingest(bench_sub)
-    _add_optimizer(bench_sub)
+    for add in (_add_ingest, _add_optimizer, _add_attrs, _add_uniform, _add_bootstrap, _add_schedule):
+        add(bench_sub)

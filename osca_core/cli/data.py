@@ -1,7 +1,12 @@
-"""The data commands: ``osca fetch``, ``import``, ``datasets``, ``remove`` and ``demo`` (the store's shell).
+"""The data commands: ``osca fetch``, ``import``, ``datasets``, ``remove``, ``demo`` and ``export`` (the store's
+shell), plus ``osca aggregate`` (:mod:`osca_core.cli.lake`, registered from here).
 
 ``osca import`` never replaces a dataset silently: under an existing name it needs ``--replace`` (without it one
-line names the existing dataset, exit 2, and the store is unchanged).
+line names the existing dataset, exit 2, and the store is unchanged). It prints the role given to each column and
+the number of missing cells. Files and folders go through :mod:`osca_core.importers` (a folder is searched
+recursively, the format guessed per file); an ``s3://`` prefix, a glob, or a folder of Parquet files that is
+hive-partitioned or holds 10^7 rows or more is imported in place by :mod:`osca_core.lake_import`
+(``--keep-samples``). ``osca datasets --json`` rows are :meth:`DatasetInfo.as_dict` (keys only ever added).
 """
 
 from __future__ import annotations
@@ -9,7 +14,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from osca_core import formats
 from osca_core.cli import args as A
+from osca_core.cli import export as export_cli
+from osca_core.cli import lake as lake_cli
 from osca_core.cli.output import emit_json, note, print_table
 from osca_core.errors import InputError
 
@@ -17,19 +25,28 @@ DEMO_MAX_CELLS = 10_000_000  # questions x configurations of `osca demo` (two in
 
 
 def dataset_json(d) -> dict:
-    """The ``osca datasets --json`` row of a store DatasetInfo."""
-    return {"name": d.name, "questions": d.questions, "configs": d.configs, "source": d.source, "split": d.split,
-            "synthetic": d.synthetic, "checksum": d.checksum, "created": d.created}
+    """The ``osca datasets --json`` row of a store DatasetInfo: name, questions, configs, source, split,
+    synthetic, checksum, created, then the keys added since (missing_cells, cost_column, column_roles,
+    samples_source)."""
+    return d.as_dict()
 
 
-def report_datasets(infos, as_json: bool, verb: str = "") -> None:
-    """Datasets just written (``verb`` = imported/stored) or listed, with the in-sample note on stderr."""
+def report_datasets(infos, as_json: bool, verb: str = "", *, extra: dict | None = None, roles: bool = False
+                    ) -> None:
+    """Datasets just written (``verb`` = imported/stored) or listed, with the in-sample note on stderr.
+    ``extra``: keys added to the JSON object (``import``); ``roles``: print each column's role and the missing
+    cells (``osca import``)."""
     if as_json:
-        emit_json({"datasets": [dataset_json(d) for d in infos]})
+        emit_json({"datasets": [dataset_json(d) for d in infos], **(extra or {})})
     for d in infos:
         if verb and not as_json:
             print(f"{verb} {d.name}: {d.questions} questions x {d.configs} configurations ({d.split})"
                   f"{', SYNTHETIC data' if d.synthetic else ''}, source {d.source}")
+            if roles:
+                for line in d.role_lines():
+                    print(f"  {line}")
+                print(f"  missing cells: {d.missing_cells} of {d.questions * d.configs}"
+                      + (" (stored as missing, n = 0; analyses take --missing)" if d.missing_cells else ""))
         if verb and d.split == "in-sample":
             note(f"note: {d.name} has no separate test questions: train = test = all {d.questions} questions; "
                  f"every number is in-sample")
@@ -62,17 +79,63 @@ def import_name(args: argparse.Namespace) -> str:
     return default_name(str(args.paths[0]))
 
 
+def read_options(args: argparse.Namespace) -> formats.ReadOptions:
+    """The readers' options from the ``osca import`` flags."""
+    return formats.ReadOptions(config=args.config, scorer=args.scorer, partial=args.partial,
+                               price=formats.parse_price(args.price) if args.price else None, metric=args.metric,
+                               filter=args.filter, verifier=args.verifier)
+
+
+def role_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """``--question-attr``, ``--config-attr``, ``--sample-column``, ``--cost-column`` as read_long's keywords."""
+    return {"question_attr": args.question_attr or None, "config_attr": args.config_attr or None,
+            "sample_column": args.sample_column, "cost_column": args.cost_column}
+
+
 def cmd_import(args: argparse.Namespace) -> int:
-    from osca_core.importers import import_paths
+    from osca_core import lake_import
+    from osca_core.importers import import_files
     from osca_core.store import Store
 
+    options = read_options(args)
+    roles = role_overrides(args)
+    ds = lake_import.plan(args.paths, keep=args.keep_samples, s3_endpoint=args.s3_endpoint)
+    if ds is not None:
+        if args.format not in (None, "long"):
+            raise InputError(f"--format {args.format}: {ds.uri} is a Parquet dataset read in place (long layout)")
+        formats.check_options(formats.get("long"), options)
+    name = args.name if args.name is not None else None
     with Store.open() as st:
-        name = import_name(args)
+        if name is None and ds is None:
+            name = import_name(args)
+        if ds is not None and name is None:
+            name = lake_import.default_lake_name(ds.uri)
         if not args.replace and name in {d.name for d in st.list_datasets()}:
             raise InputError(f"dataset {name!r} already exists; pass --replace to replace it "
                              f"(or osca remove {name} first)")
-        info = import_paths(st, args.paths, format=args.format, name=args.name, config=args.config)
-    report_datasets([info], args.json, "imported")
+        if ds is not None:
+            res = lake_import.import_lake(st, ds, name=name, keep=args.keep_samples, replace=args.replace,
+                                          s3_endpoint=args.s3_endpoint, roles=roles)
+            info, extra, notes = res.info, {"import": {"format": "long", **res.as_dict()}}, ()
+            if not res.samples_copied and not args.json:
+                note(f"note: {res.rows_read:,} per-sample rows were aggregated where they live; the samples stay "
+                     f"in {res.samples_source['uri']} (read back by the drill-down)")
+        elif any(v for v in roles.values()):
+            if args.format not in (None, "long"):
+                raise InputError(f"--format {args.format}: --question-attr, --config-attr, --sample-column and "
+                                 f"--cost-column apply to long files")
+            formats.check_options(formats.get("long"), options)
+            info = lake_import.import_long_with_roles(st, args.paths, name=name, replace=args.replace, roles=roles)
+            extra, notes = {"import": {"format": "long", "files": [str(p) for p in args.paths]}}, ()
+        else:
+            res = import_files(st, args.paths, format=args.format, name=name, options=options)
+            info, extra, notes = res.info, {"import": res.as_dict()}, res.notes
+            if res.missing_samples:
+                note(f"note: {res.missing_samples} samples announced by the logs hold no score: left out as "
+                     f"missing")
+    for line in notes:
+        note(line if line.startswith("note") else f"note: {line}")
+    report_datasets([info], args.json, "imported", extra=extra, roles=True)
     return 0
 
 
@@ -123,15 +186,7 @@ def register(sub) -> None:
     A.add_json(f)
     f.set_defaults(func=cmd_fetch)
 
-    im = sub.add_parser("import", help="import generation logs (osca release, long CSV/Parquet/JSONL, lcb)")
-    im.add_argument("paths", nargs="+", metavar="PATH")
-    im.add_argument("--format", choices=["osca", "long", "lcb"], help="default: guessed from the content")
-    im.add_argument("--name", help="dataset name (default: the first file's name)")
-    im.add_argument("--replace", action="store_true", help="replace a dataset of that name (without it, an "
-                    "existing name is refused)")
-    im.add_argument("--config", help="lcb: configuration name per file, comma-separated (default: parent folder)")
-    A.add_json(im)
-    im.set_defaults(func=cmd_import)
+    _add_import(sub)
 
     ds = sub.add_parser("datasets", help="list the datasets in the store")
     A.add_json(ds)
@@ -148,3 +203,43 @@ def register(sub) -> None:
     dm.add_argument("--configs", type=A.count("--configs", minimum=0), default=12)
     A.add_json(dm)
     dm.set_defaults(func=cmd_demo)
+
+    export_cli.register(sub)
+    if "aggregate" not in sub.choices:  # osca_core.cli.lake is not a FAMILIES entry of its own
+        lake_cli.register(sub)
+
+
+def _add_import(sub) -> None:
+    from osca_core.lake_import import COPY_ROWS, KEEP_SAMPLES
+
+    im = sub.add_parser("import", help="import generation logs (files, folders, Parquet datasets in place, "
+                        "s3://); formats: " + ", ".join(formats.names()))
+    im.add_argument("paths", nargs="+", metavar="PATH", help="files, folders (searched recursively, one dataset), "
+                    "a glob or s3://bucket/prefix of Parquet files")
+    im.add_argument("--format", choices=list(formats.names()), help="default: guessed from each file's content")
+    im.add_argument("--name", help="dataset name (default: the first file's or folder's name)")
+    im.add_argument("--replace", action="store_true", help="replace a dataset of that name (without it, an "
+                    "existing name is refused)")
+    im.add_argument("--config", help="configuration name per file, comma-separated (lcb, inspect, lm-eval, "
+                    "evalplus, swebench; default: from the log or its folder)")
+    im.add_argument("--scorer", metavar="NAME", help="inspect: the scorer whose value is correctness")
+    im.add_argument("--partial", choices=list(formats.PARTIAL_CHOICES), help="inspect: how partial credit counts "
+                    "(default: refused)")
+    im.add_argument("--price", action="append", metavar="MODEL=USD_PER_MTOK", help="US dollars per million tokens "
+                    "of a model: cost = tokens x price (repeatable)")
+    im.add_argument("--metric", metavar="M", help="lm-eval: the 0/1 metric (default: the task's first)")
+    im.add_argument("--filter", metavar="F", help="lm-eval: the filter whose responses are read")
+    im.add_argument("--verifier", choices=list(formats.VERIFIERS), help="evalplus: plus (default) or base tests")
+    im.add_argument("--question-attr", action="append", metavar="NAME", help="long files: make column NAME a "
+                    "question attribute (repeatable)")
+    im.add_argument("--config-attr", action="append", metavar="NAME", help="long files: make column NAME a "
+                    "configuration attribute (repeatable)")
+    im.add_argument("--sample-column", metavar="NAME", help="long files: the sample index column")
+    im.add_argument("--cost-column", metavar="NAME", help="long files: the cost per sample column")
+    im.add_argument("--keep-samples", choices=list(KEEP_SAMPLES), default="auto", help="Parquet datasets: copy "
+                    f"the per-sample rows into the store (auto: below {COPY_ROWS:,} rows; no: keep counts only "
+                    "and read samples back from the source)")
+    im.add_argument("--s3-endpoint", metavar="URL", help="S3-compatible endpoint of an s3:// PATH (credentials "
+                    "from the AWS_* environment variables)")
+    A.add_json(im)
+    im.set_defaults(func=cmd_import)

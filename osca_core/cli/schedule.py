@@ -192,7 +192,7 @@ def cmd_bench_schedule(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    """Add ``schedule`` and ``bench schedule`` (after the bench family) to the ``osca`` subparsers."""
+    """Add ``schedule`` to the ``osca`` subparsers."""
     s = sub.add_parser("schedule", help="order plans for early stopping: expected cost per question")
     A.add_source_args(s)
     s.add_argument("--budgets", required=True, help="SPEC (osca-stop: expected-cost budgets per question)")
@@ -201,9 +201,4 @@ def register(sub) -> None:
     s.add_argument("--cost", action="append", metavar="CONFIG=VALUE", help="cost per sample (repeatable)")
     A.add_missing(s)
     A.add_json(s)
-    s.set_defaults(func=cmd_schedule)
-    bs = A.bench_subparsers(sub).add_parser("schedule", help="best order of the BigCodeBench C = 300 plan and "
-                                            "osca-stop over 1..64: seconds (reported, never asserted)")
-    bs.add_argument("--runs", type=A.count("--runs"), default=3, help="repetitions (median; default 3)")
-    A.add_json(bs)
-    bs.set_defaults(func=cmd_bench_schedule)
+    s.set_defaults(func=cmd_schedule)  # `osca bench schedule` (cmd_bench_schedule) is registered by cli.bench

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from osca_core import bootstrap as bs
 from osca_core import paired
+from osca_core.bootstrap import DEFAULT_LEVEL
 from osca_core.cli import args as A
 from osca_core.cli.output import Progress, emit_json, print_table
 from osca_core.errors import InputError
@@ -29,6 +30,9 @@ def wanted(args: argparse.Namespace) -> bool:
     b, refit = getattr(args, "bootstrap", 0), getattr(args, "bootstrap_refit", False)
     if refit and not b:
         raise InputError("--bootstrap-refit needs --bootstrap B (B > 0 resamples)")
+    if getattr(args, "level", None) is not None and not b:
+        raise InputError("--level needs --bootstrap B (intervals over random splits are 95%)")
+    args.level = DEFAULT_LEVEL if getattr(args, "level", None) is None else args.level
     if b:
         A.refuse_with(args, "--bootstrap", what="one split (random splits give intervals over splits)")
     return bool(b)
@@ -128,11 +132,5 @@ def cmd_bench_bootstrap(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    """Add ``bench bootstrap`` (the analysis flags themselves are added by :mod:`osca_core.cli.analysis`)."""
-    bb = A.bench_subparsers(sub).add_parser("bootstrap", help="B = 2000 resamples on the full BigCodeBench curve: "
-                                            "seconds (reported, never asserted)")
-    bb.add_argument("--runs", type=A.count("--runs"), default=5, help="repetitions (median; default 5)")
-    bb.add_argument("--resamples", type=A.count("--resamples", maximum=A.MAX_BOOTSTRAP), default=2000,
-                    help="B (default 2000)")
-    A.add_json(bb)
-    bb.set_defaults(func=cmd_bench_bootstrap)
+    """Nothing to add: ``osca bench bootstrap`` (:func:`cmd_bench_bootstrap`) is registered by
+    :mod:`osca_core.cli.bench`, the analysis flags by :mod:`osca_core.cli.analysis`."""

@@ -99,6 +99,8 @@ class DatasetInfo:
     ``missing_cells``: (question, configuration) cells the log does not cover (n = 0). ``cost_column``: the column
     whose mean is each configuration's cost per sample (None: no such column, costs are 1 unless given).
     ``column_roles``: (column, role) for every column of a long import, in file order (empty for other sources).
+    ``samples_source``: where the per-sample rows live when they were not copied into the store (a Parquet
+    dataset read in place: its folder, glob or ``s3://`` prefix), else None (:meth:`Store.samples_source`).
     """
 
     name: str
@@ -112,14 +114,15 @@ class DatasetInfo:
     missing_cells: int = 0
     cost_column: str | None = None
     column_roles: tuple[tuple[str, str], ...] = ()
+    samples_source: str | None = None
 
     def as_dict(self) -> dict:
-        """The JSON form (``osca datasets --json``): the original keys plus missing_cells, cost_column and
-        column_roles (an object column -> role)."""
+        """The JSON form (``osca datasets --json``): the original keys plus missing_cells, cost_column,
+        column_roles (an object column -> role) and samples_source."""
         return {"name": self.name, "questions": self.questions, "configs": self.configs, "source": self.source,
                 "split": self.split, "synthetic": self.synthetic, "checksum": self.checksum, "created": self.created,
                 "missing_cells": self.missing_cells, "cost_column": self.cost_column,
-                "column_roles": dict(self.column_roles)}
+                "column_roles": dict(self.column_roles), "samples_source": self.samples_source}
 
     def role_lines(self) -> list[str]:
         """One line per column for ``osca import``'s report ("column 'cost_usd': cost (cost per sample)")."""
@@ -296,6 +299,15 @@ class Store:
         with self._read() as cur:
             return bool(self._require(cur, name)[3])
 
+    def samples_source(self, name: str) -> dict | None:
+        """Where dataset ``name``'s per-sample rows live when they were not copied into the store:
+        ``{"uri", "s3_endpoint", "rows", "files"}`` (read them back with :func:`osca_core.store.lake.read_samples`),
+        else None."""
+        with self._read() as cur:
+            self._require(cur, name)
+            src = read_props(cur, name).get(name, {}).get("samples_source")
+        return dict(src) if isinstance(src, dict) else None
+
     def sample_outcomes(self, name: str) -> pd.DataFrame:
         """Per-sample rows: question_id, config, sample_idx, correct (+ tokens, cost when the source had them, then
         the per-sample columns of the source, with their original names and types)."""
@@ -318,16 +330,21 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------------------------
     def save_matrix(self, matrix: OutcomeMatrix, *, name: str | None = None, replace: bool = True,
-                    samples: pa.Table | None = None) -> DatasetInfo:
+                    samples: pa.Table | None = None, samples_source: dict | None = None) -> DatasetInfo:
         """Store ``matrix`` as dataset ``name`` (default ``matrix.name``) in one transaction, replacing an
         existing dataset of that name when ``replace``. ``samples`` (columns q, s, sample_idx, correct and
         optionally tokens, cost, and ``x:<column>`` per-sample columns; q/s index the matrix) are kept as the
-        per-sample rows. Missing cells (n = 0) are stored as such; imputed cells are refused (ValueError)."""
-        return self.save_matrices([(matrix, name, samples)], replace=replace)[0]
+        per-sample rows. Missing cells (n = 0) are stored as such; imputed cells are refused (ValueError).
+        ``samples_source`` records where per-sample rows that are not copied live (see :meth:`samples_source`)."""
+        if samples_source is not None and samples is not None:
+            raise ValueError("save_matrix: give samples or samples_source, not both")
+        return self.save_matrices([(matrix, name, samples)], replace=replace,
+                                  _sources=None if samples_source is None else [samples_source])[0]
 
     def save_matrices(self, items: Sequence[tuple[OutcomeMatrix, str | None, pa.Table | None]], *,
-                      replace: bool = True) -> list[DatasetInfo]:
+                      replace: bool = True, _sources: Sequence[dict | None] | None = None) -> list[DatasetInfo]:
         """Several datasets in one transaction (``osca fetch``): all are stored, or none."""
+        sources = list(_sources) if _sources is not None else [None] * len(items)
         names = [m.name if nm is None else nm for m, nm, _ in items]
         for nm in names:
             if not isinstance(nm, str) or not _NAME_RE.match(nm) or nm != nm.strip():
@@ -339,14 +356,15 @@ class Store:
                 raise ValueError(f"{m.name}: a matrix with imputed cells is an analysis view, not data to store")
         created = datetime.now(UTC).isoformat(timespec="seconds")
         with self._write() as cur:
-            for (m, _, smp), nm in zip(items, names, strict=True):
+            for (m, _, smp), nm, src in zip(items, names, sources, strict=True):
                 exists = cur.execute("SELECT count(*) FROM datasets WHERE name = ?", [nm]).fetchone()[0]
                 if exists and not replace:
                     raise InputError(f"dataset {nm!r} already exists (remove it first: osca remove {nm})")
                 delete_dataset(cur, nm)
-                insert_dataset(cur, nm, m, smp, created)
+                insert_dataset(cur, nm, m, smp, created, src)
         return [DatasetInfo(nm, m.shape[0], m.shape[1], m.source, m.split_label, m.synthetic, m.checksum, created,
-                            **info_props(matrix_props(m, smp))) for (m, _, smp), nm in zip(items, names, strict=True)]
+                            **info_props(matrix_props(m, smp, src)))
+                for (m, _, smp), nm, src in zip(items, names, sources, strict=True)]
 
     def remove(self, name: str) -> None:
         """Delete dataset ``name`` and all its rows (one transaction). On a full disk the one-line error says how

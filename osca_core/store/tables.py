@@ -76,8 +76,10 @@ def read_props(cur: duckdb.DuckDBPyConnection, name: str | None) -> dict[str, di
 
 def info_props(p: dict) -> dict:
     roles = p.get("column_roles", {})
+    src = p.get("samples_source")
     return {"missing_cells": int(p.get("missing_cells", 0)), "cost_column": p.get("cost_column") or None,
-            "column_roles": tuple((str(k), str(v)) for k, v in roles.items())}
+            "column_roles": tuple((str(k), str(v)) for k, v in roles.items()),
+            "samples_source": src.get("uri") if isinstance(src, dict) else None}
 
 
 def sample_columns(samples: pa.Table | None) -> list[tuple[str, str]]:
@@ -98,9 +100,14 @@ def duck_type(t: pa.DataType) -> str:
     return "VARCHAR"
 
 
-def matrix_props(m: OutcomeMatrix, samples: pa.Table | None) -> dict:
-    return {"missing_cells": m.missing_cells, "cost_column": m.cost_column or None,
-            "column_roles": dict(m.column_roles), "sample_columns": sample_columns(samples)}
+def matrix_props(m: OutcomeMatrix, samples: pa.Table | None, samples_source: dict | None = None) -> dict:
+    """The ``dataset_props`` of a dataset; ``samples_source`` (``{"uri", "s3_endpoint", "rows", "files"}``)
+    records where per-sample rows that were not copied into the store live (a Parquet dataset read in place)."""
+    props = {"missing_cells": m.missing_cells, "cost_column": m.cost_column or None,
+             "column_roles": dict(m.column_roles), "sample_columns": sample_columns(samples)}
+    if samples_source is not None:
+        props["samples_source"] = dict(samples_source)
+    return props
 
 
 def delete_dataset(cur: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -118,7 +125,7 @@ def insert_arrow(cur: duckdb.DuckDBPyConnection, table: str, name: str, data: pa
 
 
 def insert_dataset(cur: duckdb.DuckDBPyConnection, name: str, m: OutcomeMatrix, samples: pa.Table | None,
-            created: str) -> None:
+                   created: str, samples_source: dict | None = None) -> None:
     q, s = m.shape
     cur.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [name, m.source, m.synthetic, m.checksum, created, q, s, m.split_label,
@@ -147,7 +154,7 @@ def insert_dataset(cur: duckdb.DuckDBPyConnection, name: str, m: OutcomeMatrix, 
     insert_arrow(cur, "outcomes", name, pa.table({
         "q": pa.array(np.repeat(np.arange(q, dtype=np.int32), s)), "s": pa.array(np.tile(np.arange(s, dtype=np.int32), q)),
         "n": pa.array(m.n.ravel()), "c": pa.array(m.c.ravel())}))
-    props = matrix_props(m, samples)
+    props = matrix_props(m, samples, samples_source)
     insert_arrow(cur, "dataset_props", name, pa.table({
         "key": pa.array(list(props), pa.string()), "value": pa.array([json.dumps(v) for v in props.values()])}))
     if samples is not None and samples.num_rows:

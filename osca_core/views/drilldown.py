@@ -14,7 +14,7 @@ from osca_core.errors import InputError
 from osca_core.estimators import fail_probability
 from osca_core.outcomes import OutcomeMatrix
 from osca_core.results import Allocation, allocation_text
-from osca_core.strategies import uniform_expected
+from osca_core.uniform import uniform_expected
 from osca_core.views.questions import split_labels
 
 SOLVED_TOL = 1e-9
