@@ -16,15 +16,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import inspect
-import json
 import re
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
 from osca_core import formats
@@ -107,11 +105,12 @@ def expand(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
 
 
 def import_files(store: Store, paths: Sequence[str | Path], *, format: str | None = None, name: str | None = None,
-                 options: ReadOptions | None = None) -> ImportResult:
-    """Import files and folders into one dataset (``name`` defaults to :func:`default_name` of the first path)."""
+                 options: ReadOptions | None = None, timings: dict[str, float] | None = None) -> ImportResult:
+    """Import files and folders into one dataset (``name`` defaults to :func:`default_name` of the first path);
+    ``timings`` (when given) receives the long reader's read/validate/aggregate/write seconds."""
     files = expand(paths)
     return _import_result(store, files, format=format, name=name if name is not None else default_name(str(paths[0])),
-                          options=options or ReadOptions())
+                          options=options or ReadOptions(), timings=timings)
 
 
 def import_paths(store: Store, paths: Sequence[str | Path], *, format: str | None = None, name: str | None = None,
@@ -259,95 +258,3 @@ def to_matrix(rows: Rows, *, name: str, source: str, checksum: str, timings: dic
         m = dataclasses.replace(m, question_attrs={k: tuple(rows.question_attrs.get(q, {}).get(k) for q in m.question_ids)
                                        for k in keys})
     return m, samples
-
-
-# -- bench ingest -------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class IngestBench:
-    """What ``osca bench ingest`` reports: the import of ``rows`` per-sample Parquet rows into a fresh store."""
-
-    rows: int
-    questions: int
-    configs: int
-    parquet_bytes: int
-    generate_seconds: float
-    import_seconds: float
-    read_seconds: float
-    validate_seconds: float
-    aggregate_seconds: float
-    write_seconds: float
-    peak_rss_mb: float
-    counts_match: bool  # the stored matrix sums to the generated rows and correct samples
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def bench_shape(rows: int) -> tuple[int, int]:
-    """Questions x configurations for ``rows`` samples: up to 1000 x 20, at least one sample per cell."""
-    if rows < 1:
-        raise InputError(f"--rows: must be a positive integer (got {rows})")
-    q = min(1000, max(1, rows // 100))
-    return q, min(20, max(1, rows // q))
-
-
-def write_bench_parquet(path: Path, rows: int, *, seed: int = 0) -> tuple[int, int, int]:
-    """``rows`` per-sample rows (question_id, config, sample_idx, correct), vectorized; returns (Q, S, correct)."""
-    q, s = bench_shape(rows)
-    rng = np.random.default_rng(seed)
-    i = np.arange(rows, dtype=np.int64)
-    cell = i % (q * s)
-    qi, si = (cell // s).astype(np.int32), (cell % s).astype(np.int32)
-    correct = rng.random(rows) < rng.beta(0.6, 1.2, size=(q, s))[qi, si]
-    names = [f"model{k % 5}_{0.2 * (k // 5 + 1):.1f}" for k in range(s)]
-    table = pa.table({
-        "question_id": pa.DictionaryArray.from_arrays(pa.array(qi), pa.array([f"q{k:05d}" for k in range(q)])),
-        "config": pa.DictionaryArray.from_arrays(pa.array(si), pa.array(names)),
-        "sample_idx": pa.array(i // (q * s)), "correct": pa.array(correct)})
-    import pyarrow.parquet as pq
-
-    pq.write_table(table, path)
-    return q, s, int(correct.sum())
-
-
-def _bench_child(parquet: str, home: str) -> dict:
-    import resource
-
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    store = Store.open(home)
-    _import(store, [(Path(parquet), Path(parquet).name)], format="long", name="bench", config=None, timings=timings)
-    timings["import_seconds"] = time.perf_counter() - t0
-    timings["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    m = store.load_matrix("bench")
-    return {**timings, "n_sum": int(m.n.sum()), "c_sum": int(m.c.sum()), "shape": m.shape}
-
-
-def bench_ingest(rows: int, *, seed: int = 0) -> IngestBench:
-    """Generate ``rows`` per-sample rows as Parquet in a temporary folder and import them through the real
-    importer into a temporary store, in a fresh child process so that its peak RSS is the import's alone."""
-    import subprocess
-    import sys
-
-    with tempfile.TemporaryDirectory(prefix="osca-bench-") as tmp:
-        parquet = Path(tmp) / "samples.parquet"
-        t0 = time.perf_counter()
-        q, s, n_correct = write_bench_parquet(parquet, rows, seed=seed)
-        gen = time.perf_counter() - t0
-        # a plain child interpreter (not multiprocessing, which re-imports whatever __main__ is, e.g. app.py)
-        code = ("import json, sys; from osca_core.importers import _bench_child; "
-                "print(json.dumps(_bench_child(sys.argv[1], sys.argv[2])))")
-        out = subprocess.run([sys.executable, "-c", code, str(parquet), str(Path(tmp) / "home")],
-                             capture_output=True, text=True, check=False)
-        if out.returncode != 0:
-            last = (out.stderr.strip().splitlines() or ["no output"])[-1]
-            raise RuntimeError(f"bench ingest: the import child failed ({last})")
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        size = parquet.stat().st_size
-    return IngestBench(
-        rows=rows, questions=q, configs=s, parquet_bytes=size, generate_seconds=gen,
-        import_seconds=r["import_seconds"], read_seconds=r.get("read_seconds", 0.0),
-        validate_seconds=r.get("validate_seconds", 0.0), aggregate_seconds=r.get("aggregate_seconds", 0.0),
-        write_seconds=r.get("write_seconds", 0.0), peak_rss_mb=r["peak_rss_mb"],
-        counts_match=r["n_sum"] == rows and r["c_sum"] == n_correct and tuple(r["shape"]) == (q, s))

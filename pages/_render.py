@@ -45,3 +45,43 @@ def banners(v) -> None:
         st.warning(msg, icon=":material/science:")
     if v.setting_error:
         st.error("Training setup: " + views.md_escape(v.setting_error) + " (using the release split instead)")
+
+
+# -- downloads of a figure for papers and slides ----------------------------------------------------------------
+
+FIGURE_DOWNLOADS = (  # (label, format, template, size)
+    ("PDF (paper)", "pdf", "paper", (700, 440)),
+    ("SVG (paper)", "svg", "paper", (700, 440)),
+    ("PNG (slides)", "png", "slides", (1600, 900)),
+)
+MIME = {"pdf": "application/pdf", "svg": "image/svg+xml", "png": "image/png"}
+EXPORT_ERROR = "_osca_export_error"
+
+
+def _export(fig, fmt: str, template: str, size: tuple[int, int]):
+    """Deferred export (``figures.styled`` + ``figures.export``), run when the button is clicked; an export
+    failure (no Chromium) is remembered and shown by :func:`figure_downloads` at the next run."""
+    from osca_core import figures
+    from osca_core.errors import InputError
+
+    def make() -> bytes:
+        from pages import _compute
+
+        _compute.warm_figures()  # the browser starts once per process, at the first download
+        try:
+            return figures.export(figures.styled(fig, template), fmt, figures.FigureSize(*size))
+        except InputError as e:
+            st.session_state[EXPORT_ERROR] = str(e)
+            return str(e).encode()
+    return make
+
+
+def figure_downloads(fig, name: str, v, *, key: str) -> None:
+    """Buttons beside a chart: PDF and SVG in the paper template, PNG in the slides template (kaleido,
+    server-side; the browser starts once per process)."""
+    if st.session_state.get(EXPORT_ERROR):
+        error(st.session_state.pop(EXPORT_ERROR))
+    cols = st.columns(len(FIGURE_DOWNLOADS) + 2)
+    for col, (label, fmt, template, size) in zip(cols, FIGURE_DOWNLOADS, strict=False):
+        col.download_button(label, _export(fig, fmt, template, size), file_name=f"osca-{v.info.name}-{name}.{fmt}",
+                            mime=MIME[fmt], icon=":material/download:", on_click="ignore", key=f"{key}_{fmt}")

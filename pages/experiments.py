@@ -66,7 +66,10 @@ def _points(v: View, jobs: list[tuple[str, str, object, tuple[int, ...], tuple]]
     keys = [(v.info.name, v.info.checksum, v.configs, strategy, budgets, key)
             for _, strategy, _, budgets, key in jobs]
 
+    computed = []
+
     def one(k):
+        computed.append(k)
         return ex.run_curves(m, [k[3]], list(k[4]), compute.setting(k[5])).curves[0]
 
     bar = st.empty()
@@ -87,7 +90,7 @@ def _points(v: View, jobs: list[tuple[str, str, object, tuple[int, ...], tuple]]
     bar.empty()
     elapsed = time.perf_counter() - t0
     st.session_state["_ex_total_s"] = elapsed
-    st.session_state.setdefault("_ex_first_s", elapsed) if last is None else None
+    st.session_state["_ex_computed"] = len(computed)
     if last is None:
         st.session_state["_ex_first_s"] = elapsed
     df = _frame([r for j in sorted(done) for r in done[j]])

@@ -25,8 +25,11 @@ import pyarrow.parquet as pq
 import pytest
 from storecheck import snapshot
 
-from osca_core.importers import import_paths, write_bench_parquet
+from osca_core.bench.ingest import write_bench_parquet
+from osca_core.importers import import_paths
 from osca_core.store import DB_FILE, Store
+
+pytestmark = pytest.mark.slow  # fuzzing, crash safety and concurrency: the full suite's, not the fast loop's
 
 CLI = [sys.executable, "-m", "osca_core.cli"]
 

@@ -46,6 +46,8 @@ from osca_core.outcomes import ConfigInfo, parse_config_name
 from osca_core.store import DB_FILE, Store
 from osca_core.store.roles import COST_NAMES, SAMPLE_INDEX_NAMES, TOKEN_NAMES, is_time_name
 
+pytestmark = pytest.mark.slow  # fuzzing, crash safety and concurrency: the full suite's, not the fast loop's
+
 TRIED: Counter = Counter()
 FUZZ = settings(deadline=None, print_blob=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from storecheck import aggregated_frame, assert_same_matrix, per_sample_frame, write_frame
 
+from osca_core.bench.ingest import bench_ingest, bench_shape
 from osca_core.errors import InputError
-from osca_core.importers import bench_ingest, bench_shape, detect, import_bytes, import_paths
+from osca_core.importers import detect, import_bytes, import_paths
 from osca_core.store import Store
 
 

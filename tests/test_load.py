@@ -24,7 +24,7 @@ from pathlib import Path
 import browserkit as bk
 import pytest
 
-from osca_core.importers import write_bench_parquet
+from osca_core.bench.ingest import write_bench_parquet
 from osca_core.release import fetch_release
 from osca_core.store import Store
 from osca_core.synthetic import demo_matrix

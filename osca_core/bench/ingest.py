@@ -85,8 +85,7 @@ def ingest_child(parquet: str, home: str) -> dict:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     store = Store.open(home)
-    importers._import_result(store, [(Path(parquet), Path(parquet).name)], format="long", name="bench",
-                             options=importers.ReadOptions(), timings=timings)
+    importers.import_files(store, [parquet], format="long", name="bench", timings=timings)
     timings["import_seconds"] = time.perf_counter() - t0
     timings["peak_rss_mb"] = process_peak_rss_mb()
     m = store.load_matrix("bench")

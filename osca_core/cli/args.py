@@ -253,12 +253,3 @@ def refuse_with(args: argparse.Namespace, flag: str, *, what: str = "the log's o
         given.insert(0, "--holdout")
     if given:
         raise InputError(f"{flag} works on {what}; it cannot be combined with {given[0]}")
-
-
-def bench_subparsers(sub):
-    """The subparsers of ``osca bench`` (registered by :mod:`osca_core.cli.bench`), so that another family can
-    add a benchmark: ``bench_subparsers(sub).add_parser(...)``."""
-    bench = sub.choices.get("bench")
-    if bench is None:
-        raise ValueError("bench_subparsers: register osca_core.cli.bench first (FAMILIES order)")
-    return next(a for a in bench._actions if isinstance(a, argparse._SubParsersAction))

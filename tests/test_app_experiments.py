@@ -1,0 +1,89 @@
+"""The Experiments page under ``AppTest``: the training-fraction study on BigCodeBench runs its splits in a thread
+pool, shows a partial chart as soon as the first job finishes, caches every point across sessions (a second
+session's run computes nothing), and its points equal ``osca_core.experiments.run_curves`` on the same setting.
+Timings are printed (``pytest -s``) and reported, never asserted."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from osca_core import experiments as ex
+from osca_core import views
+from osca_core.importers import import_files
+from osca_core.store import Store
+from pages import experiments as page
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def bcb_stored(osca_home: Path, bcb_path: Path):
+    osca_home.mkdir(parents=True, exist_ok=True)
+    with Store.open() as s:
+        import_files(s, [bcb_path], name="osca-bigcodebench")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def run(**query) -> tuple[AppTest, float]:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update({"dataset": "osca-bigcodebench", **query})
+    at.run()
+    at.switch_page("pages/experiments.py")
+    t0 = time.perf_counter()
+    at.run()
+    assert not at.exception, at.exception
+    return at, time.perf_counter() - t0
+
+
+def test_study_cache_is_bounded_and_least_recently_used():
+    c = views.StudyCache(maxsize=2)
+    c.put("a", 1)
+    c.put("b", 2)
+    assert c.get("a") == 1  # a is now the most recent
+    c.put("c", 3)
+    assert (c.get("b"), c.get("a"), c.get("c"), len(c)) == (None, 1, 3, 2)
+
+
+def test_run_jobs_yields_cached_results_without_computing_them():
+    c, calls = views.StudyCache(), []
+
+    def sq(k):
+        calls.append(k)
+        return k * k
+
+    assert sorted(views.run_jobs([1, 2, 3], sq, c, None)) == [(0, 1), (1, 4), (2, 9)]
+    assert sorted(views.run_jobs([3, 4], sq, c, page._pool())) == [(0, 9), (1, 16)]
+    assert calls == [1, 2, 3, 4]
+
+
+@pytest.mark.slow
+def test_fraction_study_is_fast_cached_across_sessions_and_equals_run_curves():
+    cold, t_cold = run(ex_splits="5")
+    first = cold.session_state["_ex_first_s"]
+    fig = json.loads(cold.get("plotly_chart")[0].proto.spec)
+    # the chart's OSCA point at fraction 0.3 is run_curves on the same splits
+    with Store.open(read_only=True) as s:
+        m = s.load_matrix("osca-bigcodebench")
+    want = ex.run_curves(m, ["osca"], [64], ex.Setting(train_fraction=0.3, splits=5, seed=0)).curves[0].values[0]
+    (osca,) = [t for t in fig["data"] if t.get("name") == views.strategy_label("osca") and "y" in t
+               and len(t["y"]) == len(page.FRACTIONS)]
+    assert osca["y"][page.FRACTIONS.index(0.3)] == pytest.approx(want, abs=1e-12)
+    assert cold.session_state["_ex_computed"] == len(page.FRACTIONS) * len(page.STUDY_STRATEGIES)
+    again = [run(ex_splits="5") for _ in range(3)]
+    revisits = [t for _, t in again]
+    print(f"\nExperiments page, BigCodeBench, training fraction, 5 splits: first result {first:.2f} s, "
+          f"whole study {cold.session_state['_ex_total_s']:.2f} s, cold page run {t_cold:.2f} s; "
+          f"cached revisit median {statistics.median(revisits):.2f} s ({', '.join(f'{r:.2f}' for r in revisits)})")
+    assert [a.session_state["_ex_computed"] for a, _ in again] == [0, 0, 0]  # nothing recomputed
+    assert json.loads(again[0][0].get("plotly_chart")[0].proto.spec)["data"] == fig["data"]
