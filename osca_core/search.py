@@ -298,7 +298,7 @@ class BeamSearch:
     def _exchange_small(self, budget: float, sup: np.ndarray) -> bool:
         """:meth:`_exchange` with pairs on small inputs: every move over all rows, removal sets cached (the same
         arithmetic as the general path, so the same moves)."""
-        m, s = self.m, self.m.shape[1]
+        m = self.m
         ra, rb, la, lb, freed, unit_mask = self._removals(sup)
         y, w = self.y, m.w
         cur = w * np.exp(y)
@@ -310,8 +310,14 @@ class BeamSearch:
         else:
             slack = budget - self.spent + freed + _EPS
             fails[cost[None, :] > slack[:, None]] = np.inf
+        return self._take_best(fails, cur, ra, rb, b1, b2)
+
+    def _take_best(self, fails, cur, ra, rb, b1, b2) -> bool:
+        """Apply the move of least failure mass ``fails[r, a]`` (remove ``ra[r]``, ``rb[r]``; add ``b1[a]``,
+        ``b2[a]``; the index S = the number of configurations stands for none) if it raises F by more than IMPROVE_TOL; whether it did."""
+        s = self.m.shape[1]
         j = int(np.argmin(fails))
-        if (cur.sum() - fails.flat[j]) / m.qtot <= IMPROVE_TOL:
+        if (cur.sum() - fails.flat[j]) / self.m.qtot <= IMPROVE_TOL:
             return False
         r, a = divmod(j, fails.shape[1])
         self._apply([x for x in (int(ra[r]), int(rb[r])) if x < s], [x for x in (int(b1[a]), int(b2[a])) if x < s])
@@ -363,9 +369,4 @@ class BeamSearch:
         fails = wp @ mat
         slack = budget - self.spent + self.cp[ra] + self.cp[rb] + _EPS
         fails[cost[None, :] > slack[:, None]] = np.inf
-        j = int(np.argmin(fails))
-        if (cur.sum() - fails.flat[j]) / m.qtot <= IMPROVE_TOL:
-            return False
-        r, a = divmod(j, fails.shape[1])
-        self._apply([x for x in (int(ra[r]), int(rb[r])) if x < s], [x for x in (int(b1[a]), int(b2[a])) if x < s])
-        return True
+        return self._take_best(fails, cur, ra, rb, b1, b2)

@@ -7,19 +7,32 @@ read-only arrays, so sharing one object between sessions is safe and avoids copy
 lists and tables with ``st.cache_data``, keyed on the store's location and modification times (another process's
 ``osca import`` shows up at the next rerun) or on dataset name + content checksum. Writes (upload, fetch, demo,
 remove) bump a counter that forgets the cached lists. The first start on a fresh machine fetches the release.
+
+Analyses get complete matrices: :func:`load_matrix` applies ``osca_core.missing.apply_missing`` (drop the
+questions that miss a configuration; when that leaves no question, the configurations' prior means) and
+:func:`missing_note` says what it did; :func:`raw_matrix` is the stored, possibly ragged matrix (coverage on the
+Data page). A damaged store file is reported on every page (:func:`report_damage`, one ``st.error`` line) instead
+of raising, and the Data page offers :func:`move_store_aside`.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
 from osca_core import settings, store
 from osca_core.errors import InputError
+from osca_core.missing import MissingReport, apply_missing
 from osca_core.outcomes import OutcomeMatrix
-from osca_core.store import DatasetInfo
+from osca_core.store import DatasetInfo, StoreDamagedError
+from osca_core.views.text import md_escape
+
+if TYPE_CHECKING:
+    from osca_core.formats import ReadOptions
+    from osca_core.importers import ImportResult
 
 UPLOAD_LIMIT_MB = 200  # also server.maxUploadSize in .streamlit/config.toml
 
@@ -60,17 +73,77 @@ def _list_datasets(location: str, generation: int) -> list[DatasetInfo]:
         return s.list_datasets()
 
 
+def damage() -> str | None:
+    """The store's one-line "store is damaged: ..." message, or None when it opens (or is merely busy)."""
+    try:
+        _list_datasets(_location(), _generation()["n"])
+    except StoreDamagedError as e:
+        return str(e)
+    except InputError:
+        return None
+    return None
+
+
+def report_damage() -> bool:
+    """On a damaged store, show its one line in ``st.error`` (with a "Try again" button) and return True."""
+    msg = damage()
+    if msg is None:
+        return False
+    st.error(md_escape(msg))
+    st.button("Try again", key="retry_store", icon=":material/refresh:")
+    return True
+
+
+def move_store_aside():
+    """Rename the damaged store file beside itself (never deleted; ``Store.move_aside``); the new path."""
+    with store.Store.open() as s:
+        moved = s.move_aside()
+    bump()
+    return moved
+
+
 def datasets() -> list[DatasetInfo]:
-    """All datasets, real ones first, then by name."""
-    rows = _list_datasets(_location(), _generation()["n"])
+    """All datasets, real ones first, then by name (none when the store is damaged: :func:`report_damage`)."""
+    try:
+        rows = _list_datasets(_location(), _generation()["n"])
+    except StoreDamagedError:
+        return []
     return sorted(rows, key=lambda r: (r.synthetic, r.name))
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the dataset ...")
-def load_matrix(name: str, checksum: str) -> OutcomeMatrix:
-    """The outcome matrix of a dataset (``checksum`` keys the cache: a re-import under the same name reloads)."""
+def raw_matrix(name: str, checksum: str) -> OutcomeMatrix:
+    """The stored outcome matrix of a dataset, missing cells (n = 0) included (``checksum`` keys the cache: a
+    re-import under the same name reloads)."""
     with store.Store.open(read_only=True) as s:
         return s.load_matrix(name)
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _complete(name: str, checksum: str) -> tuple[OutcomeMatrix, MissingReport]:
+    m = raw_matrix(name, checksum)
+    try:
+        return apply_missing(m, policy="drop-questions")
+    except InputError:  # every question misses some configuration: fill the holes with the prior means
+        return apply_missing(m, policy="prior")
+
+
+def load_matrix(name: str, checksum: str) -> OutcomeMatrix:
+    """The complete outcome matrix the analyses use: :func:`raw_matrix` through ``apply_missing`` (a complete
+    dataset comes back unchanged)."""
+    return _complete(name, checksum)[0]
+
+
+def missing_note(name: str, checksum: str) -> str:
+    """What :func:`load_matrix` did with missing cells, in one line ('' when nothing was missing)."""
+    return _complete(name, checksum)[1].note()
+
+
+def coverage(name: str, checksum: str) -> pd.DataFrame:
+    """Per configuration of the stored matrix: questions with n > 0, their share, samples (``views.coverage``)."""
+    from osca_core.views.coverage import coverage as _coverage
+
+    return _coverage(raw_matrix(name, checksum))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -118,6 +191,17 @@ def import_upload(filename: str, data: bytes, *, format: str | None, name: str |
         return import_bytes(target, filename, data, format=format, name=name)
 
 
+def import_uploads(files: list[tuple[str, bytes]], *, format: str | None, name: str | None, replace: bool,
+                   options: ReadOptions | None = None) -> ImportResult:
+    """Import uploaded files as one dataset (``osca_core.importers.import_uploads``) with the reader options;
+    without ``replace``, a dataset of the same name is an :class:`InputError` naming it and nothing is stored."""
+    from osca_core.importers import import_uploads as _import
+
+    with store.Store.open() as s:
+        target = s if replace else _RefuseReplace(s, {d.name for d in s.list_datasets()})
+        return _import(target, files, format=format, name=name, options=options)
+
+
 def remove_dataset(name: str) -> None:
     with store.Store.open() as s:
         s.remove(name)
@@ -148,6 +232,8 @@ def save_demo() -> None:
 def bootstrap() -> None:
     """First start on a fresh machine: with no dataset stored, fetch the release (from :func:`mirror` if set);
     offline, store the synthetic demo and remember why, for the banner. Once per session."""
+    if report_damage():  # every run, before the sidebar: the one line on every page
+        return
     if st.session_state.get("_osca_boot"):
         return
     st.session_state["_osca_boot"] = True

@@ -82,6 +82,8 @@ def _reset_dataset_widgets() -> None:
         st.session_state["configs"] = list(m.config_names)
         st.session_state["budget"] = views.default_budget_range(m)
         st.session_state["log2"] = views.log_axis_default(views.default_budget_range(m)[1])
+        st.session_state["split"] = split_default(m)
+        st.session_state["splits"] = splits_default(m)
     for k in ("model", "temp", "variant", "ban"):
         st.session_state[k] = []
     st.session_state["c0"] = "all"
@@ -141,20 +143,35 @@ def _budgets(full: OutcomeMatrix) -> tuple[tuple[int, int], bool]:
     return lo_hi, bool(log2)
 
 
+SPLIT_MODES = ("release split", "random splits")
+HELD_OUT_SPLITS = 10  # a dataset without its own split opens on random splits: fraction 0.5, 10 splits, seeded
+
+
+def split_default(m: OutcomeMatrix) -> str:
+    """Held out by default: a dataset without its own split (in-sample) opens on random splits."""
+    return SPLIT_MODES[1] if m.in_sample else SPLIT_MODES[0]
+
+
+def splits_default(m: OutcomeMatrix) -> int:
+    return HELD_OUT_SPLITS if m.in_sample else 5
+
+
 def _training_setup(full: OutcomeMatrix) -> tuple[ex.Setting, str | None]:
     nmin = int(full.n.min())
-    with st.sidebar.expander("Training setup", expanded=False):
-        mode = st.radio("Train / test questions", ["release split", "random splits"], key="split",
-                        bind="query-params", horizontal=True,
+    with st.sidebar.expander("Training setup", expanded=full.in_sample):
+        mode = st.radio("Train / test questions", list(SPLIT_MODES), index=SPLIT_MODES.index(split_default(full)),
+                        key="split", bind="query-params", horizontal=True,
                         help="Random splits shuffle all questions into a training and a test part; every "
-                             "strategy is chosen on training questions and scored on test questions.")
+                             "strategy is chosen on training questions and scored on test questions. "
+                             + ("This dataset has no split of its own: release split means in-sample "
+                                "(training numbers); it opens on random splits." if full.in_sample else ""))
         rnd = mode == "random splits"
         frac = st.slider("Training fraction", 0.1, 0.9, 0.5, 0.05, key="train", bind="query-params",
                          disabled=not rnd)
         c0_opts = ["all"] + [str(x) for x in C0_CHOICES if x < nmin]
         c0 = st.selectbox("Estimation budget C0 (samples per cell used for training)", c0_opts, key="c0",
                           bind="query-params")
-        splits = st.number_input("Random splits", 1, 50, 5, key="splits", bind="query-params",
+        splits = st.number_input("Random splits", 1, 50, splits_default(full), key="splits", bind="query-params",
                                  disabled=not (rnd or c0 != "all"),
                                  help="Repeated splits (or C0 subsamples) give mean curves with 95% bands.")
         seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", bind="query-params")

@@ -114,7 +114,7 @@ def _drawer(v: View, name: str, **fig_kw) -> Callable[[pd.DataFrame, bool], None
 
 
 def _fraction(v: View, s: Study) -> None:
-    jobs = [(k, k, f, (s.budget,), (f, s.splits, s.seed, None, ())) for f in FRACTIONS for k in STUDY_STRATEGIES]
+    jobs = [(k, k, f, (s.budget,), (f, s.splits, s.seed, None, ())) for k in STUDY_STRATEGIES for f in FRACTIONS]
     draw = _drawer(v, "study-fraction", x_title="training fraction", y_title=f"test pass@{s.budget}",
                    title=f"{v.info.name}: accuracy against training data (C = {s.budget})")
     _points(v, jobs, "Training fractions", draw)

@@ -98,7 +98,7 @@ def test_page_renders_cleanly_in_mode(tab, server, shots_dir, index, mode, name)
     alerts = page.locator(bk.ERROR_ALERT).all_inner_texts()
     bg = page.evaluate(APP_BG)
     index[f"{name}-{mode}"] = {"url": page.url, "charts": charts, "error_alerts": alerts, "problems": problems,
-                               "background": bg}
+                               "forgiven": list(watch.forgiven), "background": bg}
     print(f"\n{name}-{mode}: {len(charts)} charts {[n for _, n in charts]} traces; alerts {alerts}; bg {bg}",
           file=sys.__stdout__, flush=True)
     assert bk.png_size(out) == (1920, 1080)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import numpy as np
 
+from osca_core.bench.timing import timed
 from osca_core.outcomes import ConfigInfo, OutcomeMatrix
 from osca_core.store import Store, attrs_from_rows
 
@@ -45,14 +46,11 @@ def bench_attrs(sizes=(10**3, 10**4, 10**5), *, quadratic_max: int = 10**4) -> l
     out = []
     for q in sizes:
         rows = [(0, "difficulty", i, json.dumps(f"level-{i % 7}")) for i in range(q)]
-        t0 = time.perf_counter()
-        fast = attrs_from_rows(rows, q)
-        build = time.perf_counter() - t0
+        build, fast = timed(partial(attrs_from_rows, rows, q))
         quad, same = None, True
         if q <= quadratic_max:
-            t0 = time.perf_counter()
-            same = _quadratic(rows, q) == fast
-            quad = time.perf_counter() - t0
+            quad, slow = timed(partial(_quadratic, rows, q))
+            same = slow == fast
         m = OutcomeMatrix(name="bench", question_ids=tuple(f"q{i}" for i in range(q)),
                           configs=(ConfigInfo("a", "a", None, ""),), n=np.ones((q, 1), np.int64),
                           c=np.zeros((q, 1), np.int64), train=np.ones(q, bool), test=np.ones(q, bool),
@@ -60,9 +58,7 @@ def bench_attrs(sizes=(10**3, 10**4, 10**5), *, quadratic_max: int = 10**4) -> l
         with tempfile.TemporaryDirectory(prefix="osca-bench-attrs-") as tmp:
             st = Store.open(tmp)
             st.save_matrix(m)
-            t0 = time.perf_counter()
-            got = st.load_matrix("bench")
-            load = time.perf_counter() - t0
+            load, got = timed(partial(st.load_matrix, "bench"))
         same = same and got.question_attrs["difficulty"] == fast["difficulty"]
         out.append(AttrsBench(q, build, quad, load, same))
     return out

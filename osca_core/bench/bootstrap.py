@@ -14,12 +14,12 @@ Times are wall-clock (``time.perf_counter``) with the data loaded; never asserte
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from osca_core import bootstrap as bs
 from osca_core import paired
+from osca_core.bench.timing import repeat_times, timed
 from osca_core.outcomes import load_release
 from osca_core.settings import release_folder
 
@@ -55,19 +55,12 @@ def bench_bootstrap(path: str | Path | None = None, *, n_resamples: int = 2000, 
     m = load_release(Path(path) if path is not None else release_folder() / BCB_FILE)
     names = ["best-pure", "uniform", "osca"] + [f"pure:{x}" for x in m.config_names]
     budgets = list(range(1, curve_max + 1))
-    t0 = time.perf_counter()
-    values = bs.strategy_values(m, names, budgets, seed=seed)
-    fit = time.perf_counter() - t0
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        paired.bootstrap_values(values, n_resamples=n_resamples, seed=seed, in_sample=m.in_sample)
-        times.append(time.perf_counter() - t0)
+    fit, values = timed(lambda: bs.strategy_values(m, names, budgets, seed=seed))
+    times, _ = repeat_times(lambda: paired.bootstrap_values(values, n_resamples=n_resamples, seed=seed,
+                                                            in_sample=m.in_sample), runs)
     loop_s = None
     if loop:
-        t0 = time.perf_counter()
-        bs.bootstrap_means_loop(values.values, n_resamples=n_resamples, seed=seed)
-        loop_s = time.perf_counter() - t0
+        loop_s, _ = timed(lambda: bs.bootstrap_means_loop(values.values, n_resamples=n_resamples, seed=seed))
     times.sort()
     return BootstrapBench(m.name, len(values.question_ids), len(names), len(budgets), len(names) * len(budgets),
                           n_resamples, runs, fit, times[len(times) // 2], times[0], times[-1], loop_s)

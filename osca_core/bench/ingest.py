@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from osca_core import importers
 from osca_core.bench.child import process_peak_rss_mb, run_child
+from osca_core.bench.timing import timed
 from osca_core.errors import InputError
 from osca_core.store import Store
 
@@ -97,9 +98,7 @@ def bench_ingest(rows: int, *, seed: int = 0) -> IngestBench:
     importer into a temporary store, in a fresh child process so that its peak RSS is the import's alone."""
     with tempfile.TemporaryDirectory(prefix="osca-bench-") as tmp:
         parquet = Path(tmp) / "samples.parquet"
-        t0 = time.perf_counter()
-        q, s, n_correct = write_bench_parquet(parquet, rows, seed=seed)
-        gen = time.perf_counter() - t0
+        gen, (q, s, n_correct) = timed(lambda: write_bench_parquet(parquet, rows, seed=seed))
         r = run_child("osca_core.bench.ingest:ingest_child", [str(parquet), str(Path(tmp) / "home")],
                       what="bench ingest")
         size = parquet.stat().st_size

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from osca_core.bench.child import peak_rss_mb, run_child
+from osca_core.bench.timing import timed
 
 
 @dataclass(frozen=True)
@@ -92,18 +93,15 @@ def osca_child(root: str) -> dict:
     """Child: the studio's in-place path (locate + aggregate)."""
     from osca_core.store import lake
 
-    t0 = time.perf_counter()
-    counts = lake.aggregate(lake.locate(root))
-    return {"seconds": time.perf_counter() - t0, "cells": counts.table.num_rows, "peak_rss_mb": peak_rss_mb()}
+    seconds, counts = timed(lambda: lake.aggregate(lake.locate(root)))
+    return {"seconds": seconds, "cells": counts.table.num_rows, "peak_rss_mb": peak_rss_mb()}
 
 
 def run_lake_bench(*, rows: int = 100_000_000, folder: str | None = None, seed: int = 0) -> LakeBench:
     """Generate the dataset (in ``folder`` or a temporary one), then time the floor and the studio's path."""
     with tempfile.TemporaryDirectory(prefix="osca-lake-bench-", dir=folder) as tmp:
         root = Path(tmp) / "logs"
-        t0 = time.perf_counter()
-        files = generate(root, rows, seed=seed)
-        gen = time.perf_counter() - t0
+        gen, files = timed(lambda: generate(root, rows, seed=seed))
         floor = run_child("osca_core.bench.lake:floor_child", [str(root)], what="bench ingest --lake (floor)")
         ours = run_child("osca_core.bench.lake:osca_child", [str(root)], what="bench ingest --lake")
         return LakeBench(rows=rows, files=files, generate_seconds=gen, floor_seconds=floor["seconds"],

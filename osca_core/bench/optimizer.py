@@ -24,7 +24,6 @@ import json
 import os
 import random
 import sys
-import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ import scipy
 
 from osca_core import strategies
 from osca_core.bench.child import peak_rss_mb, process_peak_rss_mb, reset_peak_rss, run_child
+from osca_core.bench.timing import median_time, timed
 from osca_core.errors import InputError
 from osca_core.estimators import plugin_objective
 from osca_core.optimize import optimize_curve
@@ -114,15 +114,6 @@ def paper_script(data: dict, budgets, *, seed: int = 0) -> list[list[int]]:
 
 # -- measurements -----------------------------------------------------------------------------------------------
 
-def _median_time(fn, runs: int):
-    times, out = [], None
-    for _ in range(max(1, runs)):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
-
-
 @dataclass(frozen=True)
 class Figure:
     """One timed figure: ``seconds`` (median of ``runs``) and ``ratio`` = the paper's script / seconds."""
@@ -179,16 +170,16 @@ def bench_dataset(path: Path, budgets: list[int], curve_max: int, *, runs: int, 
     data = json.loads(path.read_text())
     m = load_release(path)
     p = m.train_rates()
-    paper_s, _ = _median_time(lambda: paper_script(data, budgets), paper_runs)
-    hc_s, hc = _median_time(lambda: [strategies.hillclimb_counts(p, b, seed=0) for b in budgets], runs)
-    curve_s, curve = _median_time(lambda: optimize_curve(p, range(1, curve_max + 1)), runs)
-    strat_s, _ = _median_time(lambda: strategies.osca(m, range(1, curve_max + 1)), max(1, runs // 2))
-    cert_s, cert = _median_time(lambda: optimize_curve(p, budgets, certify=True), certify_runs)
+    paper_s, _ = median_time(lambda: paper_script(data, budgets), paper_runs)
+    hc_s, hc = median_time(lambda: [strategies.hillclimb_counts(p, b, seed=0) for b in budgets], runs)
+    curve_s, curve = median_time(lambda: optimize_curve(p, range(1, curve_max + 1)), runs)
+    strat_s, _ = median_time(lambda: strategies.osca(m, range(1, curve_max + 1)), max(1, runs // 2))
+    cert_s, cert = median_time(lambda: optimize_curve(p, budgets, certify=True), certify_runs)
     full = list(range(1, curve_max + 1))
     if full == list(budgets):
         cc_s, cc = cert_s, cert
     else:
-        cc_s, cc = _median_time(lambda: optimize_curve(p, full, certify=True), certify_runs)
+        cc_s, cc = median_time(lambda: optimize_curve(p, full, certify=True), certify_runs)
     gaps = []
     for b, k, c in zip(budgets, hc, cert, strict=True):
         h = float(plugin_objective(p, k))
@@ -218,13 +209,9 @@ def _label(budgets) -> str:
 
 def scale_child(questions: int, configs: int, budget: int) -> dict:
     """Runs in a fresh process: generate, optimize 1..budget, report times and peak resident memory."""
-    t0 = time.perf_counter()
-    p = scale_rates(seed=0, questions=questions, configs=configs)  # float32: optimize's low-memory path
-    gen = time.perf_counter() - t0
+    gen, p = timed(lambda: scale_rates(seed=0, questions=questions, configs=configs))  # float32: low-memory path
     before = reset_peak_rss()
-    t0 = time.perf_counter()
-    res = optimize_curve(p, range(1, budget + 1))
-    solve = time.perf_counter() - t0
+    solve, res = timed(lambda: optimize_curve(p, range(1, budget + 1)))
     solve_peak = peak_rss_mb() if before is not None else None
     gaps = np.array([r.upper_bound - r.objective for r in res])
     pick = sorted({b for b in (1, 2, 8, 64, 256, budget) if b <= budget})

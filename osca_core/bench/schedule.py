@@ -8,26 +8,15 @@ and the OSCA plan already optimized (the order alone is timed for the first numb
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
 from osca_core import strategies as st
+from osca_core.bench.timing import median_time
 from osca_core.earlystop import best_order, expected_cost_train, nominal_order
 from osca_core.outcomes import load_release
 from osca_core.settings import release_folder
 from osca_core.stopplans import osca_stop
-
-
-def _median_time(fn, runs: int):
-    times, out = [], None
-    for _ in range(max(1, runs)):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
 
 
 @dataclass(frozen=True)
@@ -61,9 +50,9 @@ def run_schedule_bench(*, folder: Path | None = None, runs: int = 3, order_budge
     swe = load_release(folder / "swebench_agentless.json")
     plan = st.osca(bcb, [order_budget])[0]
     p = bcb.train_rates()
-    t_order, r = _median_time(lambda: best_order(p, plan.counts, bcb.costs), runs)
-    t_bcb, _ = _median_time(lambda: osca_stop(bcb, list(range(1, stop_max + 1))), runs)
-    t_swe, _ = _median_time(lambda: osca_stop(swe, list(range(1, 17))), runs)
+    t_order, r = median_time(lambda: best_order(p, plan.counts, bcb.costs), runs)
+    t_bcb, _ = median_time(lambda: osca_stop(bcb, list(range(1, stop_max + 1))), runs)
+    t_swe, _ = median_time(lambda: osca_stop(swe, list(range(1, 17))), runs)
     return ScheduleBench(order_budget, r.states, r.exact, t_order, r.expected_cost,
                          expected_cost_train(p, nominal_order(plan.counts)), r.lower_bound, stop_max, t_bcb, 16, t_swe,
                          runs)

@@ -11,12 +11,12 @@ more than 120 s at N = 10^5 on the release logs).
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 
 from osca_core import uniform as U
+from osca_core.bench.timing import median_time
 from osca_core.outcomes import OutcomeMatrix
 
 DEFAULT_BUDGETS = (64, 256, 1000, 10_000, 100_000)
@@ -60,15 +60,11 @@ def bench_uniform(matrix: OutcomeMatrix, budgets: Sequence[int] = DEFAULT_BUDGET
     points = []
     for b in budgets:
         b = int(b)
-        times, value = [], None
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            vals, _ = U.uniform_expected(n, c, [b])
-            times.append(time.perf_counter() - t0)
-            value = float(vals[0])
+        seconds, (vals, _) = median_time(partial(U.uniform_expected, n, c, [b]), runs)
+        value = float(vals[0])
         diff = None
         if b <= check_dense_max:
             ref = 1.0 - U.uniform_fail_dense(n, c, b)[:, b].mean()
             diff = abs(float(ref) - value)
-        points.append(UniformPoint(b, method_for(n, b), statistics.median(times), value, U.tail_bound(n, b), diff))
+        points.append(UniformPoint(b, method_for(n, b), seconds, value, U.tail_bound(n, b), diff))
     return UniformBench(matrix.name, n.shape[0], n.shape[1], runs, tuple(points))

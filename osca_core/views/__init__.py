@@ -9,6 +9,7 @@ only arrange widgets and render what these functions return); every function is 
 - :mod:`~osca_core.views.headline`: the compute-savings headline;
 - :mod:`~osca_core.views.plans`: allocation tables and the CSV / JSON plans;
 - :mod:`~osca_core.views.questions`: the question table, its filters and the heatmap's pass rates;
+- :mod:`~osca_core.views.coverage`: per-configuration coverage of a ragged matrix;
 - :mod:`~osca_core.views.studies`: the cross-session cache and thread-pool runner of the Experiments studies;
 - :mod:`~osca_core.views.drilldown`: per-question pass@C of an allocation, who-solves-what lists, the drill-down on
   one question, A against B.
@@ -25,6 +26,7 @@ from osca_core.views.budgets import (  # noqa: F401
     default_budget_range,
     log_axis_default,
 )
+from osca_core.views.coverage import COVERAGE_COLUMNS, coverage  # noqa: F401
 from osca_core.views.drilldown import (  # noqa: F401
     SOLVED_TOL,
     Comparison,
