@@ -19,7 +19,7 @@ import inspect
 import re
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,8 @@ from osca_core.store import longfiles as _longfiles
 FORMATS = formats.names()
 LOG_SUFFIXES = (".eval", ".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet")
 _HEAD = formats.HEAD_BYTES
+ROLE_FLAGS = {"question_attr": "--question-attr", "config_attr": "--config-attr",
+              "sample_column": "--sample-column", "cost_column": "--cost-column"}  # read_long's role overrides
 
 
 def _sha256(path: Path) -> str:
@@ -105,20 +107,25 @@ def expand(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
 
 
 def import_files(store: Store, paths: Sequence[str | Path], *, format: str | None = None, name: str | None = None,
-                 options: ReadOptions | None = None, timings: dict[str, float] | None = None) -> ImportResult:
+                 options: ReadOptions | None = None, timings: dict[str, float] | None = None,
+                 roles: Mapping[str, object] | None = None) -> ImportResult:
     """Import files and folders into one dataset (``name`` defaults to :func:`default_name` of the first path);
-    ``timings`` (when given) receives the long reader's read/validate/aggregate/write seconds."""
+    ``timings`` (when given) receives the long reader's read/validate/aggregate/write seconds. ``roles``: the long
+    reader's column-role overrides (keys of :data:`ROLE_FLAGS`: question_attr, config_attr, sample_column,
+    cost_column; empty values are not given); given ones apply to long files only (others are refused naming
+    the flag)."""
     files = expand(paths)
     return _import_result(store, files, format=format, name=name if name is not None else default_name(str(paths[0])),
-                          options=options or ReadOptions(), timings=timings)
+                          options=options or ReadOptions(), timings=timings, roles=roles)
 
 
 def import_paths(store: Store, paths: Sequence[str | Path], *, format: str | None = None, name: str | None = None,
-                 config: str | None = None, options: ReadOptions | None = None) -> DatasetInfo:
+                 config: str | None = None, options: ReadOptions | None = None,
+                 roles: Mapping[str, object] | None = None) -> DatasetInfo:
     """:func:`import_files` returning the stored dataset only (``config`` is ``options.config``)."""
     if config is not None:
         options = dataclasses.replace(options or ReadOptions(), config=config)
-    return import_files(store, paths, format=format, name=name, options=options).info
+    return import_files(store, paths, format=format, name=name, options=options, roles=roles).info
 
 
 def import_bytes(store: Store, filename: str, data: bytes, *, format: str | None = None,
@@ -178,11 +185,27 @@ def _import(store: Store, files: list[tuple[Path, str]], *, format: str | None, 
     return _import_result(store, files, format=format, name=name, options=options, timings=timings).info
 
 
+def _given_roles(roles: Mapping[str, object] | None) -> dict[str, object]:
+    """The role overrides that are given (non-empty), checked to be :func:`read_long`'s keywords."""
+    given = {k: v for k, v in (roles or {}).items() if v}
+    unknown = sorted(set(given) - set(ROLE_FLAGS))
+    if unknown:
+        raise ValueError(f"roles: unknown keys {unknown} (known: {', '.join(ROLE_FLAGS)})")
+    return given
+
+
 def _import_result(store: Store, files: list[tuple[Path, str]], *, format: str | None, name: str | None,
-                   options: ReadOptions, timings: dict[str, float] | None = None) -> ImportResult:
+                   options: ReadOptions, timings: dict[str, float] | None = None,
+                   roles: Mapping[str, object] | None = None) -> ImportResult:
     if not files:
         raise InputError("import: give at least one file")
+    roles = _given_roles(roles)
     kinds = [detect(p, w, format) for p, w in files]
+    if roles:
+        for (_, w), (f, _) in zip(files, kinds, strict=True):
+            if f != "long":
+                raise InputError(f"{ROLE_FLAGS[next(iter(roles))]}: applies to long files (CSV, Parquet, JSON "
+                                 f"lines); {w} is {f}")
     fmt = kinds[0][0]
     for (_, w), (f, _) in zip(files, kinds, strict=True):
         if f != fmt:
@@ -199,7 +222,7 @@ def _import_result(store: Store, files: list[tuple[Path, str]], *, format: str |
     source = f"{fmt}:{', '.join(Path(w).name for _, w in files)}"
     t = timings if timings is not None else {}
     rows = spec.read(files, options)
-    m, samples = to_matrix(rows, name=name, source=source, checksum=checksum, timings=t)
+    m, samples = to_matrix(rows, name=name, source=source, checksum=checksum, timings=t, roles=roles)
     t0 = time.perf_counter()
     info = store.save_matrix(m, name=name, samples=samples)
     t["write_seconds"] = time.perf_counter() - t0
@@ -239,16 +262,30 @@ def _long_tables(rows: Rows) -> list[tuple[pa.Table, str, str]]:
     return out
 
 
-def to_matrix(rows: Rows, *, name: str, source: str, checksum: str, timings: dict[str, float] | None = None):
-    """A reader's rows as (outcome matrix, per-sample rows | None), through the long-file reader."""
+def _with_attr_keys(roles: dict[str, object], keys: list[str]) -> dict[str, object]:
+    """``roles`` with the reader's configuration-attribute columns ``keys`` added to ``config_attr``."""
+    if not keys:
+        return roles
+    forced = roles.get("config_attr") or ()
+    forced = [forced] if isinstance(forced, str) else list(forced)
+    return {**roles, "config_attr": list(dict.fromkeys([*keys, *forced]))}
+
+
+def to_matrix(rows: Rows, *, name: str, source: str, checksum: str, timings: dict[str, float] | None = None,
+              roles: Mapping[str, object] | None = None):
+    """A reader's rows as (outcome matrix, per-sample rows | None), through the long-file reader; ``roles`` as
+    :func:`import_files` (not for the release layout, which has no columns to give roles)."""
     t = timings if timings is not None else {}
+    roles = _given_roles(roles)
     if rows.release is not None:
+        if roles:
+            raise ValueError("to_matrix: the release layout takes no column roles")
         data, where = rows.release
         return dataclasses.replace(release_from_dict(data, name=name, where=where, source=source), checksum=checksum), None
     if rows.files is not None:
-        return read_long(rows.files, name=name, source=source, checksum=checksum, timings=t)
+        return read_long(rows.files, name=name, source=source, checksum=checksum, timings=t, **roles)
     m, samples = read_long(_long_tables(rows), name=name, source=source, checksum=checksum, timings=t,
-                           **({"config_attr": _attr_keys(rows)} if _ROLES and _attr_keys(rows) else {}))
+                           **_with_attr_keys(roles, _attr_keys(rows) if _ROLES else []))
     if rows.config_attrs:
         m = dataclasses.replace(m, configs=tuple(dataclasses.replace(
             k, attrs={**k.attrs, **{a: v for a, v in rows.config_attrs.get(k.name, {}).items()

@@ -16,14 +16,12 @@ footers only), then
   long reader as per-sample rows, kept in the store.
 
 Bad input (an unreadable bucket, a missing prefix, a partition with a different schema, a bad row) is one
-:class:`InputError` raised before the store is touched. :func:`import_long_with_roles` imports plain long files
-with forced column roles (``--question-attr`` ...) until :mod:`osca_core.importers` takes them itself.
+:class:`InputError` raised before the store is touched.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,15 +31,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from osca_core import formats
 from osca_core.errors import InputError
-from osca_core.importers import LOG_SUFFIXES, default_name, detect, expand
+from osca_core.importers import LOG_SUFFIXES, default_name
 from osca_core.store import DatasetInfo, Store, lake, read_long
 
 COPY_ROWS = 10_000_000  # --keep-samples auto copies per-sample rows below this many rows
 KEEP_SAMPLES = ("auto", "yes", "no")
-ROLE_FLAGS = {"question_attr": "--question-attr", "config_attr": "--config-attr",
-              "sample_column": "--sample-column", "cost_column": "--cost-column"}
 
 
 @dataclass(frozen=True)
@@ -200,31 +195,3 @@ def question_samples(store: Store, name: str, question_id: str) -> pa.Table:
         return pa.Table.from_pandas(df[df["question_id"] == question_id], preserve_index=False)
     ds = lake.locate(src["uri"], s3_endpoint=src.get("s3_endpoint"))
     return lake.read_samples(ds, question_id)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def import_long_with_roles(store: Store, paths: Sequence[str | Path], *, name: str | None, replace: bool,
-                           roles: dict[str, object]) -> DatasetInfo:
-    """Long files (CSV, Parquet, JSON lines) imported with forced column roles, as the importers import them
-    (same source label and checksum); other formats are refused naming the flag."""
-    files = expand(paths)
-    for path, where in files:
-        fmt, _ = detect(path, where)
-        if fmt != "long":
-            flag = next(ROLE_FLAGS[k] for k, v in roles.items() if v)
-            raise InputError(f"{flag}: applies to long files (CSV, Parquet, JSON lines); {where} is {fmt}")
-    rows = formats.get("long").read(files, formats.ReadOptions())
-    digests = [_sha256(p) for p, _ in files]
-    checksum = digests[0] if len(files) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
-    name = name if name is not None else default_name(files[0][1])
-    source = f"long:{', '.join(Path(w).name for _, w in files)}"
-    m, samples = read_long(rows.files, name=name, source=source, checksum=checksum,
-                           **{k: v for k, v in roles.items() if v})
-    return store.save_matrix(m, name=name, replace=replace, samples=samples)

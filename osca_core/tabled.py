@@ -88,6 +88,14 @@ def check_cells(questions: int, kmax: np.ndarray) -> None:
                          "(TABLE_CELLS_MAX); use smaller budgets, fewer configurations or larger costs")
 
 
+def _pair_counts(a: np.ndarray, b: np.ndarray, s: int) -> np.ndarray:
+    """(D, S) int64: row d counts configuration ``a[d]`` once and ``b[d]`` once (twice where they are equal)."""
+    cnt = np.zeros((a.size, s), dtype=np.int64)
+    np.add.at(cnt, (np.arange(a.size), a), 1)
+    np.add.at(cnt, (np.arange(a.size), b), 1)
+    return cnt
+
+
 class _Search:
     """State and moves on the merged log tables (module docstring)."""
 
@@ -131,9 +139,7 @@ class _Search:
                        one[:, b1] + one[:, b2])
         mats.append(two)
         mem.append(np.column_stack([b1, b2]))
-        cnt = np.zeros((b1.size, s), dtype=np.int64)
-        np.add.at(cnt, (np.arange(b1.size), b1), 1)
-        np.add.at(cnt, (np.arange(b1.size), b2), 1)
+        cnt = _pair_counts(b1, b2, s)
         add.append(cnt)
         valid.append(np.where(same, k[b1] + 2 <= self.kmax[b1], ok1[b1] & ok1[b2]))
         if not self.unit:
@@ -164,9 +170,7 @@ class _Search:
                        one[:, i1] + one[:, i2]) if a1.size else np.zeros((len(self.w), 0))
         dl.append(two)
         mem.append(np.column_stack([a1, a2]))
-        cnt = np.zeros((a1.size, s), dtype=np.int64)
-        np.add.at(cnt, (np.arange(a1.size), a1), 1)
-        np.add.at(cnt, (np.arange(a1.size), a2), 1)
+        cnt = _pair_counts(a1, a2, s)
         rem.append(cnt)
         return np.concatenate(dl, axis=1), np.concatenate(mem), np.concatenate(rem)
 

@@ -153,6 +153,18 @@ def question_table(name: str, checksum: str) -> pd.DataFrame:
         return s.question_table(name)
 
 
+@st.cache_data(max_entries=32, show_spinner="Reading the samples ...")
+def question_samples(name: str, checksum: str, question_id: str) -> pd.DataFrame | None:
+    """One question's per-sample rows (``osca_core.lake_import.question_samples``: read back from the source when
+    the dataset kept counts only, else from the store); None when the dataset holds no per-sample rows."""
+    from osca_core.lake_import import question_samples as _samples
+
+    with store.Store.open(read_only=True) as s:
+        if s.samples_source(name) is None and not s.has_samples(name):
+            return None
+        return _samples(s, name, question_id).to_pandas()
+
+
 # -- writes ----------------------------------------------------------------------------------------------------
 
 class _RefuseReplace:

@@ -148,11 +148,16 @@ def expected_costs(name: str, checksum: str, configs: tuple[str, ...], strategy:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def schedules(name: str, checksum: str, configs: tuple[str, ...], allocs: tuple) -> list:
-    """The allocations as ordered plans (``stopplans.schedules`` on the view's matrix)."""
+def schedules(name: str, checksum: str, configs: tuple[str, ...], setting_key: tuple, split: int,
+              allocs: tuple) -> list:
+    """The allocations as ordered plans (``stopplans.schedules``) on the split they were trained on (the
+    dataset's own split, or split ``split`` of a random-splits setup)."""
     from osca_core import stopplans
 
     m = data.load_matrix(name, checksum).select_configs(list(configs))
+    s = setting(setting_key)
+    if s.train_fraction is not None:
+        m = ex.trials(m, s)[split].full
     return stopplans.schedules(m, list(allocs))
 
 

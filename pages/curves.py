@@ -88,7 +88,7 @@ def _difference(v: View, boot) -> None:
     verdict = "excludes 0" if d.excludes_zero[i] else "includes 0"
     st.markdown(f"**OSCA - best pure at C = {top}: {d.diff[i]:+.4f}**, {100 * d.level:g}% interval "
                 f"{d.ci_low[i]:+.4f} to {d.ci_high[i]:+.4f} ({verdict}; paired bootstrap over "
-                f"{boot.test_questions} test questions, B = {boot.n_resamples}){ui.text(ins)}")
+                f"{boot.test_questions} test questions, B = {boot.n_resamples}){ins}")
     method = "bootstrap over " + ("the (in-sample) questions" if boot.in_sample else "test questions")
     fig = uncertainty_plots.difference_figure(d, log2_x=v.log2, presentation=v.presentation, dark=v.dark,
                                               method=method, title="OSCA - best pure (paired)")
@@ -105,9 +105,9 @@ def _stop_figure(v: View, curves: list[Curve]):
                                       title=title)
 
 
-def _table(curves, *, expected: dict | None = None) -> None:
-    """The curves as ``osca curves --json`` rows (``Curve.rows``) plus each point's allocation (and whether it
-    is certified optimal on training)."""
+def _table(curves, *, certified: bool = False) -> None:
+    """The curves as ``osca curves --json`` rows (``Curve.rows``) plus each point's allocation (and, when OSCA
+    was certified, whether each point is certified optimal on training)."""
     with st.expander("Table"):
         pures = st.toggle("include pure configurations", key="curves_table_pures")
         rows = []
@@ -116,7 +116,7 @@ def _table(curves, *, expected: dict | None = None) -> None:
                 continue
             allocs = cv.allocations or (None,) * len(cv.budgets)
             rows += [dict(r, allocation=a.text if a is not None else "",
-                          certified=bool(a.certified) if a is not None else False)
+                          **({"certified": bool(a is not None and a.certified)} if certified else {}))
                      for r, a in zip(cv.rows(), allocs, strict=True)]
         st.dataframe(rows, hide_index=True, width="stretch")
 
@@ -214,7 +214,7 @@ def curves_page(v: View) -> None:
     elif bands and not one_split:
         st.caption("The paired difference OSCA - best pure with its bootstrap band is drawn on one split "
                    "(release split or in-sample).")
-    _table(curves)
+    _table(curves, certified=n_cert is not None)
     _report_button(v, strats)
 
 

@@ -1,6 +1,8 @@
-"""Data: the datasets in the store; import a file by upload (under an existing name only with "replace" ticked),
-fetch the OSCA release, generate the synthetic demo, remove a dataset. A bad file gets the importer's one-line
-message and leaves the store as it was."""
+"""Data: the datasets in the store and each configuration's coverage; import one or several files by upload (any
+format of ``osca_core.formats``, guessed or chosen, with the reader options of ``osca import``; under an existing
+name only with "replace" ticked), fetch the OSCA release, generate the synthetic demo, remove a dataset. A bad file
+gets the importer's one-line message and leaves the store as it was. On a damaged store file the page offers to
+move it aside (renamed, never deleted) and start a new store."""
 
 from __future__ import annotations
 
@@ -8,11 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from osca_core.errors import InputError
+from osca_core.formats import PARTIAL_CHOICES, VERIFIERS, ReadOptions
+from osca_core.importers import FORMATS as READERS
 from pages import _access as data
 from pages import _render as ui
 from pages import _shell
 
-FORMATS = ("auto", "osca", "long", "lcb")
+FORMATS = ("auto", *READERS)
+UPLOAD_TYPES = ["json", "jsonl", "ndjson", "csv", "tsv", "parquet", "eval"]
 
 
 def _flash(kind: str, msg: str) -> None:
@@ -37,29 +42,104 @@ def _listing(rows) -> None:
         st.info("No datasets yet.")
 
 
+def _price(text: str) -> dict[str, float] | None:
+    """``MODEL=USD_PER_MTOK, ...`` (the ``--price`` flag, comma-separated) as a mapping; InputError naming the item."""
+    out = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        model, eq, usd = item.rpartition("=")
+        try:
+            out[model.strip()] = float(usd)
+        except ValueError:
+            eq = ""
+        if not eq or not model.strip():
+            raise InputError(f"price: use MODEL=USD_PER_MTOK, comma-separated (got {item!r})")
+    return out or None
+
+
+def _options() -> ReadOptions:
+    """The reader options of ``osca import`` (each format uses the ones it knows; the importer refuses others)."""
+    with st.expander("Reader options (Inspect, lm-evaluation-harness, EvalPlus, SWE-bench, LiveCodeBench)"):
+        o1, o2 = st.columns(2)
+        config = o1.text_input("Configuration names (--config)", key="import_config",
+                               placeholder="from the files", help="Comma-separated, one per file.")
+        scorer = o2.text_input("Inspect scorer (--scorer)", key="import_scorer", placeholder="the only one")
+        partial = o1.selectbox("Partial credit (--partial)", ["refuse", *PARTIAL_CHOICES], key="import_partial")
+        price = o2.text_input("Prices (--price MODEL=USD_PER_MTOK, ...)", key="import_price")
+        metric = o1.text_input("lm-eval metric (--metric)", key="import_metric", placeholder="first 0/1 metric")
+        filt = o2.text_input("lm-eval filter (--filter)", key="import_filter")
+        verifier = o1.selectbox("EvalPlus verifier (--verifier)", ["default", *VERIFIERS], key="import_verifier")
+    return ReadOptions(config=config.strip() or None, scorer=scorer.strip() or None,
+                       partial=None if partial == "refuse" else partial, price=_price(price),
+                       metric=metric.strip() or None, filter=filt.strip() or None,
+                       verifier=None if verifier == "default" else verifier)
+
+
 def _upload() -> None:
-    st.subheader("Import a file", anchor=False)
-    st.caption(f"The OSCA release layout (JSON), per-sample or aggregated rows (CSV, Parquet, JSON lines) or "
-               f"a LiveCodeBench eval file. Up to {data.UPLOAD_LIMIT_MB} MB per file.")
-    up = st.file_uploader("Log file", type=["json", "jsonl", "csv", "parquet"], key="upload",
-                          max_upload_size=data.UPLOAD_LIMIT_MB)
+    st.subheader("Import files", anchor=False)
+    st.caption(f"Several files make one dataset: the OSCA release layout, per-sample or aggregated rows (CSV, "
+               f"Parquet, JSON lines), Inspect logs (.eval, .json), lm-evaluation-harness samples (with their "
+               f"results_*.json), EvalPlus / BigCodeBench eval_results.json, SWE-bench reports, LiveCodeBench eval "
+               f"files. Up to {data.UPLOAD_LIMIT_MB} MB per file.")
+    ups = st.file_uploader("Log files", type=UPLOAD_TYPES, key="upload", accept_multiple_files=True,
+                           max_upload_size=data.UPLOAD_LIMIT_MB) or []
     c1, c2 = st.columns(2)
-    name = c1.text_input("Dataset name", key="import_name", placeholder="from the file name")
+    name = c1.text_input("Dataset name", key="import_name", placeholder="from the first file's name")
     fmt = c2.selectbox("Format", FORMATS, key="import_format")
     replace = st.checkbox("Replace an existing dataset of the same name", key="import_replace",
                           help="Without it, an upload under a name already stored is refused.")
-    if st.button("Import", type="primary", disabled=up is None, key="import_btn"):
+    try:
+        options = _options()
+    except InputError as e:
+        ui.error(e)
+        return
+    if st.button("Import", type="primary", disabled=not ups, key="import_btn"):
         try:
-            info = data.import_upload(up.name, up.getvalue(), format=None if fmt == "auto" else fmt,
-                                      name=name.strip() or None, replace=replace)
+            res = data.import_uploads([(u.name, u.getvalue()) for u in ups], format=None if fmt == "auto" else fmt,
+                                      name=name.strip() or None, replace=replace, options=options)
         except InputError as e:
             ui.error(e)
         else:
             data.bump()
             st.session_state.pop("import_replace", None)
-            _flash("success", f"Imported {info.name}: {info.questions} questions, {info.configs} "
-                              f"configurations ({info.split}).")
+            info = res.info
+            _flash("success", f"Imported {info.name} ({res.format}, {len(res.files)} file"
+                              f"{'s' if len(res.files) != 1 else ''}): {info.questions} questions, {info.configs} "
+                              f"configurations ({info.split}), {info.missing_cells} missing cells.")
+            st.session_state["_osca_import"] = {"notes": list(res.notes), "roles": info.role_lines(),
+                                                "missing_samples": res.missing_samples}
             st.rerun()
+
+
+def _import_report() -> None:
+    """The last import's notes, column roles and samples without a score (shown once, after its rerun)."""
+    rep = st.session_state.pop("_osca_import", None)
+    if not rep:
+        return
+    with st.container(border=True):
+        if rep["missing_samples"]:
+            st.caption(f"{rep['missing_samples']} samples announced by the logs hold no score (left out as missing).")
+        for note in rep["notes"]:
+            st.caption(ui.text(note))
+        if rep["roles"]:
+            st.markdown("**Column roles**")
+            st.code("\n".join(rep["roles"]), language=None)
+
+
+def _coverage(rows) -> None:
+    st.subheader("Coverage", anchor=False)
+    names = [r.name for r in rows]
+    pick = st.selectbox("Dataset", names, key="cov_name")
+    info = next(r for r in rows if r.name == pick)
+    df = data.coverage(info.name, info.checksum)
+    st.caption(ui.text(f"{info.name}: {info.missing_cells} missing cells; coverage is the share of questions a "
+                       f"configuration was run on (n > 0)." + (f" Cost per sample from column {info.cost_column}."
+                                                               if info.cost_column else "")))
+    note = data.missing_note(info.name, info.checksum)
+    if note:
+        st.caption(ui.text("Analyses: " + note))
+    st.dataframe(df, hide_index=True, width="stretch",
+                 column_config={"coverage": st.column_config.ProgressColumn("coverage", min_value=0.0,
+                                                                            max_value=1.0, format="percent")})
 
 
 def _release() -> None:
@@ -106,8 +186,29 @@ def _remove(rows) -> None:
             st.rerun()
 
 
+def _damaged() -> bool:
+    """On a damaged store (its one line is already shown above the page): the button that moves it aside."""
+    if data.damage() is None:
+        return False
+    st.caption("The store file cannot be read. Moving it aside renames it (nothing is deleted), so that a new, "
+               "empty store is created; then fetch the release or import your logs again.")
+    if st.button("Move the damaged store aside and start a new one", type="primary", key="move_aside_btn",
+                 icon=":material/drive_file_move:"):
+        try:
+            moved = data.move_store_aside()
+        except InputError as e:
+            ui.error(e)
+        else:
+            _flash("success", f"Moved the damaged store to {moved}." if moved else "There was no store file.")
+            st.rerun()
+    return True
+
+
 def data_page() -> None:
     _show_flash()
+    if _damaged():
+        return
+    _import_report()
     rows = data.datasets()
     _listing(rows)
     left, right = st.columns(2)
@@ -116,6 +217,8 @@ def data_page() -> None:
     with right.container(border=True):
         _release()
     if rows:
+        with st.container(border=True):
+            _coverage(rows)
         with st.container(border=True):
             _remove(rows)
 

@@ -1,6 +1,9 @@
 """Questions: per-question outcomes. A questions x configurations heatmap of pass rates (sortable, filterable by
-pass rate, attributes and id), a drill-down on one question, the lists of questions solved only by the mix / never
-solved / solved by a single configuration, and an A-vs-B comparison of two configurations."""
+pass rate, attributes and id; above ``HEATMAP_ROWS`` questions the rows are aggregated into bins, sampled or cut,
+as chosen), a drill-down on one question (with its per-sample rows, read back from the source when the dataset
+kept counts only), histograms of per-question pass@1 and pass@C of the chosen strategies, the lists of questions
+solved only by the mix / never solved / solved by a single configuration, and an A-vs-B comparison of two
+configurations. Tables longer than ``PAGE_ROWS`` rows are shown a page at a time."""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from osca_core import plots, views
+from osca_core.bootstrap import QuestionValues, strategy_values
 from osca_core.errors import InputError
+from osca_core.uncertainty_plots import question_histogram_figure
 from pages import _access as data
 from pages import _compute as compute
 from pages import _render as ui
@@ -18,6 +23,8 @@ from pages import _shell
 from pages._sidebar import View
 
 HEATMAP_ROWS = 300
+PAGE_ROWS = 500
+HIST_STRATEGIES = ("osca", "osca-eb", "best-pure", "even", "uniform", "hillclimb")
 SORTS = ("question", "mean_pass", "solved_by", "best_pass")
 DRILL_STRATEGIES = ("osca", "best-pure", "even")
 
@@ -47,21 +54,43 @@ def _filters(frame: pd.DataFrame) -> pd.DataFrame:
                                   sort_by=sort_by, descending=desc)
 
 
+def _paged(df: pd.DataFrame, key: str, **kw) -> None:
+    """``st.dataframe`` of ``df``, a page of :data:`PAGE_ROWS` rows at a time when it is longer (the page number
+    is the URL parameter ``key``)."""
+    pages = views.page_count(len(df), PAGE_ROWS)
+    if pages > 1:
+        c1, c2 = st.columns([1, 4], vertical_alignment="bottom")
+        page = int(c1.number_input("Page", 1, pages, 1, key=key, bind="query-params"))
+        lo = (page - 1) * PAGE_ROWS
+        c2.caption(f"rows {lo + 1} to {min(lo + PAGE_ROWS, len(df))} of {len(df)} ({pages} pages)")
+        df = views.page_of(df, page, PAGE_ROWS)
+    st.dataframe(df, width="stretch", **kw)
+
+
 def _heatmap(v: View, frame: pd.DataFrame, shown: pd.DataFrame) -> None:
     m = v.matrix
-    st.caption(f"{len(shown)} of {len(frame)} questions"
-               + (f"; the heatmap shows the first {HEATMAP_ROWS}" if len(shown) > HEATMAP_ROWS else ""))
+    mode = "first"
+    if len(shown) > HEATMAP_ROWS:
+        mode = st.segmented_control("Heatmap rows", views.HEATMAP_MODES, default="aggregate", key="hm",
+                                    bind="query-params", required=True,
+                                    help=f"More than {HEATMAP_ROWS} questions: aggregate consecutive questions "
+                                         f"into {HEATMAP_ROWS} bins, sample {HEATMAP_ROWS} evenly, or show the "
+                                         f"first {HEATMAP_ROWS} in the sort order.")
     if not len(shown):
+        st.caption(f"0 of {len(frame)} questions")
         return
-    ids = list(shown.index[:HEATMAP_ROWS])
+    ids = list(shown.index)
     rates = views.pass_rates(m).loc[ids]
     n = pd.DataFrame(m.n, index=list(m.question_ids), columns=list(m.config_names)).loc[ids]
     c = pd.DataFrame(m.c, index=list(m.question_ids), columns=list(m.config_names)).loc[ids]
+    rates, n, c, what = views.heatmap_rows(rates, n, c, limit=HEATMAP_ROWS, mode=mode or "aggregate")
+    st.caption(f"{len(shown)} of {len(frame)} questions"
+               + (f"; the heatmap shows {what}" if len(shown) > HEATMAP_ROWS else ""))
     fig = plots.heatmap_figure(rates, counts=(n, c), presentation=v.presentation, dark=v.dark,
                                title=f"{v.info.name}: pass rate c/n")
     ui.chart(fig, "heatmap", v, key="heatmap_chart")
     with st.expander("Table of the filtered questions"):
-        st.dataframe(shown, width="stretch")
+        _paged(shown, "qpage")
 
 
 def _one_question(v: View, shown: pd.DataFrame) -> tuple[int, dict] | None:
@@ -87,7 +116,56 @@ def _one_question(v: View, shown: pd.DataFrame) -> tuple[int, dict] | None:
                      column_config={"pass": st.column_config.NumberColumn(f"pass@{budget}", format="%.4f")})
         with st.expander("Counts per configuration"):
             st.dataframe(per_cfg, hide_index=True, width="stretch")
+        _samples(v, question)
     return budget, allocs
+
+
+def _samples(v: View, question: str) -> None:
+    """The question's per-sample rows, on request: from the store, or read back from the source (a Parquet
+    dataset imported in place keeps counts only and records where its samples live)."""
+    src = v.info.samples_source
+    label = "Read this question's samples" + (" back from the source" if src else "")
+    if not st.toggle(label, key="samples", bind="query-params",
+                     help=f"Samples live in {src}" if src else "The per-sample rows stored with the dataset."):
+        return
+    try:
+        df = data.question_samples(v.info.name, v.info.checksum, question)
+    except InputError as e:
+        ui.error(e)
+        return
+    if df is None:
+        st.caption("This dataset holds counts only: its import kept no per-sample rows.")
+        return
+    st.caption(ui.text(f"{len(df)} samples of {question}" + (f", read from {src}" if src else ", from the store")))
+    _paged(df, "spage", hide_index=True)
+
+
+@st.cache_data(max_entries=32, show_spinner="Evaluating the strategies per question ...")
+def _question_values(name: str, checksum: str, configs: tuple[str, ...], strategies: tuple[str, ...],
+                     budget: int, seed: int) -> QuestionValues:
+    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    return strategy_values(m, list(strategies), sorted({1, budget}), seed=seed)
+
+
+def _histogram(v: View, budget: int) -> None:
+    st.subheader("Per-question pass rates", anchor=False)
+    chosen = st.multiselect("Strategies", list(HIST_STRATEGIES), default=["osca", "best-pure"], key="hist",
+                            bind="query-params", help="Each strategy is fitted on the training questions of the "
+                                                      "dataset's split and evaluated per test question.")
+    if not chosen:
+        st.caption("Choose at least one strategy.")
+        return
+    try:
+        qv = _question_values(v.info.name, v.info.checksum, v.configs, tuple(chosen), budget, v.setting.seed)
+    except InputError as e:
+        ui.error(e)
+        return
+    fig = question_histogram_figure({s: qv.at(s, 1) for s in chosen}, {s: qv.at(s, budget) for s in chosen},
+                                    budget=budget, presentation=v.presentation, dark=v.dark,
+                                    title=f"{v.info.name}: {len(qv.question_ids)} test questions")
+    ui.chart(fig, "question-histogram", v, key="hist_chart")
+    st.caption(f"How many test questions ({ui.text(v.full.split_label)}) sit near 0 or near 1 behind each mean: "
+               f"the left panel at C = 1, the right at C = {budget}.")
 
 
 def _who_solves(v: View, budget: int, allocs: dict) -> None:
@@ -103,17 +181,16 @@ def _who_solves(v: View, budget: int, allocs: dict) -> None:
     with t1:
         st.caption(f"The OSCA mix at C = {budget} solves these with probability >= {tau:g}; best pure "
                    f"({ui.text(allocs['best-pure'].text)}) does not.")
-        st.dataframe(pd.DataFrame({"question": list(lists.only_mix),
-                                   "osca_pass": [pm[idx[q]] for q in lists.only_mix],
-                                   "best_pure_pass": [pp[idx[q]] for q in lists.only_mix]}),
-                     hide_index=True, width="stretch")
+        _paged(pd.DataFrame({"question": list(lists.only_mix),
+                             "osca_pass": [pm[idx[q]] for q in lists.only_mix],
+                             "best_pure_pass": [pp[idx[q]] for q in lists.only_mix]}), "p_mix", hide_index=True)
     with t2:
         st.caption("No configuration produced a correct sample for these questions.")
-        st.dataframe(pd.DataFrame({"question": list(lists.never_solved)}), hide_index=True, width="stretch")
+        _paged(pd.DataFrame({"question": list(lists.never_solved)}), "p_never", hide_index=True)
     with t3:
         st.caption("Exactly one configuration produced a correct sample.")
-        st.dataframe(pd.DataFrame({"question": list(lists.single), "configuration": list(lists.single.values())}),
-                     hide_index=True, width="stretch")
+        _paged(pd.DataFrame({"question": list(lists.single), "configuration": list(lists.single.values())}),
+               "p_single", hide_index=True)
 
 
 def _a_against_b(v: View) -> None:
@@ -135,10 +212,13 @@ def _a_against_b(v: View) -> None:
     g[5].metric("neither", cmp_.neither)
     fig = plots.comparison_figure(cmp_.frame, a, b, presentation=v.presentation, dark=v.dark)
     ui.chart(fig, "a-vs-b", v, key="ab_chart")
-    st.dataframe(cmp_.frame.sort_values("diff", key=abs, ascending=False), width="stretch")
+    _paged(cmp_.frame.sort_values("diff", key=abs, ascending=False), "p_ab")
 
 
 def questions_page(v: View) -> None:
+    note = data.missing_note(v.info.name, v.info.checksum)
+    if note:
+        st.caption(ui.text("Analyses: " + note))
     frame = views.question_frame(v.matrix, data.question_table(v.info.name, v.info.checksum))
     st.subheader("Pass rates", anchor=False)
     shown = _filters(frame)
@@ -148,6 +228,8 @@ def questions_page(v: View) -> None:
     picked = _one_question(v, shown)
     if picked is None:
         return
+    st.divider()
+    _histogram(v, picked[0])
     st.divider()
     _who_solves(v, *picked)
     st.divider()

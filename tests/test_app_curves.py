@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from osca_core import paired, views
+from osca_core import experiments, paired
 from osca_core.store import Store
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -75,25 +75,85 @@ def test_release_split_opens_with_bootstrap_bands_and_the_paired_difference():
     assert len(figures(off)) == 1  # no difference chart without bands
 
 
-def test_a_dataset_without_a_split_opens_held_out_on_random_splits(tmp_path):
-    run_app()  # first start: the release is fetched into the store
-    src = stored_matrix("osca-swebench")
-    rows = ["question_id,config,n_samples,n_correct"]
-    for q, qid in enumerate(src.question_ids):
-        for s, name in enumerate(src.config_names[:4]):
-            rows.append(f"{qid},{name},{src.n[q, s]},{src.c[q, s]}")
-    f = tmp_path / "nosplit.csv"
-    f.write_text("\n".join(rows) + "\n")
-    from osca_core.importers import import_bytes
-    with Store.open() as s:
-        import_bytes(s, f.name, f.read_bytes(), format=None, name="nosplit")
-    assert stored_matrix("nosplit").in_sample
-    st.cache_data.clear()
-    at = run_app(dataset="nosplit", pures="false")
+def test_a_dataset_without_a_split_opens_held_out_on_random_splits():
+    """SWE-bench's release lists the same questions for training and test (in-sample): the dashboard opens it on
+    random splits (training fraction 0.5, 10 splits, seed 0) with bands over splits; in-sample is one click."""
+    at = run_app(dataset="osca-swebench", pures="false", budget=["1", "4"])
+    swe = stored_matrix("osca-swebench")
+    assert swe.in_sample
     assert at.radio(key="split").value == "random splits"
+    assert at.number_input(key="splits").value == 10
     fig = figures(at)[0]
-    assert "random splits" in fig["layout"]["title"]["text"]
-    assert by_meta(fig, "band:osca")  # bands over splits
+    assert "train fraction 0.5, 10 split(s), seed 0" in fig["layout"]["title"]["text"]
+    want = experiments.run_curves(swe, ["osca"], [1, 2, 3, 4],
+                                  experiments.Setting(train_fraction=0.5, splits=10, seed=0)).curves[0]
+    (line,) = [t for t in by_meta(fig, "osca") if t["mode"] == "lines+markers"]
+    np.testing.assert_allclose(line["y"], want.values, atol=1e-12)
+    assert "mean over splits" in line["hovertext"][0]
     assert not [w for w in at.warning if "In-sample" in w.value]
-    ins = run_app(dataset="nosplit", pures="false", split="release split")
+    ins = run_app(dataset="osca-swebench", pures="false", budget=["1", "4"], split="release split")
     assert [w for w in ins.warning if "In-sample" in w.value]
+    text = " ".join(x.value for x in ins.markdown)
+    assert "in-sample" in text  # the paired difference's headline says so
+
+
+def test_stop_switch_puts_expected_cost_on_the_x_axis_and_the_oracle_is_dashed():
+    from osca_core import registry, stopplans
+
+    at = run_app(dataset="osca-bigcodebench", pures="false", budget=["1", "8"], stop="true",
+                 strategies=["best pure", "OSCA", "test-set oracle"])  # the URL holds the labels
+    fig = figures(at)[0]
+    assert fig["layout"]["xaxis"]["title"]["text"].startswith("expected cost per question")
+    bcb = stored_matrix("osca-bigcodebench")
+    plans = stopplans.schedules(bcb, registry.allocate(bcb, "osca", list(range(1, 9))))
+    (osca,) = by_meta(fig, "osca")
+    np.testing.assert_allclose(osca["x"], [p.expected_cost_test for p in plans], rtol=1e-12)
+    np.testing.assert_allclose(osca["y"], [p.test_pass for p in plans], atol=1e-12)
+    assert all(x <= b + 1e-9 for x, b in zip(osca["x"], range(1, 9), strict=True))  # stopping never costs more
+    assert osca["x"][-1] < 8  # and saves at C = 8 (some questions pass early)
+    (oracle,) = by_meta(fig, "oracle")
+    assert oracle["line"]["dash"] == "dash"
+    assert oracle["name"] == "test-set oracle"
+
+
+def test_osca_is_certified_by_default_on_a_small_view_and_the_downloads_are_offered():
+    at = run_app(dataset="osca-bigcodebench", pures="false", budget=["1", "16"])
+    fig = figures(at)[0]
+    (osca,) = [t for t in by_meta(fig, "osca") if t["mode"] == "lines+markers"]
+    certified = sum("certified optimal" in h for h in osca["hovertext"])
+    assert certified == 16  # the release logs are 100% certified
+    assert [c for c in at.caption if "certified optimal on training (MILP bounds) at 16 of 16" in c.value]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download report (HTML)" in labels
+    assert labels.count("PDF (paper)") == 2 and labels.count("PNG (slides)") == 2  # curves and difference
+
+
+@pytest.mark.slow
+def test_the_report_download_is_the_views_self_contained_report():
+    from osca_core import report
+    from pages import _compute
+
+    run_app()
+    m = stored_matrix("osca-bigcodebench")
+    with Store.open(read_only=True) as s:
+        info = {d.name: d for d in s.list_datasets()}["osca-bigcodebench"]
+    budgets = (1, 2, 4, 8)
+    cmd = report.command(dataset=m.name, budgets=budgets, strategies=("best-pure", "osca"), n_resamples=1000)
+    html = _compute.report(m.name, info.checksum, m.config_names, budgets, ("best-pure", "osca"), 0, cmd,
+                           "http://localhost:8501/?dataset=osca-bigcodebench")
+    assert html.startswith("<!DOCTYPE html>") or html.lstrip().lower().startswith("<!doctype html>")
+    assert info.checksum in html and "osca report --dataset osca-bigcodebench" in html
+    assert '<script src="http' not in html  # plotly.js embedded, no CDN
+
+
+@pytest.mark.slow
+def test_a_figure_download_renders_a_pdf_for_papers_and_a_png_for_slides():
+    import plotly.graph_objects as go
+
+    from pages import _render
+
+    fig = go.Figure(go.Scatter(x=[1, 2, 4], y=[0.1, 0.2, 0.3]))
+    assert _render._export(fig, "pdf", "paper", (700, 440))().startswith(b"%PDF-")
+    png = _render._export(fig, "png", "slides", (1600, 900))()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert int.from_bytes(png[16:20], "big") == 1600 and int.from_bytes(png[20:24], "big") == 900

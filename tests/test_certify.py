@@ -8,6 +8,7 @@ from math import comb
 
 import numpy as np
 import pytest
+from ratekit import random_rates
 
 from osca_core.certify import PRUNE_TOL, certify_budget, certify_budgets, undominated, upper_bounds
 from osca_core.estimators import plugin_objective
@@ -17,18 +18,6 @@ from osca_core.strategies import hillclimb_counts
 from osca_core.synthetic import demo_matrix, specialist_rates
 
 TOL = 1e-12
-
-
-def random_rates(rng: np.random.Generator) -> np.ndarray:
-    """Small p of one of three kinds: uniform, U-shaped (many near 0 and 1), or a grid with exact 0, 1/4, ..., 1
-    (the same generator as tests/test_optimize.py)."""
-    q, s = int(rng.integers(1, 8)), int(rng.integers(1, 6))
-    kind = int(rng.integers(3))
-    if kind == 0:
-        return rng.random((q, s))
-    if kind == 1:
-        return rng.beta(0.3, 0.3, (q, s))
-    return rng.integers(0, 5, (q, s)) / 4
 
 
 # -- upper bounds and certificates --------------------------------------------------------------------------------

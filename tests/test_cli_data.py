@@ -286,6 +286,34 @@ def test_role_overrides_force_a_role_or_refuse_it_by_name(osca_home, capsys, tmp
     assert [k.cost for k in m.configs] == pytest.approx([41 + 9, 141 + 9])  # mean output_tokens per configuration
 
 
+def test_role_overrides_refuse_a_log_that_is_not_long_naming_the_flag_and_store_nothing(osca_home, capsys,
+                                                                                        swe_path):
+    rc, out, err = run(capsys, "import", str(swe_path), "--question-attr", "difficulty", "--cost-column", "cost")
+    assert (rc, out) == (2, "")
+    assert err == (f"osca: error: --question-attr: applies to long files (CSV, Parquet, JSON lines); {swe_path} "
+                   f"is osca\n")
+    assert run_json(capsys, "datasets", "--json")["datasets"] == []
+
+
+def test_role_overrides_reach_every_file_of_a_folder_import(osca_home, capsys, tmp_path):
+    df = _real_log()
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    configs = sorted(df["config"].unique())
+    for i, cfg in enumerate(configs):
+        write_frame(df[df["config"] == cfg], folder / f"part{i}.csv")
+    rc, out, err = run(capsys, "import", str(folder), "--cost-column", "output_tokens", "--json")
+    assert rc == 0, err
+    got = json.loads(out)
+    row = got["datasets"][0]
+    assert row["cost_column"] == "output_tokens" and row["column_roles"]["Cost_USD"] == "per_sample"
+    assert got["import"]["format"] == "long" and len(got["import"]["files"]) == len(configs) == 2
+    from osca_core.store import Store
+
+    m = Store.open().load_matrix("logs")
+    assert [k.cost for k in m.configs] == pytest.approx([41 + 9, 141 + 9])  # as the one-file import above
+
+
 def test_reader_options_reach_the_readers_and_are_checked(osca_home, capsys, tmp_path):
     path = tmp_path / "few.csv"
     path.write_text("question_id,config,correct\nq1,a,1\nq2,a,0\n")

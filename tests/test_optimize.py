@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from ratekit import random_rates
 
 from osca_core import cli
 from osca_core.certify import certify_budget, upper_bounds
@@ -24,17 +25,6 @@ from osca_core.strategies import hillclimb_counts
 from osca_core.synthetic import demo_matrix, specialist_rates
 
 TOL = 1e-12
-
-
-def random_rates(rng: np.random.Generator) -> np.ndarray:
-    """Small p of one of three kinds: uniform, U-shaped (many near 0 and 1), or a grid with exact 0, 1/4, ..., 1."""
-    q, s = int(rng.integers(1, 8)), int(rng.integers(1, 6))
-    kind = int(rng.integers(3))
-    if kind == 0:
-        return rng.random((q, s))
-    if kind == 1:
-        return rng.beta(0.3, 0.3, (q, s))
-    return rng.integers(0, 5, (q, s)) / 4
 
 
 def assert_matches_exhaustive(p: np.ndarray, budgets, costs=None) -> None:

@@ -217,3 +217,34 @@ def test_study_figure_draws_series_with_bands():
     assert [t.meta for t in fig.data if t.fill == "toself"] == ["band:osca", "band:best-pure"]
     cat = plots.study_figure(df.assign(x=["1", "5", "all"] * 2), x_title="C0", categorical_x=True)
     assert cat.layout.xaxis.type == "category"
+
+
+def test_band_hover_names_its_method_bootstrap_or_splits():
+    cv = Curve("osca", (1, 2), (0.5, 0.6), (False, False), (0.4, 0.5), (0.6, 0.7))
+    boot = by_meta(plots.curves_figure([cv], method=plots.BAND_BOOTSTRAP), "osca")[0].hovertext[0]
+    splits = by_meta(plots.curves_figure([cv]), "osca")[0].hovertext[0]
+    assert "(bootstrap over test questions)" in boot and "mean over splits" not in boot
+    assert "one per split" not in boot
+    assert "(mean over splits)" in splits and "one per split" in splits
+
+
+def test_expected_cost_figure_puts_the_costs_on_x_and_marks_extrapolated_points_open():
+    a = Curve("osca", (1, 2, 4), (0.3, 0.4, 0.5), (False, False, True))
+    o = Curve("oracle", (1, 2, 4), (0.4, 0.5, 0.6), (False, False, False))
+    fig = plots.expected_cost_figure([a, o], {"osca": [1.0, 1.7, 2.9], "oracle": [1.0, 1.5, 2.1]})
+    (line,) = by_meta(fig, "osca")
+    assert list(line.x) == [1.0, 1.7, 2.9] and list(line.y) == [0.3, 0.4, 0.5]
+    assert list(line.marker.symbol) == ["circle", "circle", "circle-open"]
+    assert "C = 4" in line.hovertext[2] and "expected cost = 2.900" in line.hovertext[2]
+    assert by_meta(fig, "oracle")[0].line.dash == "dash"
+    assert fig.layout.xaxis.title.text.startswith("expected cost per question")
+
+
+def test_order_strip_has_one_cell_per_sample_at_its_position():
+    order = ["b", "a", "a", "b", "c"]
+    fig = plots.order_strip_figure(order, {"a": "#111111", "b": "#222222"})
+    cells = {t.meta: list(t.base) for t in fig.data}
+    assert cells == {"b": [0, 3], "a": [1, 2], "c": [4]}
+    assert by_meta(fig, "a")[0].marker.color == "#111111"
+    assert by_meta(fig, "c")[0].marker.color == plots.PURE_COLOR  # a configuration without a colour: muted
+    assert "sample 5 of 5: c" in by_meta(fig, "c")[0].hovertext[0]

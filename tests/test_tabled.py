@@ -60,17 +60,21 @@ def test_tabled_with_costs_equals_enumeration(seed):
         assert r.objective == pytest.approx(brute(n, c, r.budget, prior, costs), abs=1e-12)
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_with_all_n_at_least_the_budget_tabled_equals_the_fast_optimizer(seed):
-    rng = np.random.default_rng(200 + seed)
-    q, s = 30, 5
-    n = np.full((q, s), 10)
-    c = rng.binomial(n, rng.beta(0.4, 1.2, size=(q, s)))
-    budgets = list(range(1, 11))
+def _assert_tabled_matches_fast(rng, *, q: int, s: int, runs: int, beta: tuple[float, float]) -> None:
+    """Every cell has n = ``runs`` samples and budgets 1..runs (no extrapolation): the tabled optimizer's training
+    objective equals the fast optimizer's at every budget."""
+    n = np.full((q, s), runs)
+    c = rng.binomial(n, rng.beta(*beta, size=(q, s)))
+    budgets = list(range(1, runs + 1))
     fast = optimize_curve(c / n, budgets)
     tab = optimize_tabled(n, c, budgets, prior=fit_priors(n, c))
     for f, t in zip(fast, tab, strict=True):
         assert t.objective == pytest.approx(f.objective, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_with_all_n_at_least_the_budget_tabled_equals_the_fast_optimizer(seed):
+    _assert_tabled_matches_fast(np.random.default_rng(200 + seed), q=30, s=5, runs=10, beta=(0.4, 1.2))
 
 
 def test_tables_are_plug_in_within_n_and_predictive_beyond():
@@ -111,15 +115,7 @@ def test_osca_keeps_the_fast_certified_path_when_no_training_cell_extrapolates()
 
 def test_many_configurations_use_candidate_pairs_and_still_match_the_fast_optimizer(monkeypatch):
     monkeypatch.setattr(tabled, "PAIR_WORK", 1e3)  # force pairs among the best candidates only
-    rng = np.random.default_rng(11)
-    q, s = 80, 40
-    n = np.full((q, s), 12)
-    c = rng.binomial(n, rng.beta(0.2, 2.0, size=(q, s)))
-    budgets = list(range(1, 13))
-    fast = optimize_curve(c / n, budgets)
-    tab = optimize_tabled(n, c, budgets, prior=fit_priors(n, c))
-    for f, t in zip(fast, tab, strict=True):
-        assert t.objective == pytest.approx(f.objective, abs=1e-12)
+    _assert_tabled_matches_fast(np.random.default_rng(11), q=80, s=40, runs=12, beta=(0.2, 2.0))
 
 
 def test_sweeps_longer_than_max_samples_are_refused_in_one_line():

@@ -281,12 +281,18 @@ def _add_optimize(sub) -> None:
                    f"{A.MAX_CERTIFY_BUDGETS} budgets)")
     A.add_seed(o)
     A.add_json(o)
-    A.add_experiment_args(o, bans=ex.BANS)
-    A.add_holdout(o)
-    A.add_missing(o)
-    A.add_bootstrap(o)
-    A.add_groups(o)
+    _add_evaluation_args(o)
     o.set_defaults(func=cmd_optimize)
+
+
+def _add_evaluation_args(p) -> None:
+    """The options ``optimize`` and ``curves`` share: experiment settings, holdout, missing cells, bootstrap,
+    groups."""
+    A.add_experiment_args(p, bans=ex.BANS)
+    A.add_holdout(p)
+    A.add_missing(p)
+    A.add_bootstrap(p)
+    A.add_groups(p)
 
 
 def _add_curves(sub) -> None:
@@ -303,11 +309,7 @@ def _add_curves(sub) -> None:
     fmt = c.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="stable JSON on stdout (keys are only ever added)")
     fmt.add_argument("--csv", action="store_true", help="CSV on stdout")
-    A.add_experiment_args(c, bans=ex.BANS)
-    A.add_holdout(c)
-    A.add_missing(c)
-    A.add_bootstrap(c)
-    A.add_groups(c)
+    _add_evaluation_args(c)
     c.set_defaults(func=cmd_curves)
 
 

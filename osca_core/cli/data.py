@@ -120,15 +120,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             if not res.samples_copied and not args.json:
                 note(f"note: {res.rows_read:,} per-sample rows were aggregated where they live; the samples stay "
                      f"in {res.samples_source['uri']} (read back by the drill-down)")
-        elif any(v for v in roles.values()):
-            if args.format not in (None, "long"):
-                raise InputError(f"--format {args.format}: --question-attr, --config-attr, --sample-column and "
-                                 f"--cost-column apply to long files")
-            formats.check_options(formats.get("long"), options)
-            info = lake_import.import_long_with_roles(st, args.paths, name=name, replace=args.replace, roles=roles)
-            extra, notes = {"import": {"format": "long", "files": [str(p) for p in args.paths]}}, ()
         else:
-            res = import_files(st, args.paths, format=args.format, name=name, options=options)
+            if any(v for v in roles.values()):
+                if args.format not in (None, "long"):
+                    raise InputError(f"--format {args.format}: --question-attr, --config-attr, --sample-column and "
+                                     f"--cost-column apply to long files")
+                formats.check_options(formats.get("long"), options)
+            res = import_files(st, args.paths, format=args.format, name=name, options=options, roles=roles)
             info, extra, notes = res.info, {"import": res.as_dict()}, res.notes
             if res.missing_samples:
                 note(f"note: {res.missing_samples} samples announced by the logs hold no score: left out as "

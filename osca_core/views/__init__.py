@@ -10,6 +10,7 @@ only arrange widgets and render what these functions return); every function is 
 - :mod:`~osca_core.views.plans`: allocation tables and the CSV / JSON plans;
 - :mod:`~osca_core.views.questions`: the question table, its filters and the heatmap's pass rates;
 - :mod:`~osca_core.views.coverage`: per-configuration coverage of a ragged matrix;
+- :mod:`~osca_core.views.scale`: the heatmap's rows and table pages for large question sets;
 - :mod:`~osca_core.views.studies`: the cross-session cache and thread-pool runner of the Experiments studies;
 - :mod:`~osca_core.views.drilldown`: per-question pass@C of an allocation, who-solves-what lists, the drill-down on
   one question, A against B.
@@ -62,6 +63,7 @@ from osca_core.views.questions import (  # noqa: F401
     question_frame,
     split_labels,
 )
+from osca_core.views.scale import HEATMAP_MODES, heatmap_rows, page_count, page_of  # noqa: F401
 from osca_core.views.studies import StudyCache, run_jobs  # noqa: F401
 from osca_core.views.text import (  # noqa: F401
     WORD_JOINER,

@@ -1,0 +1,152 @@
+"""The Data page under ``AppTest``: several files uploaded at once make one dataset, each framework's format is
+imported by upload exactly as ``osca_core.importers.import_uploads`` imports it (same checksum and counts), the
+reader options reach the reader, the import's missing cells and per-configuration coverage are shown, and a
+damaged store file is one ``st.error`` line on every page while the Data page moves it aside (never deleting it)
+and starts a new store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from test_formats_evalplus import PLUS, write_evalplus
+from test_formats_lmeval import DATES, write_run
+from test_formats_swebench import DATASET, write_report
+
+from osca_core import views
+from osca_core.formats import ReadOptions
+from osca_core.importers import import_files, import_uploads
+from osca_core.store import Store
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh(osca_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("OSCA_RELEASE_MIRROR", str(tmp_path / "no-mirror"))  # never fetch: an empty store stays empty
+    osca_home.mkdir(parents=True, exist_ok=True)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def data_page(store_demo: bool = True) -> AppTest:
+    if store_demo:  # something stored, so the first start does not try to fetch
+        from osca_core.synthetic import demo_matrix
+
+        with Store.open() as s:
+            s.save_matrix(demo_matrix(seed=0))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at: AppTest, files: list[tuple[str, bytes]], name: str, **widgets) -> AppTest:
+    at.file_uploader(key="upload").set_value([(f, b, "application/octet-stream") for f, b in files])
+    at.text_input(key="import_name").set_value(name)
+    for key, value in widgets.items():
+        at.selectbox(key=key).set_value(value) if key in ("import_format", "import_verifier", "import_partial") \
+            else at.text_input(key=key).set_value(value)
+    at.run()
+    at.button(key="import_btn").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def stored(name: str):
+    with Store.open(read_only=True) as s:
+        return next(i for i in s.list_datasets() if i.name == name), s.load_matrix(name)
+
+
+def direct(tmp_path: Path, files, **kw):
+    with Store.open(tmp_path / "direct-home") as s:
+        r = import_uploads(s, files, **kw)
+        return r, s.load_matrix(r.info.name)
+
+
+RAGGED_A = b"question_id,config,n_samples,n_correct\nq1,a_0.5,4,1\nq2,a_0.5,4,2\nq3,a_0.5,4,3\n"
+RAGGED_B = b"question_id,config,n_samples,n_correct\nq1,b_1.0,2,2\n"
+
+
+def test_two_ragged_files_make_one_dataset_with_its_missing_cells_and_coverage(tmp_path):
+    at = upload(data_page(), [("a.csv", RAGGED_A), ("b.csv", RAGGED_B)], "two")
+    info, m = stored("two")
+    assert (info.questions, info.configs, info.missing_cells) == (3, 2, 2)
+    assert m.n.tolist() == [[4, 2], [4, 0], [4, 0]]
+    assert any("2 missing cells" in s.value for s in at.success)
+    at.selectbox(key="cov_name").set_value("two").run()
+    cov = at.dataframe[-1].value.set_index("configuration")
+    assert cov.loc["b_1.0", "questions"] == 1 and cov.loc["b_1.0", "coverage"] == pytest.approx(1 / 3)
+    assert cov.loc["a_0.5", "coverage"] == 1.0 and cov.loc["a_0.5", "samples"] == 12
+    # analyses get the complete matrix: the questions missing b_1.0 are left out, and the page says so
+    assert any("2 of 3 questions left out" in c.value for c in at.caption)
+
+
+def test_coverage_view_counts_questions_with_samples(bcb):
+    cov = views.coverage(bcb)
+    assert cov["coverage"].eq(1.0).all() and cov["missing_cells"].eq(0).all()
+    assert cov["samples"].tolist() == bcb.n.sum(axis=0).tolist()
+
+
+@pytest.mark.slow
+def test_each_framework_format_imports_by_upload_as_the_importer_does(tmp_path):
+    ep = write_evalplus(tmp_path / "ep" / "model-a_0.8" / "eval_results.json", PLUS)
+    sw = [write_report(tmp_path / "sw", "org/m", f"run{k}", submitted=DATASET, resolved=DATASET[:k + 1])
+          for k in range(2)]
+    lm = write_run(tmp_path / "lm", DATES[0], "gsm8k", {0: {"none": {"acc": 1}}, 1: {"none": {"acc": 0}}},
+                   model="org/model", gen_kwargs="temperature=0.3")
+    lm_files = [(f"results_{DATES[0]}.json", (lm.parent / f"results_{DATES[0]}.json").read_bytes()),
+                (lm.name, lm.read_bytes())]
+    cases = {"ep": ([(ep.name, ep.read_bytes())], "evalplus"),
+             "sw": ([(p.name, p.read_bytes()) for p in sw], "swebench"),
+             "lm": (lm_files, "auto")}
+    at = data_page()
+    for name, (files, fmt) in cases.items():
+        at = upload(at, files, name, import_format=fmt)
+        assert not at.error, [e.value for e in at.error]
+        info, m = stored(name)
+        r, want = direct(tmp_path, files, name=name, format=None if fmt == "auto" else fmt)
+        assert info.checksum == r.info.checksum and m.n.tolist() == want.n.tolist()
+        assert m.c.tolist() == want.c.tolist() and m.config_names == want.config_names
+    # a reader option reaches the reader: EvalPlus base verifier counts base_status only
+    at = upload(at, cases["ep"][0], "ep-base", import_format="evalplus", import_verifier="base")
+    _, base = stored("ep-base")
+    _, plus = stored("ep")
+    r, want = direct(tmp_path, cases["ep"][0], name="x", format="evalplus", options=ReadOptions(verifier="base"))
+    assert base.c.tolist() == want.c.tolist() != plus.c.tolist()
+
+
+def damage(osca_home: Path, bcb_path: Path) -> Path:
+    with Store.open() as s:
+        import_files(s, [bcb_path], name="osca-bigcodebench")
+    db = osca_home / "osca.duckdb"
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 3])  # truncated: "Could not read enough bytes"
+    return db
+
+
+@pytest.mark.slow
+def test_a_truncated_store_is_one_error_line_and_the_data_page_moves_it_aside(osca_home, bcb_path):
+    db = damage(osca_home, bcb_path)
+    damaged_bytes = db.read_bytes()
+    for page in ("curves", "questions", "experiments"):
+        at = AppTest.from_file(APP, default_timeout=180).run()
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, at.exception)
+        assert at.error[0].value.replace("\\", "").startswith("store is damaged: ")
+        assert "move it aside" in at.error[0].value and "\n" not in at.error[0].value
+    at = data_page(store_demo=False)
+    assert at.error[0].value.replace("\\", "").startswith("store is damaged: ")
+    at.button(key="move_aside_btn").click().run()
+    assert not at.exception and not at.error
+    (moved,) = osca_home.glob("osca.duckdb.damaged-*")
+    assert moved.read_bytes() == damaged_bytes  # renamed, not deleted or changed
+    assert any("Moved the damaged store" in s.value for s in at.success)
+    at.button(key="demo_btn").click().run()  # a new store works
+    assert not at.exception and not at.error
+    with Store.open(read_only=True) as s:
+        assert [i.name for i in s.list_datasets()] == ["demo-synthetic"]
