@@ -16,6 +16,14 @@ from osca_core.results import Allocation, Curve
 from pages import _access as data
 
 
+def view_matrix(name: str, checksum: str, configs: Sequence[str]):
+    """The dataset's matrix on the selected configurations, complete: a question missing a selected
+    configuration (ragged logs, n = 0) is left out (``missing.apply_missing``, policy drop-questions)."""
+    from osca_core import missing
+
+    return missing.apply_missing(data.load_matrix(name, checksum), list(configs))[0]
+
+
 def setting(key: tuple) -> ex.Setting:
     """The training setup of a ``setting_key`` (train_fraction, splits, seed, c0, bans)."""
     f, splits, seed, c0, bans = key
@@ -26,7 +34,7 @@ def setting(key: tuple) -> ex.Setting:
 def strategy_curve(name: str, checksum: str, configs: tuple[str, ...], strategy: str, budgets: tuple[int, ...],
                    setting_key: tuple) -> Curve:
     """One strategy's test pass@C over budgets under a training setup (mean and interval over splits)."""
-    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    m = view_matrix(name, checksum, configs)
     cs = ex.run_curves(m, [strategy], list(budgets), setting(setting_key))
     return cs.curves[0]
 
@@ -34,7 +42,7 @@ def strategy_curve(name: str, checksum: str, configs: tuple[str, ...], strategy:
 @st.cache_data(max_entries=64, show_spinner=False)
 def savings(name: str, checksum: str, configs: tuple[str, ...], top: int, setting_key: tuple) -> ex.Savings:
     """OSCA's compute savings against best pure over budgets 1..top (every integer)."""
-    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    m = view_matrix(name, checksum, configs)
     return ex.savings(m, list(range(1, top + 1)), setting(setting_key))
 
 
@@ -42,7 +50,7 @@ def savings(name: str, checksum: str, configs: tuple[str, ...], top: int, settin
 def allocations(name: str, checksum: str, configs: tuple[str, ...], strategy: str, budgets: tuple[int, ...],
                 setting_key: tuple, split: int) -> list[Allocation]:
     """The allocations of ``strategy`` trained on split ``split`` of the setup, scored on its test questions."""
-    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    m = view_matrix(name, checksum, configs)
     s = setting(setting_key)
     trial = ex.trials(m, s)[split]
     return ex.fit(trial, strategy, list(budgets), bans=s.bans, seed=s.seed)
@@ -107,7 +115,7 @@ def question_values(name: str, checksum: str, configs: tuple[str, ...], strategi
     the expensive part of a bootstrap, cached by dataset checksum and settings."""
     from osca_core import bootstrap
 
-    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    m = view_matrix(name, checksum, configs)
     return bootstrap.strategy_values(m, list(strategies), list(budgets), seed=fit_seed)
 
 
@@ -131,7 +139,7 @@ def expected_costs(name: str, checksum: str, configs: tuple[str, ...], strategy:
     the oracle by ``oracle.oracle_expected_costs``; a pure configuration as a one-configuration plan."""
     from osca_core import extrapolation, oracle, registry, stopplans
 
-    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    m = view_matrix(name, checksum, configs)
     nominal_unit = float(m.costs.mean())
     if strategy == "uniform":
         n, c = m.test_counts()
@@ -154,7 +162,7 @@ def schedules(name: str, checksum: str, configs: tuple[str, ...], setting_key: t
     dataset's own split, or split ``split`` of a random-splits setup)."""
     from osca_core import stopplans
 
-    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    m = view_matrix(name, checksum, configs)
     s = setting(setting_key)
     if s.train_fraction is not None:
         m = ex.trials(m, s)[split].full
@@ -166,7 +174,7 @@ def certified_osca(name: str, checksum: str, configs: tuple[str, ...], budgets: 
     """OSCA's allocations on the dataset's own split with MILP certificates (``certify=True``)."""
     from osca_core import registry
 
-    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    m = view_matrix(name, checksum, configs)
     return registry.allocate(m, "osca", list(budgets), certify=True)
 
 
@@ -176,7 +184,7 @@ def group_plans(name: str, checksum: str, configs: tuple[str, ...], attr: str, b
     """Per-group OSCA plans (``groups.group_plans``) on the dataset's own split."""
     from osca_core import groups
 
-    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    m = view_matrix(name, checksum, configs)
     return groups.group_plans(m, attr, list(budgets), reallocate=reallocate)
 
 
@@ -198,7 +206,7 @@ def report(name: str, checksum: str, configs: tuple[str, ...], budgets: tuple[in
     """The HTML report of the view (``report_content.report_html``; dataset's own split)."""
     from osca_core import report_content
 
-    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    m = view_matrix(name, checksum, configs)
     return report_content.report_html(m, list(budgets), strategies=list(strategies), n_resamples=N_RESAMPLES,
                                       seed=seed, source=f"dataset {name} (checksum {checksum})",
                                       command=command, url=url)

@@ -225,5 +225,8 @@ def sidebar(page: str) -> Sidebar:
         setting, err = _training_setup(full)
     present, dark, img = _display()
     matrix = full.select_configs(configs) if configs else full
+    note = data.missing_note(info.name, info.checksum)
+    if note:  # ragged logs: the analyses run on complete matrices (pages._access.load_matrix)
+        sb.caption(ui.text(note))
     view = View(info, full, matrix, tuple(configs), lo_hi, log2, setting, err, present, dark, img)
     return Sidebar(None if unknown is not None else view, unknown, info.name)

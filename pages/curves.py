@@ -170,7 +170,8 @@ def curves_page(v: View) -> None:
     try:
         curves = compute.curves_with_progress(v, strats, pures=pures)
         one_split = v.setting.splits == 1
-        boot = _bootstrap(v, strats) if bands and one_split else None
+        with st.spinner("Bootstrap over test questions (B = 1000) ..."):
+            boot = _bootstrap(v, strats) if bands and one_split else None
         curves = _with_bands(curves, boot) if bands else _without_bands(curves)
         curves, n_cert = _certified(v, curves)
     except InputError as e:
@@ -183,7 +184,8 @@ def curves_page(v: View) -> None:
                 "in-sample) in the sidebar's Training setup.", icon=":material/info:")
     if stop and one_split:
         try:
-            fig = _stop_figure(v, curves)
+            with st.spinner("Expected costs under early stopping (best order of every plan) ..."):
+                fig = _stop_figure(v, curves)
         except InputError as e:
             ui.error(e)
             return

@@ -15,6 +15,7 @@ import streamlit as st
 from osca_core import experiments as ex
 from osca_core import plots, views
 from osca_core.errors import InputError
+from pages import _access as data
 from pages import _compute as compute
 from pages import _render as ui
 from pages import _shell
@@ -198,6 +199,9 @@ STUDY_VIEWS = {"training fraction": _fraction, "estimation budget C0": _c0, "ban
 
 
 def experiments_page(v: View) -> None:
+    note = data.missing_note(v.info.name, v.info.checksum)
+    if note:
+        st.caption(ui.text("Analyses: " + note))
     study = st.segmented_control("Study", STUDIES, default=STUDIES[0], key="study", bind="query-params",
                                  required=True)
     if study == "train vs test":

@@ -128,7 +128,6 @@ def test_osca_is_certified_by_default_on_a_small_view_and_the_downloads_are_offe
     assert labels.count("PDF (paper)") == 2 and labels.count("PNG (slides)") == 2  # curves and difference
 
 
-@pytest.mark.slow
 def test_the_report_download_is_the_views_self_contained_report():
     from osca_core import report
     from pages import _compute
@@ -157,3 +156,44 @@ def test_a_figure_download_renders_a_pdf_for_papers_and_a_png_for_slides():
     png = _render._export(fig, "png", "slides", (1600, 900))()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert int.from_bytes(png[16:20], "big") == 1600 and int.from_bytes(png[20:24], "big") == 900
+
+
+def _import(name: str, rows: list[str]) -> None:
+    from osca_core.importers import import_bytes
+
+    with Store.open() as s:
+        import_bytes(s, f"{name}.csv", "\n".join(rows).encode(), name=name)
+    st.cache_data.clear()
+
+
+def test_a_ragged_log_is_analysed_on_the_questions_every_selected_configuration_covers():
+    from osca_core import missing, registry
+
+    run_app()
+    rows = ["question_id,config,n_samples,n_correct"]
+    for i in range(30):
+        rows.append(f"q{i},a_0.2,10,{i % 11}")
+        if i % 3:  # b misses every third question
+            rows.append(f"q{i},b_0.8,10,{(3 * i) % 11}")
+    _import("ragged", rows)
+    at = run_app(dataset="ragged", pures="false", budget=["1", "4"], split="release split", bands="false")
+    assert [c for c in at.sidebar.caption if "10 of 30 questions left out" in c.value]
+    m, _ = missing.apply_missing(stored_matrix("ragged"))
+    want = registry.evaluate(m, "osca", [1, 2, 3, 4])
+    (line,) = [t for t in by_meta(figures(at)[0], "osca") if t["mode"] == "lines+markers"]
+    np.testing.assert_allclose(line["y"], want.values, atol=1e-12)
+
+
+def test_more_configurations_than_a_view_computes_asks_to_narrow_the_selection():
+    from pages import _compute
+
+    run_app()
+    k = _compute.MAX_VIEW_CONFIGS + 1
+    rows = ["question_id,config,n_samples,n_correct"]
+    rows += [f"q{i},m{j}_0.5,4,{(i + j) % 5}" for i in range(12) for j in range(k)]
+    _import("wide", rows)
+    at = run_app(dataset="wide")
+    assert [w for w in at.warning if f"{k} configurations selected" in w.value]
+    assert not at.get("plotly_chart")
+    at = run_app("allocation", dataset="wide")
+    assert [w for w in at.warning if "Narrow the selection" in w.value] and not at.get("plotly_chart")

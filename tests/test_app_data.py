@@ -87,12 +87,6 @@ def test_two_ragged_files_make_one_dataset_with_its_missing_cells_and_coverage(t
     assert any("2 of 3 questions left out" in c.value for c in at.caption)
 
 
-def test_coverage_view_counts_questions_with_samples(bcb):
-    cov = views.coverage(bcb)
-    assert cov["coverage"].eq(1.0).all() and cov["missing_cells"].eq(0).all()
-    assert cov["samples"].tolist() == bcb.n.sum(axis=0).tolist()
-
-
 @pytest.mark.slow
 def test_each_framework_format_imports_by_upload_as_the_importer_does(tmp_path):
     ep = write_evalplus(tmp_path / "ep" / "model-a_0.8" / "eval_results.json", PLUS)
@@ -150,3 +144,39 @@ def test_a_truncated_store_is_one_error_line_and_the_data_page_moves_it_aside(os
     assert not at.exception and not at.error
     with Store.open(read_only=True) as s:
         assert [i.name for i in s.list_datasets()] == ["demo-synthetic"]
+
+
+PER_SAMPLE_A = b"question_id,config,sample_idx,correct,cost_usd\nq1,a_0.5,0,1,0.01\nq1,a_0.5,1,0,0.02\nq2,a_0.5,0,1,0.03\n"
+PER_SAMPLE_B = b"question_id,config,sample_idx,correct,cost_usd\nq1,b_1.0,0,1,0.5\n"
+
+
+def test_per_sample_upload_shows_the_column_roles_and_the_cost_column():
+    at = upload(data_page(), [("a.csv", PER_SAMPLE_A), ("b.csv", PER_SAMPLE_B)], "ps")
+    info, m = stored("ps")
+    (code,) = [c.value for c in at.code]
+    assert code.splitlines() == info.role_lines()
+    assert "column 'cost_usd': cost (cost per sample)" in code
+    assert any("1 missing cells" in s.value for s in at.success)
+    at.selectbox(key="cov_name").set_value("ps").run()
+    assert any(views.md_escape("Cost per sample from column cost_usd.") in c.value for c in at.caption)
+    assert m.n.tolist() == [[2, 1], [1, 0]]
+
+
+@pytest.mark.slow
+def test_inspect_logs_upload_asks_for_the_scorer_and_imports_with_it(tmp_path, monkeypatch):
+    inspectkit = pytest.importorskip("inspectkit")
+    monkeypatch.setenv("INSPECT_LOG_DIR", str(tmp_path / "default"))
+    monkeypatch.setenv("INSPECT_DISPLAY", "none")
+    inspectkit.run(inspectkit.arith(questions=4), ["alpha", "beta"], tmp_path / "logs", temperature=0.5, epochs=2)
+    files = [(p.name, p.read_bytes()) for p in sorted((tmp_path / "logs").rglob("*.eval"))]
+    assert len(files) == 2
+    at = upload(data_page(), files, "insp")
+    assert len(at.error) == 1 and "several scorers (match, includes)" in at.error[0].value.replace("\\", "")
+    with Store.open(read_only=True) as s:
+        assert "insp" not in {i.name for i in s.list_datasets()}  # the refusal stored nothing
+    at = upload(at, files, "insp", import_scorer="match")
+    assert not at.error, [e.value for e in at.error]
+    info, m = stored("insp")
+    r, want = direct(tmp_path, files, name="insp", options=ReadOptions(scorer="match"))
+    assert m.config_names == want.config_names and len(m.config_names) == 2
+    assert m.n.tolist() == want.n.tolist() and m.c.tolist() == want.c.tolist() and m.n.max() == 2

@@ -46,27 +46,6 @@ def run(**query) -> tuple[AppTest, float]:
     return at, time.perf_counter() - t0
 
 
-def test_study_cache_is_bounded_and_least_recently_used():
-    c = views.StudyCache(maxsize=2)
-    c.put("a", 1)
-    c.put("b", 2)
-    assert c.get("a") == 1  # a is now the most recent
-    c.put("c", 3)
-    assert (c.get("b"), c.get("a"), c.get("c"), len(c)) == (None, 1, 3, 2)
-
-
-def test_run_jobs_yields_cached_results_without_computing_them():
-    c, calls = views.StudyCache(), []
-
-    def sq(k):
-        calls.append(k)
-        return k * k
-
-    assert sorted(views.run_jobs([1, 2, 3], sq, c, None)) == [(0, 1), (1, 4), (2, 9)]
-    assert sorted(views.run_jobs([3, 4], sq, c, page._pool())) == [(0, 9), (1, 16)]
-    assert calls == [1, 2, 3, 4]
-
-
 @pytest.mark.slow
 def test_fraction_study_is_fast_cached_across_sessions_and_equals_run_curves():
     cold, t_cold = run(ex_splits="5")

@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import streamlit as st
 from lakekit import write_hive
 from streamlit.testing.v1 import AppTest
 
-from osca_core import lake_import, views
+from osca_core import lake_import
 from osca_core.bootstrap import strategy_values
 from osca_core.importers import import_files
 from osca_core.store import Store
@@ -61,47 +60,6 @@ def chart(at: AppTest, key: str) -> dict:
 
 
 # -- pure helpers ----------------------------------------------------------------------------------------------
-
-def frames(q: int, s: int = 2):
-    rng = np.random.default_rng(0)
-    n = rng.integers(1, 6, (q, s))
-    c = rng.binomial(n, 0.5)
-    idx, cols = [f"q{i}" for i in range(q)], [f"k{j}" for j in range(s)]
-    return (pd.DataFrame(c / n, idx, cols), pd.DataFrame(n, idx, cols), pd.DataFrame(c, idx, cols))
-
-
-def test_aggregated_heatmap_rows_are_bin_means_of_nearly_equal_consecutive_bins():
-    r, n, c = frames(1001)
-    ar, an, ac, what = views.heatmap_rows(r, n, c, limit=300, mode="aggregate")
-    assert len(ar) == 300 and "300 bins" in what
-    sizes = [int(lbl.rsplit("(", 1)[1].rstrip(")")) for lbl in ar.index]
-    assert sum(sizes) == 1001 and max(sizes) - min(sizes) <= 1
-    start = 0
-    for row, k in enumerate(sizes):  # brute force: every bin's mean and sums
-        np.testing.assert_allclose(ar.iloc[row].to_numpy(), r.iloc[start:start + k].mean().to_numpy())
-        assert an.iloc[row].tolist() == n.iloc[start:start + k].sum().tolist()
-        assert ac.iloc[row].tolist() == c.iloc[start:start + k].sum().tolist()
-        assert ar.index[row].startswith(f"q{start} .. q{start + k - 1} ")
-        start += k
-
-
-def test_sampled_and_first_rows_and_small_frames_unchanged():
-    r, n, c = frames(1000)
-    sr, _, _, _ = views.heatmap_rows(r, n, c, limit=300, mode="sample")
-    assert list(sr.index) == [f"q{(i * 1000) // 300}" for i in range(300)]
-    fr, _, _, _ = views.heatmap_rows(r, n, c, limit=300, mode="first")
-    assert list(fr.index) == [f"q{i}" for i in range(300)]
-    small = frames(10)
-    assert views.heatmap_rows(*small, limit=300)[0] is small[0]
-
-
-def test_pages_cover_every_row_once():
-    df = pd.DataFrame({"x": range(1234)})
-    k = views.page_count(len(df), 500)
-    assert k == 3 and views.page_count(0, 500) == 1
-    assert pd.concat([views.page_of(df, p, 500) for p in range(1, k + 1)])["x"].tolist() == list(range(1234))
-    assert views.page_of(df, 99, 500)["x"].tolist() == list(range(1000, 1234))
-
 
 # -- the page --------------------------------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """End to end in headless Chromium: ``streamlit run app.py`` on 127.0.0.1 with an empty $OSCA_HOME and the release
 mirror; the first start fetches the release and opens on real curves; every page is visited, a widget changed and
 the URL checked for the setting; a bad upload shows the importer's message; hostile names render literally; the
-median time from a widget change to the updated chart is measured and printed. Screenshots (light, dark,
-presentation) go to artifacts/screenshots/ (git-ignored).
+median time from a widget change to the updated chart is measured and printed. Screenshots of the steps go to
+$OSCA_ARTIFACTS/screenshots/ (./artifacts when unset; git-ignored); tests/test_screenshots.py shoots every page in
+light, dark and presentation mode.
 
 Run: ``pytest -m browser tests/test_browser.py`` (Chromium from Debian at /usr/bin/chromium)."""
 
@@ -28,7 +29,7 @@ from osca_core.store import Store
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
-SHOTS = REPO / "artifacts" / "screenshots"
+ARTIFACTS_FALLBACK = REPO / "artifacts"  # without $OSCA_ARTIFACTS (git-ignored)
 CHROMIUM = browserkit.CHROMIUM
 ARGS = browserkit.CHROMIUM_ARGS
 VIEWPORT = {"width": 1440, "height": 1100}
@@ -111,8 +112,9 @@ def query(page) -> dict[str, list[str]]:
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name))
+    shots = browserkit.artifacts_dir(ARTIFACTS_FALLBACK) / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / name))
 
 
 def pick(page, label: str, option: str, *, sidebar: bool = False) -> None:
@@ -155,6 +157,12 @@ def test_curves_widgets_go_to_the_url(page, server):
     open_page(page, server)
     change(page, lambda: pick(page, "Dataset", "osca-swebench", sidebar=True))
     assert query(page)["dataset"] == ["osca-swebench"]
+    # a log without its own split opens held out, on random splits (README), and says nothing is in-sample
+    side = page.locator('[data-testid="stSidebar"]')
+    assert side.get_by_role("radio", name="random splits").is_checked()
+    assert "In-sample" not in main_text(page)
+    change(page, lambda: side.locator('[data-testid="stRadio"] label').filter(has_text="release split").click())
+    assert query(page)["split"] == ["release split"]
     assert "In-sample" in main_text(page)
     change(page, lambda: page.locator('[data-testid="stSidebar"]').get_by_text("log2 budget axis").click())
     assert query(page)["log2"] == ["true"]
@@ -241,8 +249,7 @@ def test_widget_to_chart_latency_on_the_release(page, server):
             times.append(change(page, pures.click))
             times.append(change(page, log2.click))
     med = statistics.median(times)
-    SHOTS.parent.mkdir(parents=True, exist_ok=True)
-    (SHOTS.parent / "latency.json").write_text(json.dumps({"median_s": med, "samples_s": times}, indent=2))
+    (browserkit.artifacts_dir(ARTIFACTS_FALLBACK) / "latency.json").write_text(json.dumps({"median_s": med, "samples_s": times}, indent=2))
     print(f"\nwidget -> chart: median {med:.3f} s over {len(times)} changes "
           f"(min {min(times):.3f}, max {max(times):.3f})", file=sys.__stdout__, flush=True)
     assert len(times) == 12
