@@ -10,6 +10,7 @@ the limit (and, in the CLI, the flag).
 | ``MAX_COST`` | 1e12 | largest ``--cost`` value (larger ones overflow the optimizer's arithmetic) |
 | ``MAX_BOOTSTRAP`` | 100000 | ``--bootstrap B``: the (B, Q) resample counts and the (B, strategies, budgets) replicates |
 | ``MIN_SPLIT_QUESTIONS`` | 10 | fewer training or test questions in a random split: warned about |
+| ``MAX_VIEW_CONFIGS`` | 64 | configurations per dashboard view: above it a page asks to narrow the selection |
 """
 
 from __future__ import annotations
@@ -21,3 +22,4 @@ MAX_CERTIFY_BUDGETS = 4096
 MAX_COST = 1e12
 MAX_BOOTSTRAP = 100_000
 MIN_SPLIT_QUESTIONS = 10
+MAX_VIEW_CONFIGS = 64

@@ -67,7 +67,7 @@ def log2_axis(fig: go.Figure, budgets: Sequence[int], *, axis: str = "xaxis") ->
     fig.update_layout({axis: dict(type="log", tickvals=ticks, ticktext=[str(t) for t in ticks])})
 
 
-def _look(name: str) -> tuple[str, str, str]:
+def look(name: str) -> tuple[str, str, str]:
     """(label, colour, dash) of a curve's strategy; a name that is no strategy is drawn as itself."""
     spec = registry.lookup(name)
     if spec is None:
@@ -111,7 +111,7 @@ def _hover(label: str, budgets, values, extrapolated, allocations, ci_low=None, 
 
 def _add_strategy_curve(fig: go.Figure, cv: Curve, method: str = BAND_SPLITS) -> None:
     """One non-pure strategy: its 95% band (several splits), then its line in the registry's colour and dash."""
-    label, color, dash = _look(cv.strategy)
+    label, color, dash = look(cv.strategy)
     spec = registry.lookup(cv.strategy)
     note = spec.description if spec is not None and spec.kind == "expectation" else None
     if cv.ci_low is not None and cv.ci_high is not None:
@@ -171,7 +171,7 @@ def curves_figure(
         extra_legend[0] = True
 
     for cv in pures:
-        label = _look(cv.strategy)[0]
+        label = look(cv.strategy)[0]
         fig.add_trace(go.Scatter(
             x=list(cv.budgets), y=list(cv.values), mode="lines", name=plot_text(cv.strategy),
             legendgroup="pure", showlegend=False, line=dict(color=PURE_COLOR, width=1.5),
@@ -182,7 +182,7 @@ def curves_figure(
         add_extrapolated(cv, PURE_COLOR, 6)
     for cv in others:
         _add_strategy_curve(fig, cv, method)
-        add_extrapolated(cv, _look(cv.strategy)[1], 12)
+        add_extrapolated(cv, look(cv.strategy)[1], 12)
     budgets = [b for c in curves for b in c.budgets]
     if n_min is not None and budgets and max(budgets) > n_min:
         fig.add_vline(x=n_min, line=dict(dash="dot", width=1, color="gray"),
@@ -352,7 +352,7 @@ def train_test_figure(curves: Sequence[Curve], *, log2_x: bool = False, presenta
     for cv in curves:
         if cv.allocations is None:
             continue
-        label, color, _ = _look(cv.strategy)
+        label, color, _ = look(cv.strategy)
         budgets += list(cv.budgets)
         hover = _hover(label, cv.budgets, cv.values, cv.extrapolated, cv.allocations)
         fig.add_trace(go.Scatter(x=list(cv.budgets), y=[a.train_pass for a in cv.allocations],
@@ -398,53 +398,4 @@ def study_figure(frame: pd.DataFrame, *, x_title: str, y_title: str = "test pass
         fig.update_xaxes(type="category")
     elif log_x and len(frame):
         log2_axis(fig, [int(x) for x in frame["x"]])
-    return style(fig, presentation=presentation, dark=dark)
-
-
-def expected_cost_figure(curves: Sequence[Curve], costs: dict[str, Sequence[float]], *, log2_x: bool = False,
-                         presentation: bool = False, dark: bool = False, title: str | None = None) -> go.Figure:
-    """Test pass@C against the expected cost per question when sampling stops at the first accepted sample
-    (``costs[strategy]`` per budget, e.g. ``stopplans.Schedule.expected_cost_test``): one line per strategy with
-    its registry colour and dash; hover gives C, the expected cost and the pass. Extrapolated points are open."""
-    fig = go.Figure()
-    for cv in curves:
-        if cv.strategy not in costs:
-            continue
-        label, color, dash = _look(cv.strategy)
-        pure = cv.strategy.startswith(registry.PURE_PREFIX)
-        xs = [float(x) for x in costs[cv.strategy]]
-        hover = [f"<b>{plot_text(label)}</b><br>C = {b}<br>expected cost = {x:.3f} per question<br>"
-                 f"test pass@C = {v:.4f}" + ("<br><i>extrapolated: some k > n</i>" if e else "")
-                 for b, x, v, e in zip(cv.budgets, xs, cv.values, cv.extrapolated, strict=True)]
-        fig.add_trace(go.Scatter(
-            x=xs, y=list(cv.values), mode="lines" if pure else "lines+markers",
-            name=PURE_GROUP_NAME if pure else label, legendgroup="pure" if pure else cv.strategy,
-            showlegend=not pure, line=dict(color=PURE_COLOR if pure else color, width=1.5 if pure else 3, dash=dash),
-            marker=dict(size=6, color=color,
-                        symbol=["circle-open" if e else "circle" for e in cv.extrapolated]),
-            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", meta=cv.strategy))
-    fig.update_layout(title=dict(text=plot_text(title) if title else None),
-                      xaxis_title="expected cost per question (sampling stops when the verifier accepts)",
-                      yaxis_title="test pass@C", hovermode="closest")
-    if log2_x:
-        fig.update_xaxes(type="log")
-    return style(fig, presentation=presentation, dark=dark)
-
-
-def order_strip_figure(order: Sequence[str], colors: dict[str, str], *, title: str | None = None,
-                       presentation: bool = False, dark: bool = False) -> go.Figure:
-    """The plan's sampling order as a strip of coloured cells, first sampled at the left; one cell per sample,
-    coloured per configuration (``allocation_colors(configs, "configuration")``, stable across pages); hover
-    gives the position and the configuration."""
-    fig = go.Figure()
-    for name in dict.fromkeys(order):
-        idx = [i for i, o in enumerate(order) if o == name]
-        fig.add_trace(go.Bar(
-            x=[1] * len(idx), base=idx, y=[""] * len(idx), orientation="h", name=plot_text(name),
-            marker=dict(color=colors.get(name, PURE_COLOR), line=dict(width=1, color="white")),
-            hovertext=[f"sample {i + 1} of {len(order)}: {plot_text(name)}" for i in idx],
-            hovertemplate="%{hovertext}<extra></extra>", meta=name))
-    fig.update_layout(barmode="overlay", height=150, title=dict(text=plot_text(title) if title else None),
-                      xaxis=dict(title="sampling order (first left)", range=[0, max(1, len(order))]),
-                      yaxis=dict(visible=False), legend=dict(orientation="h", y=-0.6), margin=dict(t=40))
     return style(fig, presentation=presentation, dark=dark)

@@ -12,16 +12,33 @@ import streamlit as st
 
 from osca_core import experiments as ex
 from osca_core import views
+from osca_core.errors import InputError
+from osca_core.limits import MAX_VIEW_CONFIGS
+from osca_core.missing import MissingReport, apply_missing
+from osca_core.outcomes import OutcomeMatrix
 from osca_core.results import Allocation, Curve
 from pages import _access as data
 
 
-def view_matrix(name: str, checksum: str, configs: Sequence[str]):
-    """The dataset's matrix on the selected configurations, complete: a question missing a selected
-    configuration (ragged logs, n = 0) is left out (``missing.apply_missing``, policy drop-questions)."""
-    from osca_core import missing
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _complete_view(name: str, checksum: str, configs: tuple[str, ...]) -> tuple[OutcomeMatrix, MissingReport]:
+    raw = data.raw_matrix(name, checksum)
+    try:
+        return apply_missing(raw, list(configs), policy="drop-questions")
+    except InputError:  # every question misses a selected configuration: fill the holes with the prior means
+        return apply_missing(raw, list(configs), policy="prior")
 
-    return missing.apply_missing(data.load_matrix(name, checksum), list(configs))[0]
+
+def view_matrix(name: str, checksum: str, configs: Sequence[str]) -> OutcomeMatrix:
+    """The dataset's matrix on the selected configurations, complete: ``apply_missing(raw, configs)`` over the
+    stored matrix with its missing cells (``_access.raw_matrix``), so only a question missing a *selected*
+    configuration is left out (policy drop-questions; prior means when that would leave none)."""
+    return _complete_view(name, checksum, tuple(configs))[0]
+
+
+def view_note(name: str, checksum: str, configs: Sequence[str]) -> str:
+    """What :func:`view_matrix` did with missing cells of the selection, in one line ('' when none)."""
+    return _complete_view(name, checksum, tuple(configs))[1].note()
 
 
 def setting(key: tuple) -> ex.Setting:
@@ -56,19 +73,13 @@ def allocations(name: str, checksum: str, configs: tuple[str, ...], strategy: st
     return ex.fit(trial, strategy, list(budgets), bans=s.bans, seed=s.seed)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def trial_masks(name: str, checksum: str, setting_key: tuple, split: int) -> tuple:
-    """(train, test) question masks of split ``split``."""
-    m = data.load_matrix(name, checksum)
-    t = ex.trials(m, setting(setting_key))[split]
-    return t.full.train.copy(), t.full.test.copy()
-
-
 def curves_with_progress(v, strategies: Sequence[str], *, pures: bool) -> list[Curve]:
     """Curves for the chosen strategies (and every pure configuration) of the view ``v``, cached one by one; a
     progress bar appears when computing takes noticeable time (cache hits return at once)."""
     grid = tuple(v.grid)
-    jobs = [(("pure:" + c), (c,)) for c in v.configs] if pures else []
+    # a pure curve alone is shared across selections; on ragged logs it runs on the view's questions instead
+    shared = not view_note(v.info.name, v.info.checksum, v.configs)
+    jobs = [(("pure:" + c), (c,) if shared else v.configs) for c in v.configs] if pures else []
     jobs += [(s, v.configs) for s in strategies]
     out: list[Curve] = []
     holder = st.empty()
@@ -87,7 +98,6 @@ def curves_with_progress(v, strategies: Sequence[str], *, pures: bool) -> list[C
 
 # -- bootstrap bands, expected cost, certificates, groups ---------------------------------------------------------
 
-MAX_VIEW_CONFIGS = 64  # configurations per view: above it the page asks to narrow the selection (no work started)
 CERTIFY_MAX_BUDGETS = 64  # the dashboard certifies OSCA by default when the grid and the matrix are this small
 CERTIFY_MAX_CELLS = 20_000  # questions x configurations
 N_RESAMPLES = 1000
@@ -127,7 +137,7 @@ def curve_bootstrap(name: str, checksum: str, configs: tuple[str, ...], strategi
     from osca_core import paired
 
     vals = question_values(name, checksum, configs, strategies, budgets, fit_seed)
-    m = data.load_matrix(name, checksum)
+    m = data.raw_matrix(name, checksum)
     return paired.bootstrap_values(vals, n_resamples=n_resamples, seed=seed, in_sample=bool(m.in_sample))
 
 

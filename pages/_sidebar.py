@@ -20,6 +20,7 @@ from osca_core.errors import InputError
 from osca_core.outcomes import OutcomeMatrix
 from osca_core.store import DatasetInfo
 from pages import _access as data
+from pages import _compute as compute
 from pages import _render as ui
 
 C0_CHOICES = (1, 2, 5, 10, 20, 50, 100, 200)
@@ -29,7 +30,9 @@ PAGES_WITH_CONFIGS = ("curves", "allocation", "questions", "experiments")
 @dataclass(frozen=True)
 class View:
     """What the sidebar selected: the dataset, its full matrix, the configurations kept, the training setup and the
-    display options. ``matrix`` is the full matrix restricted to ``configs``."""
+    display options. ``full`` is the dataset complete over all configurations (``_access.load_matrix``: config
+    names, facets, budget limits); ``matrix`` is the stored matrix on ``configs`` made complete on that selection
+    (``_compute.view_matrix``), so a question is left out only when a selected configuration misses it."""
 
     info: DatasetInfo
     full: OutcomeMatrix
@@ -224,9 +227,12 @@ def sidebar(page: str) -> Sidebar:
         lo_hi, log2 = _budgets(full)
         setting, err = _training_setup(full)
     present, dark, img = _display()
-    matrix = full.select_configs(configs) if configs else full
-    note = data.missing_note(info.name, info.checksum)
-    if note:  # ragged logs: the analyses run on complete matrices (pages._access.load_matrix)
+    if configs:  # ragged logs: complete on the selection (only questions missing a selected configuration go)
+        matrix = compute.view_matrix(info.name, info.checksum, configs)
+        note = compute.view_note(info.name, info.checksum, configs)
+    else:
+        matrix, note = full, data.missing_note(info.name, info.checksum)
+    if note:
         sb.caption(ui.text(note))
     view = View(info, full, matrix, tuple(configs), lo_hi, log2, setting, err, present, dark, img)
     return Sidebar(None if unknown is not None else view, unknown, info.name)

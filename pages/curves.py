@@ -14,7 +14,7 @@ import dataclasses
 
 import streamlit as st
 
-from osca_core import plots, registry, report, uncertainty_plots, views
+from osca_core import plots, registry, report, schedule_plots, uncertainty_plots, views
 from osca_core.errors import InputError
 from osca_core.results import Curve
 from pages import _compute as compute
@@ -23,6 +23,12 @@ from pages import _shell
 from pages._sidebar import View
 
 PAIR = ("osca", "best-pure")
+# The options are the registry names with no format_func: Streamlit writes a bound multiselect's formatted
+# values into the URL, so the URL holds the names (``strategies=osca``, as README and report.dashboard_url say).
+_STRATEGY_HELP = ("Registry names: " + ", ".join(f"{n} = {views.strategy_label(n)}"
+                                                 for n in registry.names(dashboard=True))
+                  + ". The test-set oracle is a ceiling (it knows each test question's counts), drawn dashed, "
+                    "never a baseline; osca-stop plans for early stopping.")
 
 
 def _headline(v: View) -> None:
@@ -36,6 +42,12 @@ def _headline(v: View) -> None:
     st.caption(ui.text(detail))
     if v.setting.splits > 1:
         st.caption(ui.text(s.note))
+
+
+def _own_split(v: View) -> bool:
+    """The view is scored on the dataset's own split (no random split, no C0 subsample): the bootstrap, the
+    certificates and the expected costs are computed there, so they are drawn only then."""
+    return v.setting.train_fraction is None and v.setting.c0 is None
 
 
 def _bootstrappable(strategy: str) -> bool:
@@ -67,7 +79,7 @@ def _without_bands(curves: list[Curve]) -> list[Curve]:
 
 def _certified(v: View, curves: list[Curve]) -> tuple[list[Curve], int | None]:
     """OSCA's curve with MILP certificates where the view is small enough; (curves, certified points or None)."""
-    if v.setting.splits > 1 or not compute.certify_default(v) or not any(c.strategy == "osca" for c in curves):
+    if not _own_split(v) or not compute.certify_default(v) or not any(c.strategy == "osca" for c in curves):
         return curves, None
     allocs = compute.certified_osca(v.info.name, v.info.checksum, v.configs, tuple(v.grid))
     out = []
@@ -101,7 +113,7 @@ def _stop_figure(v: View, curves: list[Curve]):
     costs = {cv.strategy: compute.expected_costs(v.info.name, v.info.checksum, v.configs, cv.strategy,
                                                  tuple(cv.budgets), v.setting.seed)[0] for cv in curves}
     title = f"{v.info.name}: test pass@C against expected cost ({v.split_text})"
-    return plots.expected_cost_figure(curves, costs, log2_x=v.log2, presentation=v.presentation, dark=v.dark,
+    return schedule_plots.expected_cost_figure(curves, costs, log2_x=v.log2, presentation=v.presentation, dark=v.dark,
                                       title=title)
 
 
@@ -152,9 +164,7 @@ def curves_page(v: View) -> None:
     c1, c2, c3, c4 = st.columns([5, 2, 2, 2])
     strats = c1.multiselect("Strategies", list(registry.names(dashboard=True)),
                             default=list(registry.names(dashboard_default=True)), key="strategies",
-                            bind="query-params", format_func=views.strategy_label,
-                            help="The test-set oracle is a ceiling (it knows each test question's counts), drawn "
-                                 "dashed, never a baseline; osca-stop plans for early stopping.")
+                            bind="query-params", help=_STRATEGY_HELP)
     pures = c2.toggle("Every pure configuration", value=True, key="pures", bind="query-params",
                       help="Draw each configuration alone (muted).")
     bands = c3.toggle("Bands", value=True, key="bands", bind="query-params",
@@ -169,7 +179,7 @@ def curves_page(v: View) -> None:
                    icon=":material/warning:")
     try:
         curves = compute.curves_with_progress(v, strats, pures=pures)
-        one_split = v.setting.splits == 1
+        one_split = _own_split(v)
         with st.spinner("Bootstrap over test questions (B = 1000) ..."):
             boot = _bootstrap(v, strats) if bands and one_split else None
         curves = _with_bands(curves, boot) if bands else _without_bands(curves)

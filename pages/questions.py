@@ -143,7 +143,7 @@ def _samples(v: View, question: str) -> None:
 @st.cache_data(max_entries=32, show_spinner="Evaluating the strategies per question ...")
 def _question_values(name: str, checksum: str, configs: tuple[str, ...], strategies: tuple[str, ...],
                      budget: int, seed: int) -> QuestionValues:
-    m = data.load_matrix(name, checksum).select_configs(list(configs))
+    m = compute.view_matrix(name, checksum, configs)
     return strategy_values(m, list(strategies), sorted({1, budget}), seed=seed)
 
 

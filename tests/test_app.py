@@ -103,6 +103,8 @@ def test_curves_widgets_change_the_results(golden):
     at = run_app()
     at.selectbox(key="dataset").set_value("osca-swebench").run()
     assert not at.exception
+    assert at.radio(key="split").value == "random splits"  # in-sample data opens held out
+    at.radio(key="split").set_value("release split").run()  # the golden values are the release split's
     assert any("In-sample" in w.value for w in at.warning)
     fig = figures(at)[0]
     osca = main_line(fig, "osca")
@@ -170,7 +172,7 @@ def test_random_splits_draw_bands_and_the_seed_matters():
 
 @pytest.mark.slow
 def test_allocation_page_table_and_widgets(golden):
-    at = run_app("allocation", dataset="osca-swebench")
+    at = run_app("allocation", dataset="osca-swebench", split="release split")
     table = at.dataframe[0].value
     assert list(table["budget"]) == list(range(1, 17))
     for pa in golden.swe_allocations:
@@ -179,7 +181,8 @@ def test_allocation_page_table_and_widgets(golden):
         allocs = strategies.osca(stored_matrix("osca-swebench"), [pa.budget])[0].allocation
         assert counts == allocs
         assert row["test_pass"] == pytest.approx(golden.swe_osca[pa.budget], abs=5e-6)
-    assert len(at.get("download_button")) == 2
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert len(labels) == 5, labels  # plan CSV and JSON + the figure downloads of the charts
     at.radio(key="group").set_value("model").run()
     assert [t["name"] for t in figures(at)[0]["data"]] == ["gpt4o", "deepseek", "qwen"]
     at.selectbox(key="strategy").set_value("even").run()
@@ -389,15 +392,17 @@ def test_budget_axis_is_logarithmic_by_default_above_32():
 
 
 def test_curves_table_has_the_columns_of_osca_curves_json():
-    at = run_app(dataset="osca-swebench", strategies=["osca", "uniform"])
+    at = run_app(dataset="osca-swebench", strategies=["osca", "uniform"], split="release split")
     (table,) = [d.value for d in at.dataframe]
-    assert list(table.columns) == ["strategy", "budget", "pass", "ci_low", "ci_high", "extrapolated", "allocation"]
+    assert list(table.columns) == ["strategy", "budget", "pass", "ci_low", "ci_high", "extrapolated", "allocation",
+                                   "certified"]  # OSCA is certified by default on this small view
     swe = stored_matrix("osca-swebench")
     osca = registry.evaluate(swe, "osca", list(range(1, 17)))
     rows = table[table["strategy"] == "osca"]
     assert np.allclose(rows["pass"], osca.values, atol=1e-12)
     assert list(rows["allocation"]) == [a.text for a in osca.allocations]
     assert set(table[table["strategy"] == "uniform"]["allocation"]) == {""}
+    assert set(table[table["strategy"] == "uniform"]["certified"]) == {False}  # only OSCA carries certificates
 
 
 def test_the_dashboard_refuses_to_serve_every_interface_unless_told(monkeypatch):

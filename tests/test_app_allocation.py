@@ -76,6 +76,7 @@ def test_shares_on_a_log_axis_and_the_order_strip_with_its_expected_cost():
     assert not any(t.get("groupnorm") for t in counts["data"])
 
 
+@pytest.mark.slow
 def test_small_budgets_are_bars_of_shares_and_a_group_by_selector_plans_per_group():
     rows = ["question_id,config,n_samples,n_correct,difficulty"]
     rng = np.random.default_rng(0)

@@ -101,7 +101,7 @@ def test_stop_switch_puts_expected_cost_on_the_x_axis_and_the_oracle_is_dashed()
     from osca_core import registry, stopplans
 
     at = run_app(dataset="osca-bigcodebench", pures="false", budget=["1", "8"], stop="true",
-                 strategies=["best pure", "OSCA", "test-set oracle"])  # the URL holds the labels
+                 strategies=["best-pure", "osca", "oracle"])  # the URL holds the registry names
     fig = figures(at)[0]
     assert fig["layout"]["xaxis"]["title"]["text"].startswith("expected cost per question")
     bcb = stored_matrix("osca-bigcodebench")
@@ -114,6 +114,24 @@ def test_stop_switch_puts_expected_cost_on_the_x_axis_and_the_oracle_is_dashed()
     (oracle,) = by_meta(fig, "oracle")
     assert oracle["line"]["dash"] == "dash"
     assert oracle["name"] == "test-set oracle"
+
+
+def test_a_link_with_registry_names_selects_exactly_those_strategies():
+    from urllib.parse import parse_qs, urlsplit
+
+    from osca_core import report
+
+    at = run_app(dataset="osca-bigcodebench", pures="false", bands="false", budget=["1", "4"],
+                 strategies=["osca", "best-pure"])
+    assert at.multiselect(key="strategies").value == ["osca", "best-pure"]
+    assert sorted(t["meta"] for t in figures(at)[0]["data"] if t.get("mode") == "lines+markers") == \
+        ["best-pure", "osca"]
+    # the report's link (report.dashboard_url) is read the same way: its strategies come back selected
+    url = report.dashboard_url(report.DASHBOARD, "osca-bigcodebench", [1, 4], strategies=("even", "osca"))
+    q = parse_qs(urlsplit(url).query)
+    assert q["strategies"] == ["even", "osca"]
+    at = run_app(**{k: v if len(v) > 1 else v[0] for k, v in q.items()}, bands="false")
+    assert at.multiselect(key="strategies").value == ["even", "osca"]
 
 
 def test_osca_is_certified_by_default_on_a_small_view_and_the_downloads_are_offered():
@@ -184,11 +202,38 @@ def test_a_ragged_log_is_analysed_on_the_questions_every_selected_configuration_
     np.testing.assert_allclose(line["y"], want.values, atol=1e-12)
 
 
-def test_more_configurations_than_a_view_computes_asks_to_narrow_the_selection():
-    from pages import _compute
+def test_deselecting_the_configuration_that_causes_the_gaps_brings_its_questions_back():
+    from osca_core import missing, registry
 
     run_app()
-    k = _compute.MAX_VIEW_CONFIGS + 1
+    rows = ["question_id,config,n_samples,n_correct"]
+    for i in range(30):
+        rows += [f"q{i},a_0.2,10,{i % 11}", f"q{i},b_0.8,10,{(3 * i) % 11}"]
+        if i % 3 == 0:  # c covers a third of the questions
+            rows.append(f"q{i},c_0.5,10,{(7 * i) % 11}")
+    _import("thin", rows)
+    common = dict(dataset="thin", pures="false", budget=["1", "4"], split="release split", bands="false")
+    at = run_app(**common)
+    assert [c for c in at.sidebar.caption if "20 of 30 questions left out" in c.value]
+    at = run_app(**common, configs=["a_0.2", "b_0.8"])
+    assert not [c for c in at.sidebar.caption if "left out" in c.value]
+    m, rep = missing.apply_missing(stored_matrix("thin"), ["a_0.2", "b_0.8"])
+    assert rep.questions_kept == 30 and m.shape == (30, 2)
+    want = registry.evaluate(m, "osca", [1, 2, 3, 4])
+    (line,) = [t for t in by_meta(figures(at)[0], "osca") if t["mode"] == "lines+markers"]
+    np.testing.assert_allclose(line["y"], want.values, atol=1e-12)
+    # and the 10 questions c covers differ in value: the gap-free view is not the 10-question one
+    m10, _ = missing.apply_missing(stored_matrix("thin"))
+    assert not np.allclose(registry.evaluate(m10.select_configs(["a_0.2", "b_0.8"]), "osca", [1, 2, 3, 4]).values,
+                           want.values)
+
+
+@pytest.mark.slow
+def test_more_configurations_than_a_view_computes_asks_to_narrow_the_selection():
+    from osca_core.limits import MAX_VIEW_CONFIGS
+
+    run_app()
+    k = MAX_VIEW_CONFIGS + 1
     rows = ["question_id,config,n_samples,n_correct"]
     rows += [f"q{i},m{j}_0.5,4,{(i + j) % 5}" for i in range(12) for j in range(k)]
     _import("wide", rows)

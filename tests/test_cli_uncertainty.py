@@ -117,6 +117,7 @@ def test_bad_bootstrap_flags_are_one_line_exit_2(capsys, bcb_path, argv, needle)
     assert out.out == "" and len(lines) == 1 and lines[0].startswith("osca: error:") and needle in lines[0], out.err
 
 
+@pytest.mark.slow
 def test_bench_bootstrap_json(capsys):
     d, _ = run(capsys, "bench", "bootstrap", "--runs", "1", "--resamples", "200", "--json")
     assert d["n_resamples"] == 200 and d["points"] == d["strategies"] * d["budgets"] and d["bootstrap_seconds"] > 0

@@ -22,6 +22,8 @@ from test_fuzz_importers import FUZZ, SCALE, Harness
 from osca_core.importers import import_paths
 from osca_core.store import Store
 
+pytestmark = pytest.mark.slow  # fuzzing: the full suite's, not the fast loop's
+
 DAMAGE = ("none", "none", "truncate", "drop", "retype", "utf16", "latin1", "overwrite")
 ID = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=8).filter(
     lambda s: s.strip() and s == s.strip())

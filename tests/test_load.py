@@ -47,13 +47,14 @@ ERROR_ALERT = '[data-testid="stAlertContentError"]'
 
 
 async def _settle(page, path: str) -> None:
-    """Wait until ``path`` is drawn: its title, no script running, its chart (the Data page has none)."""
+    """Wait until ``path`` is drawn: its title, no script running, its chart (the Data page has none: its file
+    uploader)."""
     await page.wait_for_selector('[data-testid="stApp"]')
     await page.wait_for_timeout(300)
     await page.locator('[data-testid="stMain"] h1').filter(has_text=re.compile(f"^{TITLES[path]}$")).first.wait_for()
     await page.wait_for_function(bk.IDLE)
     if path == "data":
-        await page.get_by_text("Import a file").first.wait_for()
+        await page.locator('[data-testid="stMain"] [data-testid="stFileUploader"]').first.wait_for()
     else:
         await page.wait_for_function(CHART)
     await page.wait_for_timeout(150)
@@ -169,11 +170,12 @@ async def _explore(base: str, warm: threading.Event) -> dict:
 
 def _imports(home: Path, parquet: Path, warm: threading.Event, stop: threading.Event, spans: list,
              results: list) -> None:
-    """``osca import`` of a large per-sample file, again and again, while the sessions explore."""
+    """``osca import --replace`` of a large per-sample file, again and again, while the sessions explore."""
     warm.wait()
     while not stop.is_set():
         t0 = time.monotonic()
-        r = subprocess.run([sys.executable, "-m", "osca_core.cli", "import", str(parquet), "--name", "live-import"],
+        r = subprocess.run([sys.executable, "-m", "osca_core.cli", "import", str(parquet), "--name", "live-import",
+                            "--replace"],
                            env=dict(os.environ, OSCA_HOME=str(home)), capture_output=True, text=True, timeout=600)
         spans.append((t0, time.monotonic()))
         results.append((r.returncode, r.stderr.strip()))

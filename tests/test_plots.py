@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from osca_core import plots, registry, views
+from osca_core import plots, registry, schedule_plots, views
 from osca_core.outcomes import OutcomeMatrix, parse_config_name
 from osca_core.results import Curve, make_allocation
 
@@ -231,7 +231,7 @@ def test_band_hover_names_its_method_bootstrap_or_splits():
 def test_expected_cost_figure_puts_the_costs_on_x_and_marks_extrapolated_points_open():
     a = Curve("osca", (1, 2, 4), (0.3, 0.4, 0.5), (False, False, True))
     o = Curve("oracle", (1, 2, 4), (0.4, 0.5, 0.6), (False, False, False))
-    fig = plots.expected_cost_figure([a, o], {"osca": [1.0, 1.7, 2.9], "oracle": [1.0, 1.5, 2.1]})
+    fig = schedule_plots.expected_cost_figure([a, o], {"osca": [1.0, 1.7, 2.9], "oracle": [1.0, 1.5, 2.1]})
     (line,) = by_meta(fig, "osca")
     assert list(line.x) == [1.0, 1.7, 2.9] and list(line.y) == [0.3, 0.4, 0.5]
     assert list(line.marker.symbol) == ["circle", "circle", "circle-open"]
@@ -242,7 +242,7 @@ def test_expected_cost_figure_puts_the_costs_on_x_and_marks_extrapolated_points_
 
 def test_order_strip_has_one_cell_per_sample_at_its_position():
     order = ["b", "a", "a", "b", "c"]
-    fig = plots.order_strip_figure(order, {"a": "#111111", "b": "#222222"})
+    fig = schedule_plots.order_strip_figure(order, {"a": "#111111", "b": "#222222"})
     cells = {t.meta: list(t.base) for t in fig.data}
     assert cells == {"b": [0, 3], "a": [1, 2], "c": [4]}
     assert by_meta(fig, "a")[0].marker.color == "#111111"
