@@ -55,7 +55,11 @@ def address_problem(address: str | None) -> str | None:
 def main() -> None:
     """What ``app.py`` does: page setup, navigation, the address guard, the first-start bootstrap, the sidebar,
     then the selected page."""
-    st.set_page_config(page_title="OSCA Studio", page_icon=":material/insights:", layout="wide")
+    # An emoji favicon is drawn inline; a ":material/...:" one is fetched from Google's font CDN (a network request
+    # and, offline, a console error on every page).
+    present = str(st.query_params.get("present", "")).lower() in ("true", "1")
+    st.set_page_config(page_title="OSCA Studio", page_icon="📈", layout="wide",
+                       initial_sidebar_state="collapsed" if present else "auto")
     pages, page = navigation()
     problem = None if st.get_option("global.appTest") else address_problem(st.get_option("server.address"))
     if problem:  # (AppTest serves nothing on a network: no address to check)

@@ -102,14 +102,16 @@ def _points(v: View, jobs: list[tuple[str, str, object, tuple[int, ...], tuple]]
 def _drawer(v: View, name: str, **fig_kw) -> Callable[[pd.DataFrame, bool], None]:
     """Draws the study chart into one placeholder: partial charts without a key, the final one with
     ``study_chart``."""
-    holder = st.empty()
+    holder, note = st.empty(), st.empty()
 
     def draw(df: pd.DataFrame, final: bool) -> None:
         fig = plots.study_figure(df, presentation=v.presentation, dark=v.dark, **fig_kw)
         with holder.container():
             ui.chart(fig, name, v, key="study_chart" if final else None)
-            if not final:
-                st.caption("Partial: more points arrive as their splits finish.")
+        if final:
+            note.empty()
+        else:
+            note.caption("Partial: more points arrive as their splits finish.")
 
     return draw
 

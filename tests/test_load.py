@@ -87,7 +87,7 @@ async def _session(k: int, browser, base: str, deadline: float, log: dict) -> No
     page = await ctx.new_page()
     page.set_default_timeout(180_000)
     page.on("dialog", lambda d: log["dialogs"].append(d.message))
-    i, seen = k, set()
+    i, seen, step = k, set(), "landing"
     try:
         await page.goto(f"{base}/?dataset={rnd.choice(DATASETS)}")
         await _settle(page, "")
@@ -98,6 +98,7 @@ async def _session(k: int, browser, base: str, deadline: float, log: dict) -> No
             path, ds = PATHS[i % len(PATHS)], rnd.choice(DATASETS)
             i += 1
             t0 = time.monotonic()
+            step = f"opening {path or 'curves'} ({'link' if i % 4 == 0 else 'sidebar'}, {ds})"
             if i % 4 == 0:  # a shared link, opened afresh
                 await page.goto(f"{base}/{path}?dataset={ds}")
             else:  # the sidebar's navigation, as a user explores
@@ -107,19 +108,32 @@ async def _session(k: int, browser, base: str, deadline: float, log: dict) -> No
             log["pages"].append((t0, t1, k, path))
             seen.add(path)
             await _check(page, k, f"{path or 'curves'} ({ds})", log)
+            step = f"a widget change on {path or 'curves'}"
             await _change_widget(page, path, rnd)
             await page.wait_for_timeout(300)
             await _settle(page, path)
             log["changes"].append(time.monotonic() - t1)
             await _check(page, k, f"{path or 'curves'} ({ds}) after a widget change", log)
+        step = "the final visit"
         await page.goto(f"{base}/?dataset={DATASETS[0]}")  # still served at the end: the session was held
         await _settle(page, "")
         await _check(page, k, "final visit", log)
         log["held"].add(k)
     except Exception as e:  # a wait that never settled: the session was not held
-        log["failures"].append(f"session {k}: {type(e).__name__}: {str(e).splitlines()[0]}")
+        log["failures"].append(f"session {k}, {step}: {type(e).__name__}: {str(e).splitlines()[0]} "
+                               f"(page {page.url}; shows: {await _showing(page)})")
     finally:
         await ctx.close()
+
+
+async def _showing(page) -> str:
+    """The titles and any exception box of the page as it stands (for a failure's message)."""
+    try:
+        h1 = await page.locator('[data-testid="stMain"] h1').all_inner_texts()
+        exc = await page.locator(bk.EXCEPTION).all_inner_texts()
+        return f"titles {h1}, exception boxes {[x[:300] for x in exc]}"
+    except Exception as e:  # the page itself is gone
+        return f"unreadable ({type(e).__name__})"
 
 
 async def _check(page, k: int, where: str, log: dict) -> None:
