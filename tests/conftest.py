@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+# tests/ for the shared test kits (browserkit, lakekit, appkit, ...), and the checkout itself for the dashboard's
+# `pages` package, which is not installed (only osca_core is): `python -m pytest` and plain `pytest` then agree.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 from osca_core.outcomes import OutcomeMatrix, load_release
 

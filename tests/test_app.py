@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
+from appkit import APP, TIMEOUT, figures, fresh_app, run_app  # noqa: F401  (fresh_app: autouse)
 from streamlit.testing.v1 import AppTest
 
 from osca_core import experiments, registry, strategies, views
@@ -18,38 +18,6 @@ from osca_core.errors import InputError
 from osca_core.importers import import_bytes
 from osca_core.outcomes import OutcomeMatrix, parse_config_name
 from osca_core.store import Store
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-TIMEOUT = 180
-
-
-@pytest.fixture(autouse=True)
-def fresh_app(osca_home: Path, release: Path, monkeypatch: pytest.MonkeyPatch):
-    """Empty store, release mirror set, no cached results from another test.
-
-    AppTest runs every script run in Streamlit's pages-folder mode (it re-detects ``pages/`` before each run), so
-    these tests also cover the first request of a fresh server: each page file hands the run to the app shell
-    (``pages._shell.serve``), nothing of Streamlit's private state is patched."""
-    monkeypatch.setenv("OSCA_RELEASE_MIRROR", str(release))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def run_app(page: str | None = None, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
-    if page:
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
 def traces(fig: dict, **match) -> list[dict]:

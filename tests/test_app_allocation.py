@@ -4,44 +4,14 @@ and per-group plans where the dataset has question attributes."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
+from appkit import APP, TIMEOUT, figures, fresh_app, run_app  # noqa: F401  (fresh_app: autouse)
 
 from osca_core import groups, registry, stopplans
 from osca_core.importers import import_bytes
 from osca_core.store import Store
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-TIMEOUT = 240
-
-
-@pytest.fixture(autouse=True)
-def fresh_app(osca_home: Path, release: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OSCA_RELEASE_MIRROR", str(release))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def run_app(page: str | None = None, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
-    if page:
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
 def stored_matrix(name: str):
