@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from collections import defaultdict
 from pathlib import Path
 
@@ -58,6 +59,16 @@ def expected_correct(model: str, temperature: float, questions: int, epochs: int
     return [sum(answers_correctly(model, temperature, prompt(i), k) for k in range(epochs)) for i in range(questions)]
 
 
+_INSTANCES: weakref.WeakSet = weakref.WeakSet()
+
+
+def reset_calls() -> None:
+    """Start every provider instance's call counts afresh (inspect_ai keeps instances across evaluations in one
+    process, so a test module that checks :func:`expected_correct` must not inherit another module's calls)."""
+    for api in list(_INSTANCES):
+        api.calls.clear()
+
+
 class OscaTestAPI(ModelAPI):
     """Deterministic, offline model: see the module docstring."""
 
@@ -65,6 +76,7 @@ class OscaTestAPI(ModelAPI):
                  config: GenerateConfig | None = None, **model_args) -> None:
         super().__init__(model_name, base_url, api_key, [], config or GenerateConfig())
         self.calls: dict[tuple[float, str], int] = defaultdict(int)
+        _INSTANCES.add(self)
 
     async def count_text_tokens(self, text: str) -> int:
         return len(text.split())

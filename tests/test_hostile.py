@@ -371,29 +371,26 @@ SYMBOL_TEXTS = ["a -> b", "x <= y", "p -- q", "m >= n", "u <- v", "w <-> z", "k 
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_streamlit_markdown_shows_every_symbol_token_as_typed(tmp_path):
+def test_streamlit_markdown_shows_every_symbol_token_as_typed(tmp_path, hostile_page):
     """Each token Streamlit's Markdown would turn into an arrow, dash or comparison sign, through views.md_escape
     into st.markdown and st.caption in a real Streamlit and Chromium: the text shown is the text typed (plus the
-    invisible word joiner), no symbol appears."""
+    invisible word joiner), no symbol appears. (It opens a tab in the module's browser: a second sync Playwright
+    in the same thread would find the first one's event loop running.)"""
     import browserkit as bk
-    from playwright.sync_api import sync_playwright
 
-    if not bk.chromium_available():
-        pytest.skip(f"Chromium not found at {bk.CHROMIUM}")
     script = tmp_path / "symbols.py"
     script.write_text("import streamlit as st\nfrom osca_core.views import md_escape\n"
                       f"for s in {SYMBOL_TEXTS!r}:\n    st.markdown(md_escape(s))\n")
     with bk.streamlit_server(tmp_path / "home", cwd=tmp_path, script=script,
-                             env={"PYTHONPATH": str(REPO)}) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=bk.CHROMIUM, headless=True, args=bk.CHROMIUM_ARGS)
+                             env={"PYTHONPATH": str(REPO)}) as server:
+        page = hostile_page.context.new_page()
         try:
-            page = browser.new_page()
             page.goto(server["base"])
             page.wait_for_function(f"() => document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')"
                                    f".length >= {len(SYMBOL_TEXTS)}")
             shown = page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
         finally:
-            browser.close()
+            page.close()
     assert [t.replace("\u2060", "") for t in shown] == SYMBOL_TEXTS
     assert not set("\u2192\u2190\u2194\u2014\u2265\u2264\u2248") & set("".join(shown))
 
