@@ -342,7 +342,9 @@ def test_hostile_names_are_shown_as_typed_and_no_script_runs(hostile_server, hos
         assert len(set(ticks) & set(QUESTIONS)) >= len(QUESTIONS) // 2, ticks  # plotly may thin the row labels
     if path == "data":
         page.locator('[data-testid="stSelectbox"]').filter(has_text="Dataset to remove").first.click()
-        assert page.get_by_role("option", name=DATASET, exact=True).count() == 1
+        from playwright.sync_api import expect  # waits for the dropdown to open (a busy machine is slow)
+
+        expect(page.get_by_role("option", name=DATASET, exact=True)).to_have_count(1, timeout=30_000)
         page.keyboard.press("Escape")
     if path == "":  # the chart's title carries the dataset name, as typed
         svg = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"] .js-plotly-plot').textContent")
