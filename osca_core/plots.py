@@ -8,7 +8,7 @@ Conventions shared by every builder:
 - ``presentation=True`` applies plotly's ``presentation`` template (larger fonts and lines) over ``plotly_white``
   or ``plotly_dark`` (``dark=True``) for talks; otherwise no template is set and the host (Streamlit's theme)
   styles the figure, which keeps it readable in light and dark themes;
-- points evaluated by extrapolation (some k > n, plug-in estimate) are marked with open symbols in a legend group
+- points evaluated by extrapolation (some k > n, Beta-binomial predictive) are marked with open symbols in a legend group
   "extrapolated (k > n)", never drawn as measured;
 - ``log2_x=True`` puts budgets on a log axis with ticks at powers of two;
 - a strategy's label, colour and dash (references such as a test-set oracle: dashed) come from
@@ -104,7 +104,7 @@ def _hover(label: str, budgets, values, extrapolated, allocations, ci_low=None, 
         elif note:
             lines.append(f"allocation: {note}")
         if e:
-            lines.append("<i>extrapolated: some k > n, plug-in estimate</i>")
+            lines.append("<i>extrapolated: some k > n, Beta-binomial predictive</i>")
         out.append("<br>".join(lines))
     return out
 

@@ -138,7 +138,7 @@ def _budgets(full: OutcomeMatrix) -> tuple[tuple[int, int], bool]:
     lo_hi = sb.slider("Budget range C", 1, views.budget_limit(full), value=views.default_budget_range(full),
                       key="budget", bind="query-params",
                       help=f"Samples per question. Beyond n = {int(full.n.min())} logged samples, pass@k is "
-                           "extrapolated with the plug-in estimate (marked).")
+                           "extrapolated with the Beta-binomial predictive (marked).")
     lo_hi = (int(lo_hi[0]), int(lo_hi[1]))
     log2 = sb.toggle("log2 budget axis", value=views.log_axis_default(views.default_budget_range(full)[1]),
                      key="log2", bind="query-params",

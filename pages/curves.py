@@ -216,10 +216,10 @@ def curves_page(v: View) -> None:
             band_text = (" Bands: 95% bootstrap over test questions (B = 1000, allocations fixed)."
                          if boot is not None else " Bands: 95% percentiles over the random splits.")
         st.caption("Hover a point to see the allocation behind it. Open circles: evaluated by extrapolation (some "
-                   "configuration asked for more samples than the logs hold, k > n; plug-in estimate). Best pure "
+                   "configuration asked for more samples than the logs hold, k > n; Beta-binomial predictive). Best pure "
                    "picks its configuration on training questions at each budget." + band_text)
     if n_cert is not None:
-        st.caption(f"OSCA certified optimal on training (MILP bounds) at {n_cert} of {len(v.grid)} budgets "
+        st.caption(f"OSCA certified optimal on training (proved by bounds) at {n_cert} of {len(v.grid)} budgets "
                    "(hover and table say which).")
     if boot is not None:
         _difference(v, boot)

@@ -110,7 +110,7 @@ def test_osca_is_certified_by_default_on_a_small_view_and_the_downloads_are_offe
     (osca,) = [t for t in by_meta(fig, "osca") if t["mode"] == "lines+markers"]
     certified = sum("certified optimal" in h for h in osca["hovertext"])
     assert certified == 16  # the release logs are 100% certified
-    assert [c for c in at.caption if "certified optimal on training (MILP bounds) at 16 of 16" in c.value]
+    assert [c for c in at.caption if "certified optimal on training (proved by bounds) at 16 of 16" in c.value]
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download report (HTML)" in labels
     assert labels.count("PDF (paper)") == 2 and labels.count("PNG (slides)") == 2  # curves and difference
