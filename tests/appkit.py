@@ -18,15 +18,19 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 240
 
 
+def clear_caches() -> None:
+    """Forget every cached result (Streamlit's data and resource caches) between tests."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 @pytest.fixture(autouse=True)
 def fresh_app(osca_home: Path, release: Path, monkeypatch: pytest.MonkeyPatch):
     """Empty store, release mirror set, no cached results from another test (autouse where imported)."""
     monkeypatch.setenv("OSCA_RELEASE_MIRROR", str(release))
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
 
 
 def run_app(page: str | None = None, **query) -> AppTest:

@@ -187,3 +187,16 @@ def png_size(path: Path) -> tuple[int, int]:
     if head[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError(f"{path} is not a PNG")
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+@contextlib.contextmanager
+def release_server(home: Path, release: Path) -> Iterator[dict]:
+    """The app on a store that holds the release (fetched with the CLI from the mirror ``release``); skipped when
+    Chromium is missing. One server for a module's browser tests."""
+    import pytest
+
+    if not chromium_available():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    fetch_release_cli(home, release)
+    with streamlit_server(home, env={"OSCA_RELEASE_MIRROR": str(release)}) as srv:
+        yield srv

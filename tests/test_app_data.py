@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
+from appkit import clear_caches
 from streamlit.testing.v1 import AppTest
 from test_formats_evalplus import PLUS, write_evalplus
 from test_formats_lmeval import DATES, write_run
@@ -27,11 +27,9 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 def fresh(osca_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("OSCA_RELEASE_MIRROR", str(tmp_path / "no-mirror"))  # never fetch: an empty store stays empty
     osca_home.mkdir(parents=True, exist_ok=True)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
 
 
 def data_page(store_demo: bool = True) -> AppTest:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
+from appkit import clear_caches
 from lakekit import write_hive
 from streamlit.testing.v1 import AppTest
 
@@ -30,11 +30,9 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 @pytest.fixture(autouse=True)
 def fresh(osca_home: Path):
     osca_home.mkdir(parents=True, exist_ok=True)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
 
 
 def questions_page(dataset: str, **query) -> tuple[AppTest, float]:

@@ -41,11 +41,7 @@ FIRST_RESULT = """() => {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, release: Path):
-    if not bk.chromium_available():
-        pytest.skip(f"Chromium not found at {bk.CHROMIUM}")
-    home = tmp_path_factory.mktemp("osca-home")
-    bk.fetch_release_cli(home, release)
-    with bk.streamlit_server(home, env={"OSCA_RELEASE_MIRROR": str(release)}) as srv:
+    with bk.release_server(tmp_path_factory.mktemp("osca-home"), release) as srv:
         yield srv
 
 
