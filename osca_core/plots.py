@@ -271,6 +271,17 @@ def allocation_figure(
     return style(fig, presentation=presentation, dark=dark)
 
 
+HEATMAP_LABEL_PX = 10  # least vertical room for one question id on the heatmap's y axis
+HEATMAP_PLOT_MARGIN = 210  # the heatmap's title and axis margins, subtracted from its height
+
+
+def heatmap_label_step(rows: int, height: int) -> int:
+    """Label every ``step``-th row of a heatmap of ``rows`` rows drawn ``height`` px tall, so that labels get at
+    least HEATMAP_LABEL_PX each: ceil(rows * HEATMAP_LABEL_PX / plot height), at least 1."""
+    room = max(1, height - HEATMAP_PLOT_MARGIN)
+    return max(1, -(-rows * HEATMAP_LABEL_PX // room))
+
+
 def heatmap_figure(
     rates: pd.DataFrame,
     *,
@@ -296,10 +307,14 @@ def heatmap_figure(
         hovertemplate="%{hovertext}<extra></extra>", colorbar=dict(title="pass rate"),
         xgap=1 if z.shape[1] <= 40 else 0, ygap=1 if z.shape[0] <= 80 else 0,
     ))
+    rows = z.shape[0]
+    height = max(320, min(1400, 60 + 14 * rows))
+    step = heatmap_label_step(rows, height)
+    yaxis = dict(autorange="reversed", type="category")
+    if step > 1:  # every step-th question id labelled (the rest are in the hover): no overlapping labels
+        yaxis.update(tickmode="array", tickvals=qids[::step], ticktext=qids[::step])
     fig.update_layout(title=dict(text=plot_text(title) if title else None, y=0.995, yanchor="top"),
-                      margin=dict(t=170), xaxis=dict(side="top", tickangle=-45),
-                      yaxis=dict(autorange="reversed", type="category", showticklabels=z.shape[0] <= 120),
-                      height=max(320, min(1400, 60 + 14 * z.shape[0])))
+                      margin=dict(t=170), xaxis=dict(side="top", tickangle=-45), yaxis=yaxis, height=height)
     return style(fig, presentation=presentation, dark=dark)
 
 

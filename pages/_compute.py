@@ -112,6 +112,20 @@ def too_many_configs(v) -> str | None:
     return None
 
 
+def not_one_split(v) -> str | None:
+    """Why the bootstrap, the certificates and the expected costs are not drawn for this view, or None when they
+    are: they fit each strategy on the dataset's own split with all samples and no bans, so they score the very
+    allocations drawn only when the view is set up that way."""
+    s = v.setting
+    if s.train_fraction is not None:
+        return "random splits"
+    if s.c0 is not None:
+        return f"a C0 = {s.c0} subsample"
+    if s.bans:
+        return "bans on mixing (" + ", ".join(s.bans) + ")"
+    return None
+
+
 def certify_default(v) -> bool:
     """Certify OSCA by default where it stays fast: at most CERTIFY_MAX_BUDGETS budgets and a small matrix."""
     q, s = v.matrix.n.shape

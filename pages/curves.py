@@ -1,7 +1,7 @@
 """Curves (landing page): test pass@C against the budget for every pure configuration, best pure, the uniform mix
 and OSCA (and, when chosen, the test-set oracle drawn dashed and osca-stop), with the compute-savings headline.
 
-Bands by default (switch ``bands``): on one split (the dataset's own split) a bootstrap over test questions with
+Bands by default (switch ``bands``): on one split (the dataset's own split, all samples, no bans) a bootstrap over test questions with
 the allocations fixed (B = 1000, ``paired.bootstrap_values`` over cached per-question values), with the paired
 difference OSCA - best pure in a small chart and its headline interval; on random splits the percentiles over
 splits, as before. OSCA is certified by default where that stays fast (``_compute.certify_default``). The switch
@@ -45,9 +45,8 @@ def _headline(v: View) -> None:
 
 
 def _own_split(v: View) -> bool:
-    """The view is scored on the dataset's own split (no random split, no C0 subsample): the bootstrap, the
-    certificates and the expected costs are computed there, so they are drawn only then."""
-    return v.setting.train_fraction is None and v.setting.c0 is None
+    """The view is scored on the dataset's own split with all samples and no bans (``_compute.not_one_split``)."""
+    return compute.not_one_split(v) is None
 
 
 def _bootstrappable(strategy: str) -> bool:
@@ -190,8 +189,9 @@ def curves_page(v: View) -> None:
     if "osca" in strats:
         _headline(v)
     if stop and not one_split:
-        st.info("Expected cost under early stopping is computed on one split: choose the release split (or "
-                "in-sample) in the sidebar's Training setup.", icon=":material/info:")
+        st.info(f"Expected cost under early stopping is computed on the dataset's own split with all samples and "
+                f"no bans; this view uses {compute.not_one_split(v)}. Change it in the sidebar's Training setup.",
+                icon=":material/info:")
     if stop and one_split:
         try:
             with st.spinner("Expected costs under early stopping (best order of every plan) ..."):
@@ -212,9 +212,13 @@ def curves_page(v: View) -> None:
         ui.chart(fig, "curves", v, key="curves_chart")
         ui.figure_downloads(fig, "curves", v, key="dl_curves")
         band_text = ""
-        if bands:
-            band_text = (" Bands: 95% bootstrap over test questions (B = 1000, allocations fixed)."
-                         if boot is not None else " Bands: 95% percentiles over the random splits.")
+        if bands and boot is not None:
+            band_text = " Bands: 95% bootstrap over test questions (B = 1000, allocations fixed)."
+        elif bands and any(cv.ci_low is not None for cv in curves):
+            band_text = " Bands: 95% percentiles over the random splits (or C0 subsamples)."
+        elif bands:
+            band_text = (f" No bands: the bootstrap runs on the dataset's own split with all samples and no bans "
+                         f"(this view uses {compute.not_one_split(v)}); repeated splits or subsamples give bands.")
         st.caption("Hover a point to see the allocation behind it. Open circles: evaluated by extrapolation (some "
                    "configuration asked for more samples than the logs hold, k > n; Beta-binomial predictive). Best pure "
                    "picks its configuration on training questions at each budget." + band_text)
@@ -224,8 +228,8 @@ def curves_page(v: View) -> None:
     if boot is not None:
         _difference(v, boot)
     elif bands and not one_split:
-        st.caption("The paired difference OSCA - best pure with its bootstrap band is drawn on one split "
-                   "(release split or in-sample).")
+        st.caption("The paired difference OSCA - best pure with its bootstrap band is drawn on the dataset's own "
+                   f"split with all samples and no bans (this view uses {compute.not_one_split(v)}).")
     _table(curves, certified=n_cert is not None)
     _report_button(v, strats)
 

@@ -72,3 +72,8 @@ def test_small_budgets_are_bars_of_shares_and_a_group_by_selector_plans_per_grou
     at.toggle(key="reallocate").set_value(True).run()
     (re,) = groups.group_plans(m, "difficulty", [8], reallocate=True)
     assert list(at.dataframe[-1].value["budget"]) == [g.budget for g in re.groups]
+    assert not [c for c in at.caption if "Per-group plans use" in c.value]
+    at.multiselect(key="ban").set_value(["multi-temperature"]).run()  # the plans ignore the ban: the page says so
+    assert not at.exception
+    assert [c for c in at.caption if "Per-group plans use the dataset's own split with all samples and no bans "
+            "(this view uses bans on mixing (multi-temperature))" in c.value]

@@ -116,6 +116,28 @@ def test_osca_is_certified_by_default_on_a_small_view_and_the_downloads_are_offe
     assert labels.count("PDF (paper)") == 2 and labels.count("PNG (slides)") == 2  # curves and difference
 
 
+def test_under_bans_the_curve_is_the_banned_fit_and_no_band_or_certificate_of_another_fit_is_drawn():
+    """Bands, certificates and the paired difference fit OSCA on the dataset's own split without bans; under a ban
+    the curve drawn is the banned fit (``experiments.run_curves`` with the ban), so none of them is drawn beside
+    it, and the captions say why."""
+    at = run_app(dataset="osca-bigcodebench", pures="false", budget=["1", "16"], ban=["multi-model"])
+    assert at.multiselect(key="ban").value == ["multi-model"]
+    m = stored_matrix("osca-bigcodebench")
+    grid = list(range(1, 17))
+    banned = experiments.run_curves(m, ["osca"], grid, experiments.Setting(bans=("multi-model",))).curves[0]
+    free = experiments.run_curves(m, ["osca"], grid, experiments.Setting()).curves[0]
+    assert banned.values != free.values  # the ban changes the fit, so a band of the free fit would not match
+    figs = figures(at)
+    assert len(figs) == 1  # no paired-difference chart
+    (line,) = [t for t in by_meta(figs[0], "osca") if t["mode"] == "lines+markers"]
+    np.testing.assert_allclose(line["y"], banned.values, atol=1e-12)
+    assert not [t for t in figs[0]["data"] if str(t.get("meta", "")).startswith("band:")]
+    assert not any("certified optimal" in h for h in line["hovertext"])
+    captions = " ".join(c.value for c in at.caption)
+    assert "No bands" in captions and "bans on mixing (multi-model)" in captions
+    assert "certified optimal on training" not in captions
+
+
 def test_the_report_download_is_the_views_self_contained_report():
     from osca_core import report
     from pages import _compute
@@ -170,6 +192,25 @@ def test_a_ragged_log_is_analysed_on_the_questions_every_selected_configuration_
     want = registry.evaluate(m, "osca", [1, 2, 3, 4])
     (line,) = [t for t in by_meta(figures(at)[0], "osca") if t["mode"] == "lines+markers"]
     np.testing.assert_allclose(line["y"], want.values, atol=1e-12)
+
+
+def test_unequal_n_opens_on_budgets_to_the_largest_n_with_extrapolated_points_hollow():
+    """n = 10 for a cheap configuration, 3 and 1 for dearer ones: the Curves page opens on 1..10 (the largest n,
+    not the smallest) and draws the points that ask a configuration for more samples than it logged hollow."""
+    run_app()
+    rows = ["question_id,config,n_samples,n_correct"]
+    for i in range(24):
+        rows += [f"q{i},cheap_0.2,10,{i % 11}", f"q{i},mid_0.5,3,{i % 4}", f"q{i},big_0.8,1,{i % 2}"]
+    _import("unequal", rows)
+    at = run_app(dataset="unequal", split="release split", bands="false")
+    assert tuple(at.slider(key="budget").value) == (1, 10)
+    fig = figures(at)[0]
+    (osca,) = [t for t in by_meta(fig, "osca") if t["mode"] == "lines+markers"]
+    assert list(osca["x"]) == list(range(1, 11))
+    hollow = {t["meta"]: list(t["x"]) for t in fig["data"] if t.get("marker", {}).get("symbol") == "circle-open"}
+    assert hollow["pure:big_0.8"] == list(range(2, 11))  # k > n = 1 from C = 2 on
+    assert hollow["pure:mid_0.5"] == list(range(4, 11))
+    assert "pure:cheap_0.2" not in hollow
 
 
 def test_deselecting_the_configuration_that_causes_the_gaps_brings_its_questions_back():

@@ -130,6 +130,20 @@ def test_special_files_are_refused_as_such(tmp_path):
         read_long([("/dev/zero", "csv", "/dev/zero")], name="t", source="s", checksum="x")
 
 
+@pytest.mark.parametrize(("bad", "late", "row", "says"), [
+    ("2.5", "9223372036854775808", 2, r"n_samples must be an integer > 0 \(got '2.5'\)"),
+    ("9223372036854775808", "2.5", 2, r"n_samples .* is out of range \(at most 2\^63 - 1\)"),
+    ("-1", "1e30", 2, r"n_samples must be an integer > 0 \(got '-1\.0'\)"),  # the column is read as DOUBLE
+])
+def test_the_first_bad_count_is_named_whether_it_is_too_large_or_not_a_count(tmp_path, bad, late, row, says):
+    """A column with a value too large for 64 bits and another that is no count: the error names the earlier row
+    (both checks run; the out-of-range check does not jump ahead of an earlier non-integer)."""
+    p = tmp_path / "mixed.csv"
+    p.write_text(f"question_id,config,n_samples,n_correct\nq1,a,3,1\nq2,a,{bad},1\nq3,a,{late},1\n")
+    with pytest.raises(InputError, match=rf"^mixed.csv: row {row}: {says}$"):
+        _read(p)
+
+
 @pytest.mark.parametrize("value", ["1000000000000000000000000000000", "9223372036854775808", "1e30"])
 def test_counts_too_large_for_64_bits_are_named_out_of_range(tmp_path, value):
     p = tmp_path / "big.csv"

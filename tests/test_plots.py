@@ -169,6 +169,23 @@ def test_heatmap_is_the_pass_rate_matrix_with_counts_in_the_hover(bcb):
     assert f"{bcb.c[3, 2]}/300 correct" in h.hovertext[3][2]
 
 
+@pytest.mark.parametrize("rows", [10, 119, 150, 300])
+def test_a_tall_heatmap_labels_every_kth_question_with_room_for_each_label(rows):
+    """Up to about 120 questions every id is a y label; beyond, every k-th (k = ``heatmap_label_step``), so a
+    heatmap of 150 or 300 questions still says which rows are which, and each label has HEATMAP_LABEL_PX."""
+    ids = [f"task/{i}" for i in range(rows)]
+    rates = pd.DataFrame(np.linspace(0, 1, rows * 2).reshape(rows, 2), index=ids, columns=["a_0.2", "b_0.8"])
+    fig = plots.heatmap_figure(rates)
+    step = plots.heatmap_label_step(rows, fig.layout.height)
+    room = (fig.layout.height - plots.HEATMAP_PLOT_MARGIN) / rows * step
+    assert room >= plots.HEATMAP_LABEL_PX
+    if rows < 120:
+        assert step == 1 and fig.layout.yaxis.tickvals is None  # every id, as plotly draws a category axis
+    else:
+        assert step > 1 and list(fig.layout.yaxis.tickvals) == ids[::step] == list(fig.layout.yaxis.ticktext)
+        assert list(fig.data[0].y) == ids  # every row still drawn, its id in the hover
+
+
 def test_hostile_names_are_drawn_literally():
     names = ["<b>bold</b>_0.5", "**md**_1.0", 'q"uote_0.2', "a&amp;b_0.8"]
     qids = ("<script>alert(1)</script>", "[link](http://x)", "x<br>y")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pytest
 
 from osca_core.errors import InputError
+from osca_core.outcomes import OutcomeMatrix, parse_config_name
 from osca_core.views import budgets
 
 
@@ -30,6 +34,21 @@ def test_default_budget_range_stops_at_the_logged_samples(swe, bcb):
     assert budgets.default_budget_range(swe) == (1, 16)
     assert budgets.default_budget_range(bcb) == (1, 300)
     assert budgets.budget_limit(swe) == 64
+
+
+def test_default_budget_range_runs_to_the_largest_n_when_configurations_logged_unequal_n():
+    """n = 1, 3 and 10 in one dataset: the view opens on 1..10 (not 1..1, the smallest n); a configuration's
+    imputed cells do not count as logged samples, and the cap still holds."""
+    q = 6
+    n = np.column_stack([np.full(q, 1), np.full(q, 3), np.full(q, 10)])
+    m = OutcomeMatrix(name="unequal", question_ids=tuple(f"q{i}" for i in range(q)),
+                      configs=tuple(parse_config_name(x) for x in ("big_0.8", "mid_0.5", "cheap_0.2")),
+                      n=n, c=n // 2, train=np.ones(q, bool), test=np.ones(q, bool))
+    assert budgets.default_budget_range(m) == (1, 10)
+    assert budgets.default_budget_range(m, cap=4) == (1, 4)
+    imputed = np.zeros(n.shape, bool)
+    imputed[:, 2] = True  # the n = 10 column stands for prior means only: 1..3
+    assert budgets.default_budget_range(dataclasses.replace(m, imputed=imputed)) == (1, 3)
 
 
 def test_budget_axis_starts_logarithmic_above_32(swe, bcb):

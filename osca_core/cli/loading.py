@@ -18,6 +18,7 @@ from osca_core import registry
 from osca_core.cli import args as A
 from osca_core.cli.output import note
 from osca_core.errors import InputError
+from osca_core.extrapolation import largest_measured_n
 from osca_core.missing import MissingReport, apply_missing
 from osca_core.outcomes import OutcomeMatrix, load_release
 
@@ -57,8 +58,9 @@ def missing_key(report: MissingReport) -> dict:
 
 
 def largest_n(m: OutcomeMatrix) -> int:
-    """The largest measured n among the selected configurations (missing and imputed cells excluded)."""
-    return int(np.where(m.imputed, 0, m.n).max())
+    """The largest measured n among the selected configurations (``extrapolation.largest_measured_n``: missing
+    and imputed cells excluded)."""
+    return largest_measured_n(m)
 
 
 def smallest_n(m: OutcomeMatrix) -> int:

@@ -239,12 +239,12 @@ def _check_values(st: Staging, i: int, lay: _Layout, col: str, head: str, typ: s
     canon = next(k for k, v in lay.alias.items() if v[i] == col)
     kind, bad, msg = RULES[canon]
     where = st.wheres[i]
-    if kind == "int" and typ != "BOOLEAN":
-        hit = st.con.execute(f"SELECT rowid, {text_sql(ident(head), typ)} FROM raw_{i} WHERE "
-                             f"{_range_condition(ident(head), typ)} ORDER BY rowid LIMIT 1").fetchone()
-        if hit:
-            raise InputError(f"{where}: row {hit[0] + 1}: {head} {hit[1]} is out of range (at most 2^63 - 1)")
     hit = st.first_bad(i, head, typ, kind, bad)
+    if kind == "int" and typ != "BOOLEAN":  # the first bad row either way: a range error on it is the more precise
+        big = st.con.execute(f"SELECT rowid, {text_sql(ident(head), typ)} FROM raw_{i} WHERE "
+                             f"{_range_condition(ident(head), typ)} ORDER BY rowid LIMIT 1").fetchone()
+        if big and (hit is None or big[0] <= hit[0]):
+            raise InputError(f"{where}: row {big[0] + 1}: {head} {big[1]} is out of range (at most 2^63 - 1)")
     if hit:
         text = msg.format(x="nothing" if hit[1] is None else repr(hit[1]))
         if head.lower() != canon:

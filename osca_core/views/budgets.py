@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from osca_core.errors import InputError
+from osca_core.extrapolation import largest_measured_n
 from osca_core.outcomes import OutcomeMatrix
 
 DEFAULT_CAP = 512  # the largest budget the dashboard offers (extrapolation beyond n is flagged)
@@ -33,8 +34,11 @@ def budget_grid(lo: int, hi: int, *, max_points: int = 64) -> list[int]:
 
 
 def default_budget_range(matrix: OutcomeMatrix, *, cap: int = DEFAULT_CAP) -> tuple[int, int]:
-    """1 up to the smallest number of samples logged per cell (beyond it pass@k is extrapolated), capped."""
-    return 1, int(min(int(matrix.n.min()), cap))
+    """1 up to the largest number of samples logged for a measured cell (``extrapolation.largest_measured_n``;
+    a cheap configuration at n = 10 beside an expensive one at n = 1 opens on 1..10, not 1..1), capped at ``cap``
+    (at least 1). Points where an allocation asks a configuration for more samples than it logged (k > n) are
+    extrapolated and flagged."""
+    return 1, int(min(max(1, largest_measured_n(matrix)), cap))
 
 
 def budget_limit(matrix: OutcomeMatrix, *, cap: int = DEFAULT_CAP) -> int:
