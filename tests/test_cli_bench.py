@@ -81,7 +81,7 @@ def test_bench_ingest_lake_json(capsys, tmp_path):
     assert r["rows"] == 200000 and r["cells"] == 20 * 100 and r["floor_seconds"] > 0
 
 
-def test_bench_parsers_hold_every_benchmark_and_check_options_first(capsys):
+def test_bench_parsers_hold_every_benchmark_and_check_options_first(capsys, tmp_path):
     from osca_core.cli import build_parser
 
     bench = build_parser()._subparsers._group_actions[0].choices["bench"]
@@ -90,5 +90,12 @@ def test_bench_parsers_hold_every_benchmark_and_check_options_first(capsys):
     assert run(capsys, "bench", "optimizer", "--paper-runs", "0") == (
         2, "", "osca: error: --paper-runs: must be a positive integer (got 0)\n")
     assert run(capsys, "bench", "ingest", "--folder", "/tmp") == (2, "", "osca: error: --folder: only with --lake\n")
+    for folder, what in ((tmp_path / "nope", "no such folder"), (tmp_path / "a-file", "is not a folder")):
+        if what == "is not a folder":
+            folder.write_text("x")
+        assert run(capsys, "bench", "ingest", "--lake", "--rows", "1000", "--folder", str(folder)) == (
+            2, "", f"osca: error: --folder {folder}: {what} (the benchmark generates its files in a new temporary "
+            "folder inside it)\n")
+    assert not (tmp_path / "nope").exists()
     assert run(capsys, "bench", "bootstrap", "--resamples", "0") == (
         2, "", "osca: error: --resamples: must be a positive integer (got 0)\n")

@@ -17,6 +17,7 @@ A new benchmark is one ``_add_<name>`` function here, called from :func:`registe
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from osca_core.cli import args as A
 from osca_core.cli.output import emit_json, print_table
@@ -30,6 +31,10 @@ def cmd_bench_ingest(args: argparse.Namespace) -> int:
     if args.lake:
         from osca_core.bench.lake import run_lake_bench
 
+        if args.folder is not None and not Path(args.folder).is_dir():
+            what = "is not a folder" if Path(args.folder).exists() else "no such folder"
+            raise InputError(f"--folder {args.folder}: {what} (the benchmark generates its files in a new "
+                             "temporary folder inside it)")
         r = run_lake_bench(rows=args.rows or LAKE_ROWS, folder=args.folder, seed=args.seed)
         if args.json:
             emit_json(r.as_dict())
