@@ -49,6 +49,10 @@ def test_default_budget_range_runs_to_the_largest_n_when_configurations_logged_u
     imputed = np.zeros(n.shape, bool)
     imputed[:, 2] = True  # the n = 10 column stands for prior means only: 1..3
     assert budgets.default_budget_range(dataclasses.replace(m, imputed=imputed)) == (1, 3)
+    # with costs the budget is in cost units: n_max samples of the cheapest configuration
+    names = m.config_names
+    assert budgets.default_budget_range(m.with_costs(dict(zip(names, (4.0, 2.0, 0.5), strict=True)))) == (1, 5)
+    assert budgets.default_budget_range(m.with_costs(dict(zip(names, (0.01, 0.005, 0.002), strict=True)))) == (1, 1)
 
 
 def test_budget_axis_starts_logarithmic_above_32(swe, bcb):

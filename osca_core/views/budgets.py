@@ -4,6 +4,8 @@ and whether the budget axis starts logarithmic."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from osca_core.errors import InputError
@@ -34,11 +36,13 @@ def budget_grid(lo: int, hi: int, *, max_points: int = 64) -> list[int]:
 
 
 def default_budget_range(matrix: OutcomeMatrix, *, cap: int = DEFAULT_CAP) -> tuple[int, int]:
-    """1 up to the largest number of samples logged for a measured cell (``extrapolation.largest_measured_n``;
-    a cheap configuration at n = 10 beside an expensive one at n = 1 opens on 1..10, not 1..1), capped at ``cap``
-    (at least 1). Points where an allocation asks a configuration for more samples than it logged (k > n) are
-    extrapolated and flagged."""
-    return 1, int(min(max(1, largest_measured_n(matrix)), cap))
+    """1 up to the budget that buys the largest number of samples logged for a measured cell
+    (``extrapolation.largest_measured_n``) of the cheapest configuration: ceil(n_max * min_s c_s), at least 1,
+    capped at ``cap``. With unit costs that is n_max itself (a cheap configuration at n = 10 beside an expensive
+    one at n = 1 opens on 1..10, not 1..1); with costs the budget is in cost units. Points where an allocation
+    asks a configuration for more samples than it logged (k > n) are extrapolated and flagged."""
+    top = largest_measured_n(matrix) * float(np.min(matrix.costs))
+    return 1, int(min(max(1, math.ceil(top - 1e-9)), cap))
 
 
 def budget_limit(matrix: OutcomeMatrix, *, cap: int = DEFAULT_CAP) -> int:
