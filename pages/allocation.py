@@ -91,9 +91,10 @@ def _groups(v: View, budget: int) -> None:
                         help="C is the average per question; groups get different budgets (exact knapsack).")
     if attr == NO_GROUPS:
         return
-    if compute.not_one_split(v):
+    why = compute.not_one_split(v)
+    if why:
         st.caption(f"Per-group plans use the dataset's own split with all samples and no bans (this view uses "
-                   f"{compute.not_one_split(v)}).")
+                   f"{why}).")
     try:
         (plan,) = compute.group_plans(v.info.name, v.info.checksum, v.configs, attr, (budget,), bool(realloc))
     except InputError as e:

@@ -178,7 +178,8 @@ def curves_page(v: View) -> None:
                    icon=":material/warning:")
     try:
         curves = compute.curves_with_progress(v, strats, pures=pures)
-        one_split = _own_split(v)
+        why = compute.not_one_split(v)  # None: the view is scored on the dataset's own split, as is
+        one_split = why is None
         with st.spinner("Bootstrap over test questions (B = 1000) ..."):
             boot = _bootstrap(v, strats) if bands and one_split else None
         curves = _with_bands(curves, boot) if bands else _without_bands(curves)
@@ -190,7 +191,7 @@ def curves_page(v: View) -> None:
         _headline(v)
     if stop and not one_split:
         st.info(f"Expected cost under early stopping is computed on the dataset's own split with all samples and "
-                f"no bans; this view uses {compute.not_one_split(v)}. Change it in the sidebar's Training setup.",
+                f"no bans; this view uses {why}. Change it in the sidebar's Training setup.",
                 icon=":material/info:")
     if stop and one_split:
         try:
@@ -218,7 +219,7 @@ def curves_page(v: View) -> None:
             band_text = " Bands: 95% percentiles over the random splits (or C0 subsamples)."
         elif bands:
             band_text = (f" No bands: the bootstrap runs on the dataset's own split with all samples and no bans "
-                         f"(this view uses {compute.not_one_split(v)}); repeated splits or subsamples give bands.")
+                         f"(this view uses {why}); repeated splits or subsamples give bands.")
         st.caption("Hover a point to see the allocation behind it. Open circles: evaluated by extrapolation (some "
                    "configuration asked for more samples than the logs hold, k > n; Beta-binomial predictive). Best pure "
                    "picks its configuration on training questions at each budget." + band_text)
@@ -229,7 +230,7 @@ def curves_page(v: View) -> None:
         _difference(v, boot)
     elif bands and not one_split:
         st.caption("The paired difference OSCA - best pure with its bootstrap band is drawn on the dataset's own "
-                   f"split with all samples and no bans (this view uses {compute.not_one_split(v)}).")
+                   f"split with all samples and no bans (this view uses {why}).")
     _table(curves, certified=n_cert is not None)
     _report_button(v, strats)
 
