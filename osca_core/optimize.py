@@ -25,7 +25,8 @@ of p merged with weights, rows with p = 0 everywhere dropped):
    open budgets at once; the MILP outer approximation ``certify_budget`` for any budget it leaves open).
 
 Steps 1-2 live in ``osca_core.search`` (``BeamSearch``); with unit costs on small inputs the beam runs ahead over
-blocks of budgets and one batched check (``osca_core.greedy.exchange_free``) clears the budgets where no exchange
+blocks of budgets in the compiled kernel of ``osca_core.beamstep`` (bit for bit its numpy twin) and one batched
+check (``osca_core.greedy.exchange_free``) clears the budgets where no exchange
 can help, with the same results as budget by budget. float32 rates take the low-memory path of
 ``osca_core.scale`` (10^5 questions x 10^3 configurations: float32 search, float64 objectives and bounds).
 

@@ -3,9 +3,12 @@
 :class:`BeamSearch` carries the ``n`` best distinct allocations from budget C - 1 to C (each extended by every
 affordable sample), improves the best of them by exchanges (remove one or two samples, add one or two; best
 improvement first, until no move raises F by more than ``IMPROVE_TOL``), and feeds the result back into the beam.
+With unit costs the beam steps run in the compiled kernel of ``osca_core.beamstep`` (allocations carried as their
+weighted fail rows, so a step is one product and one selection, with no Python-level work per allocation).
 :meth:`BeamSearch.sweep` runs budgets 1 .. C; with unit costs on small inputs it runs the beam ahead over blocks of
-budgets and clears in one batched check (``greedy.exchange_free``) the budgets where no exchange can help, so only
-the others run the exchange search: the same results as budget-by-budget :meth:`BeamSearch.step`.
+budgets in one kernel call and clears in one batched check (``greedy.exchange_free``) the budgets where no
+exchange can help, so only the others run the exchange search: the same results as budget-by-budget
+:meth:`BeamSearch.step`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from osca_core.beamstep import beam_steps
 from osca_core.greedy import exchange_free
 from osca_core.objective import COST_EPS as _EPS
 from osca_core.objective import IMPROVE_TOL, Model
@@ -48,23 +52,28 @@ def _first_index(h: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _States:
-    """Allocations as rows: counts K, y = K L^T, hash K @ hs, weighted fail sum, cost spent; on the unit-cost
-    path K, Y and spent are views of one array Z = [Y | K | spent] (one gather and one add per beam step)."""
+    """Allocations as rows: counts K, weighted fail rows E = w * prod_s (1 - p_s)^K_s (``osca_core.beamstep``),
+    hash K @ hs, fail mass (the row sums of E), cost spent."""
 
     K: np.ndarray
-    Y: np.ndarray
+    E: np.ndarray
     H: np.ndarray
     fail: np.ndarray
     spent: np.ndarray
-    Z: np.ndarray | None = None
 
     def take(self, idx) -> _States:
-        return _States(self.K[idx], self.Y[idx], self.H[idx], self.fail[idx], self.spent[idx],
-                       None if self.Z is None else self.Z[idx])
+        return _States(self.K[idx], self.E[idx], self.H[idx], self.fail[idx], self.spent[idx])
 
     @staticmethod
     def concat(parts: Sequence[_States]) -> _States:
-        return _States(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("K", "Y", "H", "fail", "spent")))
+        return _States(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("K", "E", "H", "fail", "spent")))
+
+    @staticmethod
+    def of_steps(steps: tuple, t: int, spent: float) -> _States:
+        """The beam after step ``t`` of ``beamstep.beam_steps`` (unit costs: every allocation spent ``spent``)."""
+        Es, Ks, Hs, Fs, size = steps
+        b = int(size[t])
+        return _States(Ks[t, :b], Es[t, :b], Hs[t, :b], Fs[t, :b], np.full(b, spent))
 
     def best(self, n: int) -> _States:
         """The ``n`` distinct allocations with the lowest fail sum (stable: earlier rows first among equals)."""
@@ -89,16 +98,13 @@ class BeamSearch:
         self.small = s <= opts.full_configs and r * s * (s + 1) / 2 <= opts.pair_work
         self._triu_cache: dict[int, tuple] = {}
         self._rem_cache: dict[tuple, tuple] = {}
-        self._rows = np.arange(self.n)
-        self._prefix = 3 * self.n + 16  # candidates sorted per unit-cost beam step (``_expand_unit``)
-        self._step = np.hstack([self.LT, np.eye(s), np.ones((s, 1))])  # a child's Z row: parent's + this
-        self._ebuf = np.empty((self.n, r))
+        self.F1T = np.ascontiguousarray(m.F1.T)
         self._ctx: dict | None = None
         if self.small:
             every = np.arange(s)
             self.moves2, self.moves1 = self._additions(every, every), self._additions(every, None)
         self.k, self.y, self.spent = np.zeros(s, np.int64), np.zeros(r), 0.0
-        self.beam = _States(np.zeros((1, s), np.int64), np.zeros((1, r)), np.zeros(1, np.int64),
+        self.beam = _States(np.zeros((1, s), np.int64), m.w[None].copy(), np.zeros(1, np.int64),
                             np.array([m.w.sum()]), np.zeros(1))
 
     def step(self, budget: float) -> np.ndarray:
@@ -120,21 +126,19 @@ class BeamSearch:
         cap = max(1, int(self.o.block_cells // max(1, self.n * self.m.shape[0])))
         b, block = 1, 8  # blocks double while no budget changes (a change discards the rest of its block)
         while b <= last:
-            pools, st = [], self.beam
-            for _ in range(min(block, cap, last - b + 1)):
-                st = self._expand_unit(st)
-                pools.append(st)
-            K = np.array([p.K[0] for p in pools])
-            free = exchange_free(K, np.array([p.Y[0] for p in pools]), self.LTp, self.m.w, self.m.F1, self.m.qtot,
-                                 IMPROVE_TOL)
+            st = self.beam
+            steps = beam_steps(st.E, st.K, st.H, self.m.F1, self.hs, self.n, min(block, cap, last - b + 1),
+                               F1T=self.F1T)
+            K = steps[1][:, 0].copy()
+            free = exchange_free(K, K @ self.LT, self.LTp, self.m.w, self.m.F1, self.m.qtot, IMPROVE_TOL)
             for i in np.flatnonzero(~free):
-                if self._settle(pools[i], float(b + i)):
+                if self._settle(_States.of_steps(steps, i, float(b + i)), float(b + i)):
                     K = K[: i + 1]
                     K[i] = self.beam.K[0]
                     block = 8
                     break
             else:
-                self.beam = pools[-1]
+                self.beam = _States.of_steps(steps, len(K) - 1, float(b + len(K) - 1))
                 block = min(2 * block, 32)
             out[b - 1 : b - 1 + len(K)] = K
             b += len(K)
@@ -143,14 +147,15 @@ class BeamSearch:
     def _settle(self, pool: _States, budget: float) -> bool:
         """Improve the best allocation of ``pool`` by exchanges; the beam becomes the pool (with the improved
         allocation first when it changed). True when it changed."""
-        self.k, self.y, self.spent = pool.K[0].astype(np.int64), pool.Y[0].copy(), float(pool.spent[0])
+        self.k, self.spent = pool.K[0].astype(np.int64), float(pool.spent[0])
+        self.y = self.k @ self.LT
         self._ctx = None
         self._improve(budget)
         h = int(self.k @ self.hs)
         if h != pool.H[0]:
             self.y = self.k @ self.LT  # fresh: no drift from additions and removals
-            me = _States(self.k[None].copy(), self.y[None], np.array([h]),
-                         np.array([(self.m.w * np.exp(self.y)).sum()]), np.array([self.spent]))
+            e = self.m.w * np.exp(self.y)
+            me = _States(self.k[None].copy(), e[None], np.array([h]), np.array([e.sum()]), np.array([self.spent]))
             self.beam = _States.concat([me, pool]).best(self.n)
             return True
         self.beam = pool
@@ -163,53 +168,38 @@ class BeamSearch:
             return self._expand_unit(st)
         parts, front = [st], st
         while len(front.H):
-            fails = (m.w * np.exp(front.Y)) @ m.F1
-            if self.unit:  # every allocation holds budget - 1 samples: one round, every addition affordable
-                fails = fails.ravel()
-                order = np.argsort(fails, kind="stable")
-            else:
-                afford = c[None] <= (budget - front.spent)[:, None] + _EPS
-                if not afford.any():
-                    break
-                fails = np.where(afford, fails, np.inf).ravel()
-                order = np.argsort(fails, kind="stable")
-                order = order[np.isfinite(fails[order])]
+            afford = c[None] <= (budget - front.spent)[:, None] + _EPS
+            if not afford.any():
+                break
+            fails = np.where(afford, front.E @ m.F1, np.inf).ravel()
+            order = np.argsort(fails, kind="stable")
+            order = order[np.isfinite(fails[order])]
             i, j = np.divmod(order, s)
             h = front.H[i] + self.hs[j]
             keep = np.sort(_first_index(h))[: self.n]
             i, j = i[keep], j[keep]
             K = front.K[i]
             K[np.arange(len(i)), j] += 1
-            front = _States(K, front.Y[i] + self.LT[j], h[keep], fails[order[keep]], front.spent[i] + c[j])
-            if self.unit:
-                return front
+            front = _States(K, front.E[i] * self.F1T[j], h[keep], fails[order[keep]], front.spent[i] + c[j])
             parts.append(front)
         return _States.concat(parts[::-1]).best(self.n)  # fuller allocations first among equals
 
     def _expand_unit(self, st: _States) -> _States:
         """:meth:`_expand` with unit costs: one round (every allocation holds budget - 1 samples, every addition
-        is affordable), the same candidates in the same order with fewer array operations: the first ``n``
-        distinct allocations are read from the first ``prefix`` candidates in order when they hold that many."""
-        m, n = self.m, self.n
-        Z = st.Z if st.Z is not None else np.hstack([st.Y, st.K, st.spent[:, None]])
-        e = np.exp(st.Y, out=self._ebuf[: st.Y.shape[0]])
-        e *= m.w
-        fails = (e @ m.F1).ravel()
+        is affordable). Small inputs: one step of ``beamstep.beam_steps``, as the batched sweep takes them; large
+        ones (where a step's products, not its Python overhead, dominate): the same step in numpy with BLAS."""
+        if self.small:
+            return _States.of_steps(beam_steps(st.E, st.K, st.H, self.m.F1, self.hs, self.n, 1, F1T=self.F1T), 0,
+                                    float(st.spent[0]) + 1.0)
+        s = self.m.shape[1]
+        fails = (st.E @ self.m.F1).ravel()
         order = np.argsort(fails, kind="stable")
-        hall = (st.H[:, None] + self.hs).ravel()
-        h = hall[order[: self._prefix]]
-        keep = _first_index(h)
-        if keep.size < n and h.size < hall.size:
-            h = hall[order]
-            keep = _first_index(h)
-        keep.sort()
-        keep = keep[:n]
-        ok = order[keep]
-        i, j = np.divmod(ok, m.shape[1])
-        Z = Z[i]
-        Z += self._step[j]
-        r, s = m.shape
-        return _States(Z[:, r : r + s], Z[:, :r], h[keep], fails[ok], Z[:, -1], Z)
+        h = (st.H[:, None] + self.hs).ravel()[order]
+        pos = np.sort(_first_index(h))[: self.n]
+        i, j = np.divmod(order[pos], s)
+        K = st.K[i]
+        K[np.arange(pos.size), j] += 1
+        return _States(K, st.E[i] * self.F1T[j], h[pos], fails[order[pos]], st.spent[i] + 1.0)
 
     def _apply(self, rem: Sequence[int], add: Sequence[int]) -> None:
         self._ctx = None

@@ -5,6 +5,7 @@ page computed one by one behind a progress bar."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 
@@ -210,6 +211,17 @@ def group_plans(name: str, checksum: str, configs: tuple[str, ...], attr: str, b
 
     m = view_matrix(name, checksum, configs)
     return groups.group_plans(m, attr, list(budgets), reallocate=reallocate)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_optimizer() -> threading.Thread:
+    """Load the optimizer's compiled beam step once per server process, in the background (``beamstep.warm``:
+    about 0.4 s); until it is ready the optimizer runs its numpy twin, with the same results."""
+    from osca_core import beamstep
+
+    thread = threading.Thread(target=beamstep.warm, name="osca-warm-beamstep", daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_resource(show_spinner=False)

@@ -20,6 +20,7 @@ import streamlit as st
 
 from osca_core.errors import InputError
 from pages import _access as data
+from pages import _compute as compute
 from pages import _render as ui
 from pages import _sidebar
 from pages._sidebar import View
@@ -67,6 +68,7 @@ def main() -> None:
         st.stop()
     current = next((k for k, *_ in PAGES if k == page.url_path), "curves")
     data.bootstrap()
+    compute.warm_optimizer()
     st.sidebar.title("OSCA Studio")
     _run(page, current)
 

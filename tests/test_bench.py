@@ -79,6 +79,8 @@ def test_bench_optimizer_reports_ratios_to_the_paper_script_and_proves_every_bud
     assert bcb.certified == 20 and bcb.certified_curve == 291 and swe.certified == 16
     whats = {(f.dataset, f.what, f.budgets) for f in r.figures}
     assert ("bcb_results", "osca --certify", "1-291") in whats and ("swebench_agentless", "osca --certify", "1-16") in whats
+    assert ("bcb_results", "osca default curve, numpy beam step", "1-291") in whats
+    assert d["machine"]["beam_kernel"]["compiled"] and d["machine"]["beam_kernel"]["load_seconds"] >= 0
     for f in r.figures:
         assert f.ratio == pytest.approx(f.paper_seconds / f.seconds) and f.paper_seconds > 0
     for ds in (bcb, swe):

@@ -6,7 +6,8 @@ machine does not move the verdict): :func:`paper_script` is a literal transcript
 one random start per budget, then ``calculate_expected_test``), run on BigCodeBench's 20 paper budgets and on
 SWE-bench 1..16. On both release logs (``osca_core.settings.release_folder()``; never copied) it then times the
 vectorized hill climbing (``strategies.hillclimb_counts``), the default optimizer on the full curve
-(BigCodeBench 1..291, SWE-bench 1..16), ``--certify`` on the paper's budgets and, for BigCodeBench, on the whole
+(BigCodeBench 1..291, SWE-bench 1..16; with the compiled beam step of ``osca_core.beamstep``, loaded first and
+its load time reported, and on its numpy twin, as a one-shot command runs it), ``--certify`` on the paper's budgets and, for BigCodeBench, on the whole
 curve 1..291, and lists the training-objective gap osca - hillclimb per budget. The synthetic scale case
 (``synthetic.scale_rates``: float32 training rates of ``--scale-questions`` questions, drawn in chunks with int32
 counts; the optimizer's low-memory path ``osca_core.scale``) runs in a child process (``bench.child``) for its
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import scipy
 
-from osca_core import strategies
+from osca_core import beamstep, strategies
 from osca_core.bench.child import peak_rss_mb, process_peak_rss_mb, reset_peak_rss, run_child
 from osca_core.bench.timing import median_time, timed
 from osca_core.errors import InputError
@@ -173,6 +174,8 @@ def bench_dataset(path: Path, budgets: list[int], curve_max: int, *, runs: int, 
     paper_s, _ = median_time(lambda: paper_script(data, budgets), paper_runs)
     hc_s, hc = median_time(lambda: [strategies.hillclimb_counts(p, b, seed=0) for b in budgets], runs)
     curve_s, curve = median_time(lambda: optimize_curve(p, range(1, curve_max + 1)), runs)
+    with beamstep.reference_only():
+        twin_s, _ = median_time(lambda: optimize_curve(p, range(1, curve_max + 1)), runs)
     strat_s, _ = median_time(lambda: strategies.osca(m, range(1, curve_max + 1)), max(1, runs // 2))
     cert_s, cert = median_time(lambda: optimize_curve(p, budgets, certify=True), certify_runs)
     full = list(range(1, curve_max + 1))
@@ -192,6 +195,7 @@ def bench_dataset(path: Path, budgets: list[int], curve_max: int, *, runs: int, 
         Figure(name, "hillclimb (vectorized)", pb, runs, hc_s, paper_s, pb),
         Figure(name, "osca default curve", f"1-{curve_max}", runs, curve_s, paper_s, pb,
                sum(r.certified for r in curve), curve_max),
+        Figure(name, "osca default curve, numpy beam step", f"1-{curve_max}", runs, twin_s, paper_s, pb),
         Figure(name, "osca --certify", pb, certify_runs, cert_s, paper_s, pb, sum(c.certified for c in cert), nb),
     ]
     if full != list(budgets):
@@ -267,9 +271,13 @@ class OptimizerBench:
 
     def text(self) -> str:
         mach = self.machine
+        kern = mach["beam_kernel"]
         lines = [f"machine: {mach['cpus']} cpus, load {mach['load_average_at_start']}, numpy {mach['numpy']}, "
                  f"scipy {mach['scipy']}; medians of repeated runs; ratio = the paper's script (transcribed, "
-                 "same run) / seconds"]
+                 "same run) / seconds",
+                 f"beam step kernel: {'compiled' if kern['compiled'] else 'numba missing: numpy twin'}, loaded in "
+                 f"{kern['load_seconds']:.2f} s once per process (before the runs below; a process that has not "
+                 "loaded it runs the numpy twin, same results)"]
         for d in self.datasets:
             lines += ["", f"{d.dataset}: {d.train_questions} training questions x {d.configs} configurations"]
             rows = [[f.what, f.budgets, str(f.runs), f"{f.seconds:.4f}", f"{f.ratio:.1f}x vs {f.paper_budgets}",
@@ -312,8 +320,10 @@ def bench_optimizer(*, runs: int = 5, certify_runs: int = 3, paper_runs: int = 3
         if not f.is_file():
             raise InputError(f"{f}: no such file (set OSCA_RELEASE_MIRROR to the osca-release folder)")
     load = os.getloadavg()
+    kernel_s, compiled = timed(beamstep.warm)  # before any solve: loading is reported, never inside a median
     machine = {"cpus": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in load],
-               "python": sys.version.split()[0], "numpy": np.__version__, "scipy": scipy.__version__}
+               "python": sys.version.split()[0], "numpy": np.__version__, "scipy": scipy.__version__,
+               "beam_kernel": {"compiled": compiled, "load_seconds": kernel_s}}
     bcb = bench_dataset(files["bcb"], list(BCB_BUDGETS), 291, runs=runs, certify_runs=certify_runs,
                         paper_runs=paper_runs)
     swe = bench_dataset(files["swe"], list(SWE_BUDGETS), 16, runs=runs, certify_runs=certify_runs,
