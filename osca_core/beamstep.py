@@ -63,7 +63,8 @@ def _beam_steps_kernel(E0, K0, H0, F1, F1T, hs, n, steps):  # pragma: no cover -
     Hs = np.zeros((steps, n), np.int64)
     Fs = np.zeros((steps, n))
     size = np.zeros(steps, np.int64)
-    acc = np.empty(s)
+    ET = np.empty((r, max(n, E0.shape[0])))  # the beam's fail rows as columns: the products run along parents
+    acc = np.empty((s, ET.shape[1]))
     lv = np.empty(n)  # the best distinct children so far, in order: fail, hash, child index b * S + s
     lh = np.empty(n, np.int64)
     lc = np.empty(n, np.int64)
@@ -71,13 +72,17 @@ def _beam_steps_kernel(E0, K0, H0, F1, F1T, hs, n, steps):  # pragma: no cover -
     for t in range(steps):
         m = 0
         for b in range(b0):
-            acc[:] = 0.0
             for q in range(r):
-                e = E[b, q]
-                for j in range(s):
-                    acc[j] += e * F1[q, j]
+                ET[q, b] = E[b, q]
+        acc[:, :b0] = 0.0
+        for q in range(r):  # fail masses, each summed over rows in order
             for j in range(s):
-                v = acc[j]
+                f = F1[q, j]
+                for b in range(b0):
+                    acc[j, b] += ET[q, b] * f
+        for b in range(b0):
+            for j in range(s):
+                v = acc[j, b]
                 if m == n and v >= lv[m - 1]:
                     continue  # after the n-th best in (fail, index) order
                 h = H[b] + hs[j]

@@ -14,6 +14,7 @@ from osca_core import cli
 from osca_core.bench import optimizer as bo
 from osca_core.bench.child import run_child
 from osca_core.bench.ingest import bench_ingest, bench_shape
+from osca_core.bench.timing import interleaved
 from osca_core.estimators import plugin_objective
 
 TOL = 1e-12
@@ -62,6 +63,15 @@ def test_ingest_bench_counts_every_generated_row():
     r = bench_ingest(3000, seed=1)
     assert r.counts_match and r.rows == 3000 and (r.questions, r.configs) == (30, 20)
     assert "3000 per-sample rows" in r.text() and r.as_dict()["rows"] == 3000
+
+
+def test_interleaved_times_one_call_of_each_per_round_and_keeps_the_last_result():
+    order: list[str] = []
+    r = interleaved({"a": (lambda: order.append("a") or len(order), 3), "b": (lambda: order.append("b") or -1, 1),
+                     "c": (lambda: order.append("c") or 0, 0)})
+    assert order == ["a", "b", "c", "a", "a"]  # round 1: a b c; rounds 2-3: a only (0 runs count as 1)
+    assert r["a"][1] == 5 and r["b"][1] == -1 and r["c"][1] == 0
+    assert all(sec >= 0 for sec, _ in r.values())
 
 
 def test_figure_ratio_is_the_paper_time_over_the_time():

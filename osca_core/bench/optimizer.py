@@ -13,7 +13,8 @@ curve 1..291, and lists the training-objective gap osca - hillclimb per budget. 
 counts; the optimizer's low-memory path ``osca_core.scale``) runs in a child process (``bench.child``) for its
 solve time and peak memory.
 
-Times are medians of repeated runs (``solve`` only: data already loaded). Goals (reported, never asserted):
+Times are medians of repeated runs (``solve`` only: data already loaded), taken round by round (one run of each
+figure per round, ``bench.timing.interleaved``), so a machine whose speed drifts slows both sides of a ratio. Goals (reported, never asserted):
 full BigCodeBench curve >= 300x faster than the paper's script on its 20 budgets (~10 ms); ``--certify`` faster
 than the paper's script on SWE-bench 1..16 and on the 20 BigCodeBench budgets, and on BigCodeBench 1..291 too
 (a few seconds); the scale case 10^5 x 10^3 x 256 within 60 s and 4 GB peak RSS (issue 16).
@@ -34,7 +35,7 @@ import scipy
 
 from osca_core import beamstep, strategies
 from osca_core.bench.child import peak_rss_mb, process_peak_rss_mb, reset_peak_rss, run_child
-from osca_core.bench.timing import median_time, timed
+from osca_core.bench.timing import interleaved, timed
 from osca_core.errors import InputError
 from osca_core.estimators import plugin_objective
 from osca_core.optimize import optimize_curve
@@ -171,18 +172,23 @@ def bench_dataset(path: Path, budgets: list[int], curve_max: int, *, runs: int, 
     data = json.loads(path.read_text())
     m = load_release(path)
     p = m.train_rates()
-    paper_s, _ = median_time(lambda: paper_script(data, budgets), paper_runs)
-    hc_s, hc = median_time(lambda: [strategies.hillclimb_counts(p, b, seed=0) for b in budgets], runs)
-    curve_s, curve = median_time(lambda: optimize_curve(p, range(1, curve_max + 1)), runs)
-    with beamstep.reference_only():
-        twin_s, _ = median_time(lambda: optimize_curve(p, range(1, curve_max + 1)), runs)
-    strat_s, _ = median_time(lambda: strategies.osca(m, range(1, curve_max + 1)), max(1, runs // 2))
-    cert_s, cert = median_time(lambda: optimize_curve(p, budgets, certify=True), certify_runs)
     full = list(range(1, curve_max + 1))
-    if full == list(budgets):
-        cc_s, cc = cert_s, cert
-    else:
-        cc_s, cc = median_time(lambda: optimize_curve(p, full, certify=True), certify_runs)
+
+    def twin():
+        with beamstep.reference_only():
+            return optimize_curve(p, full)
+
+    calls = {"paper": (lambda: paper_script(data, budgets), paper_runs),
+             "hillclimb": (lambda: [strategies.hillclimb_counts(p, b, seed=0) for b in budgets], runs),
+             "curve": (lambda: optimize_curve(p, full), runs), "twin": (twin, runs),
+             "strategy": (lambda: strategies.osca(m, full), max(1, runs // 2)),
+             "certify": (lambda: optimize_curve(p, budgets, certify=True), certify_runs)}
+    if full != list(budgets):
+        calls["certify_curve"] = (lambda: optimize_curve(p, full, certify=True), certify_runs)
+    t = interleaved(calls)  # round by round: a drifting machine slows the paper's script and ours alike
+    (paper_s, _), (hc_s, hc), (curve_s, curve), (twin_s, _), (strat_s, _), (cert_s, cert) = (
+        t[k] for k in ("paper", "hillclimb", "curve", "twin", "strategy", "certify"))
+    cc_s, cc = t.get("certify_curve", (cert_s, cert))
     gaps = []
     for b, k, c in zip(budgets, hc, cert, strict=True):
         h = float(plugin_objective(p, k))
