@@ -15,7 +15,10 @@ L = max(log T, LOG_FLOOR) (so an exact 0, p = 1 within n, is e^-300: no overflow
 1. one sweep over budgets C = 1 .. max(budgets) with a beam (as ``osca_core.optimize``): the ``BEAM`` best
    distinct allocations of the previous budget, each extended by every affordable single sample (unit costs:
    exactly one more, so sum_s k_s = C; with costs: repeatedly while affordable, keeping the unextended ones too,
-   since F need not be monotone beyond n), give the beam of budget C; its ``STARTS`` best are improved by greedy
+   since F need not be monotone beyond n), give the beam of budget C (distinct allocations with the least fail
+   sums, ties in lexicographic order: ``_Search.best_rows``, which sorts whole rows only where they can be in
+   the beam, so a log with hundreds of configurations does not sort thousands of rows per budget); its
+   ``STARTS`` best are improved by greedy
    increments (with costs: the best affordable sample while it raises F) and then by
 2. exchanges, best improvement first, as ``osca_core.optimize``: remove one or two samples and add one or two
    (sets that share a configuration are left out: they equal a smaller move), within the budget (unit costs:
@@ -88,12 +91,32 @@ def check_cells(questions: int, kmax: np.ndarray) -> None:
                          "(TABLE_CELLS_MAX); use smaller budgets, fewer configurations or larger costs")
 
 
-def _pair_counts(a: np.ndarray, b: np.ndarray, s: int) -> np.ndarray:
-    """(D, S) int64: row d counts configuration ``a[d]`` once and ``b[d]`` once (twice where they are equal)."""
-    cnt = np.zeros((a.size, s), dtype=np.int64)
-    np.add.at(cnt, (np.arange(a.size), a), 1)
-    np.add.at(cnt, (np.arange(a.size), b), 1)
-    return cnt
+def _member_costs(mem: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """Cost of each set of members (D, 2) (-1 = none; a configuration twice counts twice)."""
+    return np.where(mem >= 0, costs[np.maximum(mem, 0)], 0.0).sum(axis=1)
+
+
+def lex_smallest(rows: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` lexicographically smallest of the distinct ``rows`` (M, S), in that order: the rows
+    ``np.unique(rows, axis=0)[:k]`` gives, without sorting all M rows (on a wide log, hundreds of
+    configurations, that sort dominated the search). Column by column, the rows whose value there is below the
+    k-th smallest come first (a few, sorted whole), and only the rows at that value go on to the next column."""
+    idx, col, head = np.arange(len(rows)), 0, []
+    while len(idx) > max(k, 64) and col < rows.shape[1]:
+        v = rows[idx, col]
+        low = v == v.min()
+        if np.count_nonzero(low) >= k:  # the common case: the k smallest all hold the least value here
+            idx, col = idx[low], col + 1
+            continue
+        vals, inv, counts = np.unique(v, return_inverse=True, return_counts=True)
+        g = int(np.searchsorted(np.cumsum(counts), k))  # the value group that holds the k-th smallest
+        first = idx[inv < g]  # fewer than k rows, all taken
+        if first.size:
+            head.append(first[np.unique(rows[first], axis=0, return_index=True)[1]])
+            k -= first.size
+        idx, col = idx[inv == g], col + 1
+    rest = idx[np.unique(rows[idx], axis=0, return_index=True)[1]][:k]
+    return np.concatenate([*head, rest]).astype(np.int64)
 
 
 class _Search:
@@ -110,6 +133,7 @@ class _Search:
         self.pairs = (iu, ju)
         self.k = np.zeros(self.s, dtype=np.int64)
         self.y = np.zeros(len(w))
+        self.hs = np.random.default_rng(20241030).integers(0, 2**64, size=self.s, dtype=np.uint64)  # row hashes
 
     def col(self, s, k) -> np.ndarray:
         """log T[:, s, k] for arrays of (s, k) (k clipped into the table; callers mask the invalid ones)."""
@@ -124,12 +148,13 @@ class _Search:
 
     def _additions(self, cand2: np.ndarray | None):
         """Addition sets: singles over every configuration, pairs over ``cand2`` (all when None), and with costs
-        the empty set. Returns exp(delta) (R, A), members (A, 2) (-1 = none), counts added (A, S)."""
+        the empty set. Returns exp(delta) (R, A), members (A, 2) (-1 = none; the same twice: two samples) and
+        whether each fits the tables."""
         s, k = self.s, self.k
         every = np.arange(s)
         one = self.col(every, k + 1) - self.col(every, k)
         ok1 = k + 1 <= self.kmax
-        mats, mem, add = [one], [np.column_stack([every, np.full(s, -1)])], [np.eye(s, dtype=np.int64)]
+        mats, mem = [one], [np.column_stack([every, np.full(s, -1)])]
         valid = [ok1]
         c2 = every if cand2 is None else np.asarray(cand2)
         iu, ju = np.triu_indices(c2.size)
@@ -139,25 +164,20 @@ class _Search:
                        one[:, b1] + one[:, b2])
         mats.append(two)
         mem.append(np.column_stack([b1, b2]))
-        cnt = _pair_counts(b1, b2, s)
-        add.append(cnt)
         valid.append(np.where(same, k[b1] + 2 <= self.kmax[b1], ok1[b1] & ok1[b2]))
         if not self.unit:
             mats.append(np.zeros((len(self.w), 1)))
             mem.append(np.array([[-1, -1]]))
-            add.append(np.zeros((1, s), dtype=np.int64))
             valid.append(np.array([True]))
-        return (np.exp(np.concatenate(mats, axis=1)), np.concatenate(mem), np.concatenate(add),
-                np.concatenate(valid))
+        return np.exp(np.concatenate(mats, axis=1)), np.concatenate(mem), np.concatenate(valid)
 
     def _removals(self, pair_from: np.ndarray | None):
         """Removal sets from the support: singles, pairs (over ``pair_from``; the same configuration twice where it
-        holds two samples). Returns delta log (Q_rows, D), members (D, 2), counts removed (D, S)."""
-        s, k = self.s, self.k
+        holds two samples). Returns delta log (Q_rows, D) and members (D, 2) (-1 = none)."""
+        k = self.k
         sup = np.flatnonzero(k > 0)
         one = self.col(sup, k[sup] - 1) - self.col(sup, k[sup])
         dl, mem = [one], [np.column_stack([sup, np.full(sup.size, -1)])]
-        rem = [np.eye(s, dtype=np.int64)[sup]]
         p = sup if pair_from is None else np.asarray(pair_from)
         iu, ju = np.triu_indices(p.size)
         keep = (iu != ju) | (k[p[iu]] >= 2)
@@ -170,9 +190,7 @@ class _Search:
                        one[:, i1] + one[:, i2]) if a1.size else np.zeros((len(self.w), 0))
         dl.append(two)
         mem.append(np.column_stack([a1, a2]))
-        cnt = _pair_counts(a1, a2, s)
-        rem.append(cnt)
-        return np.concatenate(dl, axis=1), np.concatenate(mem), np.concatenate(rem)
+        return np.concatenate(dl, axis=1), np.concatenate(mem)
 
     def fill(self, budget: float) -> bool:
         """Add the best affordable single sample (unit costs: while sum k < C; with costs: if it raises F)."""
@@ -208,15 +226,15 @@ class _Search:
                 drop = self.col(sup, self.k[sup] - 1) - self.col(sup, self.k[sup])
                 loss = self.w @ np.exp(np.minimum(self.y[:, None] + drop, 0.0))
                 pair_from = np.sort(sup[np.argsort(loss, kind="stable")[:PAIR_CANDIDATES]])
-        E, amem, acnt, avalid = self._additions(cand2)
-        D, rmem, rcnt = self._removals(pair_from)
+        E, amem, avalid = self._additions(cand2)
+        D, rmem = self._removals(pair_from)
         base = self.w[:, None] * np.exp(np.minimum(self.y[:, None] + D, 0.0))  # (R, D)
         fails = base.T @ E  # (D, A)
         spent = float(self.costs @ self.k)
-        cost = spent - rcnt @ self.costs
-        bad = ~avalid[None, :] | ((cost[:, None] + (acnt @ self.costs)[None, :]) > budget + COST_EPS)
+        cost = spent - _member_costs(rmem, self.costs)
+        bad = ~avalid[None, :] | ((cost[:, None] + _member_costs(amem, self.costs)[None, :]) > budget + COST_EPS)
         if self.unit:
-            bad |= rcnt.sum(axis=1)[:, None] != acnt.sum(axis=1)[None, :]
+            bad |= (rmem >= 0).sum(axis=1)[:, None] != (amem >= 0).sum(axis=1)[None, :]
         shared = (rmem[:, None, :, None] == amem[None, :, None, :]) & (rmem[:, None, :, None] >= 0)
         bad |= shared.any(axis=(2, 3))  # a configuration both removed and added: a smaller move
         fails[bad] = np.inf
@@ -224,7 +242,10 @@ class _Search:
         if not np.isfinite(fails.flat[j]) or (cur.sum() - fails.flat[j]) / self.qtot <= IMPROVE_TOL:
             return False
         r, a = divmod(j, fails.shape[1])
-        self.set(self.k - rcnt[r] + acnt[a])
+        k = self.k.copy()
+        np.subtract.at(k, rmem[r][rmem[r] >= 0], 1)
+        np.add.at(k, amem[a][amem[a] >= 0], 1)
+        self.set(k)
         return True
 
     def fail_sums(self, K: np.ndarray) -> np.ndarray:
@@ -235,6 +256,22 @@ class _Search:
             idx = self.off[None, :] + K[i : i + step]
             out[i : i + step] = np.exp(self.L[:, idx].sum(axis=2)).T @ self.w
         return out
+
+    def best_rows(self, rows: np.ndarray, n: int) -> np.ndarray:
+        """The ``n`` distinct allocations among ``rows`` with the least fail sum, ties in lexicographic order:
+        ``u = np.unique(rows, axis=0); u[np.argsort(self.fail_sums(u), kind="stable")[:n]]``, with the
+        lexicographic sort (slow on wide logs: hundreds of configurations) run only on the rows that can be
+        among the ``n`` (distinct rows are told apart first by a random 64-bit hash)."""
+        _, first = np.unique(rows.astype(np.uint64) @ self.hs, return_index=True)
+        u = rows[np.sort(first)]
+        f = self.fail_sums(u)
+        if len(u) > n:  # the rows below the n-th fail sum, and the lexicographically first of those at it
+            cut = np.partition(f, n - 1)[n - 1]
+            less, tie = np.flatnonzero(f < cut), np.flatnonzero(f == cut)
+            keep = np.concatenate([less, tie[lex_smallest(u[tie], n - less.size)]])
+            u, f = u[keep], f[keep]
+        u, idx = np.unique(u, axis=0, return_index=True)
+        return u[np.argsort(f[idx], kind="stable")[:n]]
 
     def beam_step(self, beam: np.ndarray, budget: float) -> np.ndarray:
         """The beam of ``budget`` from the previous one (module docstring, 1), best first."""
@@ -247,15 +284,13 @@ class _Search:
                 break
             ext = front[i].copy()
             ext[np.arange(i.size), j] += 1
-            ext = np.unique(ext, axis=0)
-            front = ext[np.argsort(self.fail_sums(ext), kind="stable")[:BEAM]]
-            pool.append(ext)
             if self.unit:
-                break
+                return self.best_rows(ext, BEAM)
+            front = self.best_rows(ext, BEAM)
+            pool.append(ext)
         if not pool:
             return beam
-        pool = np.unique(np.concatenate(pool), axis=0)
-        return pool[np.argsort(self.fail_sums(pool), kind="stable")[:BEAM]]
+        return self.best_rows(np.concatenate(pool), BEAM)
 
     def improve(self, budget: float, *, max_moves: int = 100_000) -> None:
         for _ in range(max_moves):
@@ -297,8 +332,7 @@ def optimize_tabled(n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *, pri
                 search.set(start)
                 search.improve(float(b))
                 better.append(search.k.copy())
-            pool = np.unique(np.vstack([*better, beam]), axis=0)
-            beam = pool[np.argsort(search.fail_sums(pool), kind="stable")[:BEAM]]
+            beam = search.best_rows(np.vstack([*better, beam]), BEAM)
             if b in wanted:
                 found[b] = beam[0].copy()
         for b in sorted(x for x in wanted if x <= PURE_START_MAX):

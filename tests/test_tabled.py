@@ -7,6 +7,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st_h
 
 from osca_core import strategies as st
 from osca_core import tabled
@@ -127,3 +129,52 @@ def test_sweeps_longer_than_max_samples_are_refused_in_one_line():
     assert "MAX_SAMPLES" in str(e.value) and "\n" not in str(e.value)
     with pytest.raises(InputError):
         optimize_tabled(n, c, [4], prior=(np.ones(2), np.ones(2)), costs=np.array([1e-300, 1.0]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(m=st_h.integers(1, 3000), s=st_h.integers(1, 30), top=st_h.integers(1, 4), k=st_h.integers(1, 40),
+       seed=st_h.integers(0, 2**31 - 1))
+def test_lex_smallest_gives_the_first_rows_of_np_unique(m, s, top, k, seed):
+    rng = np.random.default_rng(seed)
+    rows = np.unique(rng.integers(0, top, (m, s)), axis=0)
+    rng.shuffle(rows)
+    k = min(k, len(rows))
+    assert np.array_equal(rows[tabled.lex_smallest(rows, k)], np.unique(rows, axis=0)[:k])
+
+
+def _plain_best_rows(search, rows, n):
+    """The selection before ``best_rows``: every distinct row sorted whole, then a stable sort by fail sum."""
+    u = np.unique(rows, axis=0)
+    return u[np.argsort(search.fail_sums(u), kind="stable")[:n]]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_best_rows_is_the_plain_unique_and_stable_sort_where_fail_sums_tie(seed):
+    rng = np.random.default_rng(seed)
+    q, s = 6, 150  # a wide binary log: one sample per cell, so fail sums tie in large groups
+    n = np.ones((q, s), dtype=np.int64)
+    c = rng.binomial(1, 0.3, (q, s))
+    rows_, inv, w = np.unique(np.concatenate([n, c], axis=1), axis=0, return_inverse=True, return_counts=True)
+    with np.errstate(divide="ignore"):
+        L = [np.maximum(np.log(t), tabled.LOG_FLOOR)
+             for t in fail_tables(rows_[:, :s], rows_[:, s:], [6] * s, fit_priors(n, c))]
+    search = tabled._Search(L, w.astype(float), q, np.ones(s))
+    for _ in range(5):
+        parents = rng.integers(0, 3, (16, s))
+        i, j = np.nonzero(np.ones((16, s), bool))
+        ext = parents[i].copy()
+        ext[np.arange(i.size), j] += 1
+        ext = np.concatenate([ext, ext[: 50]])  # duplicates too
+        assert np.array_equal(search.best_rows(ext, tabled.BEAM), _plain_best_rows(search, ext, tabled.BEAM))
+
+
+def test_a_wide_one_sample_log_gets_the_allocations_of_the_plain_selection(monkeypatch):
+    rng = np.random.default_rng(5)
+    q, s = 6, 120
+    n, c = np.ones((q, s), dtype=np.int64), rng.binomial(1, 0.25, (q, s))
+    prior = fit_priors(n, c)
+    fast = optimize_tabled(n, c, range(1, 7), prior=prior)
+    monkeypatch.setattr(tabled._Search, "best_rows", _plain_best_rows)
+    plain = optimize_tabled(n, c, range(1, 7), prior=prior)
+    assert [r.counts for r in fast] == [r.counts for r in plain]
+    assert [r.objective for r in fast] == [r.objective for r in plain]
