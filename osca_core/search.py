@@ -3,8 +3,10 @@
 :class:`BeamSearch` carries the ``n`` best distinct allocations from budget C - 1 to C (each extended by every
 affordable sample), improves the best of them by exchanges (remove one or two samples, add one or two; best
 improvement first, until no move raises F by more than ``IMPROVE_TOL``), and feeds the result back into the beam.
-With unit costs the beam steps run in the compiled kernel of ``osca_core.beamstep`` (allocations carried as their
-weighted fail rows, so a step is one product and one selection, with no Python-level work per allocation).
+Allocations are carried as their weighted fail rows (a child's row is its parent's times 1 - p of the added
+configuration); with unit costs on small inputs the beam steps run in the compiled kernel of
+``osca_core.beamstep`` (one product and one selection per step, no Python-level work per allocation), on large
+ones in numpy with BLAS (there the products, not the overhead, dominate).
 :meth:`BeamSearch.sweep` runs budgets 1 .. C; with unit costs on small inputs it runs the beam ahead over blocks of
 budgets in one kernel call and clears in one batched check (``greedy.exchange_free``) the budgets where no
 exchange can help, so only the others run the exchange search: the same results as budget-by-budget
