@@ -108,7 +108,7 @@ def lex_smallest(rows: np.ndarray, k: int) -> np.ndarray:
         if np.count_nonzero(low) >= k:  # the common case: the k smallest all hold the least value here
             idx, col = idx[low], col + 1
             continue
-        vals, inv, counts = np.unique(v, return_inverse=True, return_counts=True)
+        _, inv, counts = np.unique(v, return_inverse=True, return_counts=True)
         g = int(np.searchsorted(np.cumsum(counts), k))  # the value group that holds the k-th smallest
         first = idx[inv < g]  # fewer than k rows, all taken
         if first.size:

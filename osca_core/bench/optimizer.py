@@ -7,17 +7,19 @@ one random start per budget, then ``calculate_expected_test``), run on BigCodeBe
 SWE-bench 1..16. On both release logs (``osca_core.settings.release_folder()``; never copied) it then times the
 vectorized hill climbing (``strategies.hillclimb_counts``), the default optimizer on the full curve
 (BigCodeBench 1..291, SWE-bench 1..16; with the compiled beam step of ``osca_core.beamstep``, loaded first and
-its load time reported, and on its numpy twin, as a one-shot command runs it), ``--certify`` on the paper's budgets and, for BigCodeBench, on the whole
-curve 1..291, and lists the training-objective gap osca - hillclimb per budget. The synthetic scale case
+its load time reported, and on its numpy twin, as a one-shot command runs it), ``--certify`` on the paper's
+budgets and, for BigCodeBench, on the whole curve 1..291, and lists the training-objective gap osca - hillclimb
+per budget. The synthetic scale case
 (``synthetic.scale_rates``: float32 training rates of ``--scale-questions`` questions, drawn in chunks with int32
 counts; the optimizer's low-memory path ``osca_core.scale``) runs in a child process (``bench.child``) for its
 solve time and peak memory.
 
 Times are medians of repeated runs (``solve`` only: data already loaded), taken round by round (one run of each
-figure per round, ``bench.timing.interleaved``), so a machine whose speed drifts slows both sides of a ratio. Goals (reported, never asserted):
-full BigCodeBench curve >= 300x faster than the paper's script on its 20 budgets (~10 ms); ``--certify`` faster
-than the paper's script on SWE-bench 1..16 and on the 20 BigCodeBench budgets, and on BigCodeBench 1..291 too
-(a few seconds); the scale case 10^5 x 10^3 x 256 within 60 s and 4 GB peak RSS (issue 16).
+figure per round, ``bench.timing.interleaved``), so a machine whose speed drifts slows both sides of a ratio.
+Goals (reported, never asserted): full BigCodeBench curve >= 300x faster than the paper's script on its 20
+budgets (~10 ms); ``--certify`` faster than the paper's script on SWE-bench 1..16 and on the 20 BigCodeBench
+budgets, and on BigCodeBench 1..291 too (a few seconds); the scale case 10^5 x 10^3 x 256 within 60 s and 4 GB
+peak RSS (issue 16).
 """
 
 from __future__ import annotations
