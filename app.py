@@ -5,7 +5,7 @@ a network, ``--client.toolbarMode developer`` brings back Streamlit's developer 
 ``pages._shell.main`` sets the page up, registers the pages (``st.navigation`` over the files in ``pages/``),
 performs the first-start bootstrap (fetch the release, or store the synthetic demo when offline), draws the
 sidebar whose settings live in the URL, and runs the selected page. The pages only arrange widgets and call
-``osca_core``; figures come from ``osca_core.plots``.
+``osca_core``; figures come from ``osca_core.present.plots``.
 """
 
 from __future__ import annotations

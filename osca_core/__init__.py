@@ -1,17 +1,32 @@
-"""OSCA Studio core: outcome matrices, pass@k estimators, allocation strategies and optimizers, experiments,
-the DuckDB store, importers and plot builders. Pure Python + numpy/scipy; no Streamlit import anywhere here.
+"""OSCA Studio core: the science of optimized sample compute allocation, its data layer and what it shows.
 
-Layers (enforced by tests/test_import_graph.py): errors/settings/estimators/outcomes at the bottom; results,
-objective, smoothing and splits above them; the strategies and other science (optimize, certify, uniform, ...)
-above those; ``registry`` (the one table of strategies) above the strategies; experiments and study on top. The
-store, importers and formats sit beside the science and are never imported by it.
+Layers are folders (enforced by ``tests/test_import_graph.py``, which reads them from this tree), bottom first:
+
+- flat modules: ``errors``, ``settings`` (the one reader of environment variables), ``limits``;
+- :mod:`osca_core.model`: the outcome matrix, estimators, objective, extrapolation, results;
+- :mod:`osca_core.optimize`: the optimizer (beam, exchanges, certificates, beyond n);
+- :mod:`osca_core.strategies`: the strategies and their registry (early stopping, oracle, groups);
+- :mod:`osca_core.analysis`: experiments, studies, bootstrap and paired intervals;
+- :mod:`osca_core.data`: the store (the only code that speaks SQL), formats, importers, release; beside the
+  science, which never imports it;
+- :mod:`osca_core.present`: figures, views and the report; never the store;
+- :mod:`osca_core.bench` and :mod:`osca_core.cli` on top. No module here imports Streamlit.
+
+Each layer package has a short public face (``__all__``), loaded lazily.
 
 Paper: Zhang, Zhou, Wang, Wang, Li, "Scaling LLM Inference with Optimized Sample Compute Allocation"
 (arXiv 2410.22480).
 """
 
-from osca_core.errors import InputError
-from osca_core.outcomes import ConfigInfo, OutcomeMatrix, load_release, parse_config_name
+from osca_core._face import lazy_face
 
-__all__ = ["ConfigInfo", "InputError", "OutcomeMatrix", "load_release", "parse_config_name"]
+_EXPORTS = {
+    "InputError": "errors",
+    "ConfigInfo": "model.outcomes",
+    "OutcomeMatrix": "model.outcomes",
+    "load_release": "model.outcomes",
+    "parse_config_name": "model.outcomes",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_face(__name__, _EXPORTS)
 __version__ = "0.1.0"

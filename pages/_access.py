@@ -1,4 +1,4 @@
-"""Data access for the pages: the store (``osca_core.store``, the single gateway to the data; no page speaks SQL
+"""Data access for the pages: the store (``osca_core.data.store``, the single gateway to the data; no page speaks SQL
 or imports DuckDB) opened per operation, read-only for reads, never held between reruns (DuckDB allows one
 read-write process per file; each call gets its own connection, so sessions and threads never share a cursor).
 
@@ -8,7 +8,7 @@ lists and tables with ``st.cache_data``, keyed on the store's location and modif
 ``osca import`` shows up at the next rerun) or on dataset name + content checksum. Writes (upload, fetch, demo,
 remove) bump a counter that forgets the cached lists. The first start on a fresh machine fetches the release.
 
-Analyses get complete matrices: :func:`load_matrix` applies ``osca_core.missing.apply_missing`` (drop the
+Analyses get complete matrices: :func:`load_matrix` applies ``osca_core.model.missing.apply_missing`` (drop the
 questions that miss a configuration; when that leaves no question, the configurations' prior means) and
 :func:`missing_note` says what it did; :func:`raw_matrix` is the stored, possibly ragged matrix (coverage on the
 Data page). A damaged store file is reported on every page (:func:`report_damage`, one ``st.error`` line) instead
@@ -23,16 +23,17 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from osca_core import settings, store
+from osca_core import settings
+from osca_core.data import store
+from osca_core.data.store import DatasetInfo, StoreDamagedError
 from osca_core.errors import InputError
-from osca_core.missing import MissingReport, apply_missing
-from osca_core.outcomes import OutcomeMatrix
-from osca_core.store import DatasetInfo, StoreDamagedError
-from osca_core.views.text import md_escape
+from osca_core.model.missing import MissingReport, apply_missing
+from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.present.views.text import md_escape
 
 if TYPE_CHECKING:
-    from osca_core.formats import ReadOptions
-    from osca_core.importers import ImportResult
+    from osca_core.data.formats import ReadOptions
+    from osca_core.data.importers import ImportResult
 
 UPLOAD_LIMIT_MB = 200  # also server.maxUploadSize in .streamlit/config.toml
 
@@ -141,7 +142,7 @@ def missing_note(name: str, checksum: str) -> str:
 
 def coverage(name: str, checksum: str) -> pd.DataFrame:
     """Per configuration of the stored matrix: questions with n > 0, their share, samples (``views.coverage``)."""
-    from osca_core.views.coverage import coverage as _coverage
+    from osca_core.present.views.coverage import coverage as _coverage
 
     return _coverage(raw_matrix(name, checksum))
 
@@ -155,9 +156,9 @@ def question_table(name: str, checksum: str) -> pd.DataFrame:
 
 @st.cache_data(max_entries=32, show_spinner="Reading the samples ...")
 def question_samples(name: str, checksum: str, question_id: str) -> pd.DataFrame | None:
-    """One question's per-sample rows (``osca_core.lake_import.question_samples``: read back from the source when
+    """One question's per-sample rows (``osca_core.data.lake_import.question_samples``: read back from the source when
     the dataset kept counts only, else from the store); None when the dataset holds no per-sample rows."""
-    from osca_core.lake_import import question_samples as _samples
+    from osca_core.data.lake_import import question_samples as _samples
 
     with store.Store.open(read_only=True) as s:
         if s.samples_source(name) is None and not s.has_samples(name):
@@ -194,9 +195,9 @@ class _RefuseReplace:
 
 def import_upload(filename: str, data: bytes, *, format: str | None, name: str | None,
                   replace: bool) -> DatasetInfo:
-    """Import an uploaded file (``osca_core.importers.import_bytes``); without ``replace``, a dataset of the same
+    """Import an uploaded file (``osca_core.data.importers.import_bytes``); without ``replace``, a dataset of the same
     name is an :class:`InputError` naming it and nothing is stored."""
-    from osca_core.importers import import_bytes
+    from osca_core.data.importers import import_bytes
 
     with store.Store.open() as s:
         target = s if replace else _RefuseReplace(s, {d.name for d in s.list_datasets()})
@@ -205,9 +206,9 @@ def import_upload(filename: str, data: bytes, *, format: str | None, name: str |
 
 def import_uploads(files: list[tuple[str, bytes]], *, format: str | None, name: str | None, replace: bool,
                    options: ReadOptions | None = None) -> ImportResult:
-    """Import uploaded files as one dataset (``osca_core.importers.import_uploads``) with the reader options;
+    """Import uploaded files as one dataset (``osca_core.data.importers.import_uploads``) with the reader options;
     without ``replace``, a dataset of the same name is an :class:`InputError` naming it and nothing is stored."""
-    from osca_core.importers import import_uploads as _import
+    from osca_core.data.importers import import_uploads as _import
 
     with store.Store.open() as s:
         target = s if replace else _RefuseReplace(s, {d.name for d in s.list_datasets()})
@@ -220,14 +221,14 @@ def remove_dataset(name: str) -> None:
 
 
 def fetch(bar=None) -> list[DatasetInfo]:
-    """Fetch the release into the store (``osca_core.release.fetch_release`` from :func:`mirror`), moving ``bar``
+    """Fetch the release into the store (``osca_core.data.release.fetch_release`` from :func:`mirror`), moving ``bar``
     with its progress reports. Offline: :class:`InputError`."""
 
     def progress(name: str, done: int, total: int) -> None:
         if bar is not None and total:
             bar.progress(min(1.0, done / total), text=f"{name}: {done // 1024} of {total // 1024} kB")
 
-    from osca_core.release import fetch_release
+    from osca_core.data.release import fetch_release
 
     with store.Store.open() as s:
         return fetch_release(s, mirror=mirror(), progress=progress)
@@ -235,7 +236,7 @@ def fetch(bar=None) -> list[DatasetInfo]:
 
 def save_demo() -> None:
     """Store the synthetic demo dataset (labelled synthetic wherever it is shown)."""
-    from osca_core.synthetic import demo_matrix
+    from osca_core.data.synthetic import demo_matrix
 
     with store.Store.open() as s:
         s.save_matrix(demo_matrix(seed=0))

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from osca_core import experiments as ex
-from osca_core import views
+from osca_core.analysis import experiments as ex
 from osca_core.errors import InputError
 from osca_core.limits import MAX_VIEW_CONFIGS
-from osca_core.missing import MissingReport, apply_missing
-from osca_core.outcomes import OutcomeMatrix
-from osca_core.results import Allocation, Curve
+from osca_core.model.missing import MissingReport, apply_missing
+from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.model.results import Allocation, Curve
+from osca_core.present import views
 from pages import _access as data
 
 
@@ -138,8 +138,7 @@ def question_values(name: str, checksum: str, configs: tuple[str, ...], strategi
                     budgets: tuple[int, ...], fit_seed: int):
     """Per-test-question values of the strategies on the dataset's own split (``bootstrap.strategy_values``):
     the expensive part of a bootstrap, cached by dataset checksum and settings."""
-    from osca_core import bootstrap
-
+    from osca_core.analysis import bootstrap
     m = view_matrix(name, checksum, configs)
     return bootstrap.strategy_values(m, list(strategies), list(budgets), seed=fit_seed)
 
@@ -149,8 +148,7 @@ def curve_bootstrap(name: str, checksum: str, configs: tuple[str, ...], strategi
                     budgets: tuple[int, ...], fit_seed: int, n_resamples: int, seed: int):
     """Bootstrap over test questions (allocations fixed) of the strategies' curves and the paired differences
     (``paired.bootstrap_values`` over the cached :func:`question_values`)."""
-    from osca_core import paired
-
+    from osca_core.analysis import paired
     vals = question_values(name, checksum, configs, strategies, budgets, fit_seed)
     m = data.raw_matrix(name, checksum)
     return paired.bootstrap_values(vals, n_resamples=n_resamples, seed=seed, in_sample=bool(m.in_sample))
@@ -160,15 +158,15 @@ def curve_bootstrap(name: str, checksum: str, configs: tuple[str, ...], strategi
 def expected_costs(name: str, checksum: str, configs: tuple[str, ...], strategy: str,
                    budgets: tuple[int, ...], fit_seed: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """(expected cost per test question under early stopping, nominal cost) per budget of one strategy on the
-    dataset's own split: a plan's best order (``stopplans.schedules``); uniform by ``uniform_expected_cost``;
+    dataset's own split: a plan's best order (``stopping_plans.schedules``); uniform by ``uniform_expected_cost``;
     the oracle by ``oracle.oracle_expected_costs``; a pure configuration as a one-configuration plan."""
-    from osca_core import extrapolation, oracle, registry, stopplans
-
+    from osca_core.model import extrapolation
+    from osca_core.strategies import oracle, registry, stopping_plans
     m = view_matrix(name, checksum, configs)
     nominal_unit = float(m.costs.mean())
     if strategy == "uniform":
         n, c = m.test_counts()
-        e, _ = stopplans.uniform_expected_cost(n, c, list(budgets), m.costs, prior=extrapolation.lazy_prior(m))
+        e, _ = stopping_plans.uniform_expected_cost(n, c, list(budgets), m.costs, prior=extrapolation.lazy_prior(m))
         return tuple(float(x) for x in e), tuple(nominal_unit * b for b in budgets)
     if strategy == oracle.ORACLE:
         n, c = m.test_counts()
@@ -176,29 +174,27 @@ def expected_costs(name: str, checksum: str, configs: tuple[str, ...], strategy:
         e, _ = oracle.oracle_expected_costs(n, c, res, m.costs, prior=extrapolation.lazy_prior(m))
         return tuple(e), tuple(nominal_unit * b for b in budgets)
     allocs = registry.allocate(m, strategy, list(budgets), seed=fit_seed)
-    plans = stopplans.schedules(m, allocs)
+    plans = stopping_plans.schedules(m, allocs)
     return (tuple(p.expected_cost_test for p in plans), tuple(p.cost_without_stopping for p in plans))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def schedules(name: str, checksum: str, configs: tuple[str, ...], setting_key: tuple, split: int,
               allocs: tuple) -> list:
-    """The allocations as ordered plans (``stopplans.schedules``) on the split they were trained on (the
+    """The allocations as ordered plans (``stopping_plans.schedules``) on the split they were trained on (the
     dataset's own split, or split ``split`` of a random-splits setup)."""
-    from osca_core import stopplans
-
+    from osca_core.strategies import stopping_plans
     m = view_matrix(name, checksum, configs)
     s = setting(setting_key)
     if s.train_fraction is not None:
         m = ex.trials(m, s)[split].full
-    return stopplans.schedules(m, list(allocs))
+    return stopping_plans.schedules(m, list(allocs))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def certified_osca(name: str, checksum: str, configs: tuple[str, ...], budgets: tuple[int, ...]) -> list:
     """OSCA's allocations on the dataset's own split with MILP certificates (``certify=True``)."""
-    from osca_core import registry
-
+    from osca_core.strategies import registry
     m = view_matrix(name, checksum, configs)
     return registry.allocate(m, "osca", list(budgets), certify=True)
 
@@ -207,8 +203,7 @@ def certified_osca(name: str, checksum: str, configs: tuple[str, ...], budgets: 
 def group_plans(name: str, checksum: str, configs: tuple[str, ...], attr: str, budgets: tuple[int, ...],
                 reallocate: bool) -> list:
     """Per-group OSCA plans (``groups.group_plans``) on the dataset's own split."""
-    from osca_core import groups
-
+    from osca_core.strategies import groups
     m = view_matrix(name, checksum, configs)
     return groups.group_plans(m, attr, list(budgets), reallocate=reallocate)
 
@@ -217,8 +212,7 @@ def group_plans(name: str, checksum: str, configs: tuple[str, ...], attr: str, b
 def warm_optimizer() -> threading.Thread:
     """Load the optimizer's compiled beam step once per server process, in the background (``beamstep.warm``:
     about 0.4 s); until it is ready the optimizer runs its numpy twin, with the same results."""
-    from osca_core import beamstep
-
+    from osca_core.optimize import beamstep
     thread = threading.Thread(target=beamstep.warm, name="osca-warm-beamstep", daemon=True)
     thread.start()
     return thread
@@ -227,8 +221,7 @@ def warm_optimizer() -> threading.Thread:
 @st.cache_resource(show_spinner=False)
 def warm_figures() -> bool:
     """Start kaleido's browser once per process (``figures.warm``); False when it cannot start."""
-    from osca_core import figures
-
+    from osca_core.present import figures
     try:
         figures.warm()
         return True
@@ -240,8 +233,7 @@ def warm_figures() -> bool:
 def report(name: str, checksum: str, configs: tuple[str, ...], budgets: tuple[int, ...],
            strategies: tuple[str, ...], seed: int, command: str, url: str) -> str:
     """The HTML report of the view (``report_content.report_html``; dataset's own split)."""
-    from osca_core import report_content
-
+    from osca_core.present import report_content
     m = view_matrix(name, checksum, configs)
     return report_content.report_html(m, list(budgets), strategies=list(strategies), n_resamples=N_RESAMPLES,
                                       seed=seed, source=f"dataset {name} (checksum {checksum})",

@@ -1,4 +1,4 @@
-"""Rendering helpers for the pages: text taken from data shown literally (``osca_core.views.text.md_escape``), one
+"""Rendering helpers for the pages: text taken from data shown literally (``osca_core.present.views.text.md_escape``), one
 error line, a plotly chart with the chosen download format, and the banners on top of the data pages
 (synthetic data, offline first start, a bad training setup)."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from osca_core import views
-from osca_core.plots import chart_config
+from osca_core.present import views
+from osca_core.present.plots import chart_config
 
 PRESENTATION_CSS = ("<style>.stMainBlockContainer p, .stMainBlockContainer li {font-size: 1.25rem;}"
                     " .stMainBlockContainer h1 {font-size: 3.2rem;} .stMainBlockContainer h3 {font-size: 2rem;}"
@@ -61,8 +61,8 @@ EXPORT_ERROR = "_osca_export_error"
 def _export(fig, fmt: str, template: str, size: tuple[int, int]):
     """Deferred export (``figures.styled`` + ``figures.export``), run when the button is clicked; an export
     failure (no Chromium) is remembered and shown by :func:`figure_downloads` at the next run."""
-    from osca_core import figures
     from osca_core.errors import InputError
+    from osca_core.present import figures
 
     def make() -> bytes:
         from pages import _compute

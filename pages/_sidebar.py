@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from osca_core import experiments as ex
-from osca_core import views
+from osca_core.analysis import experiments as ex
+from osca_core.data.store import DatasetInfo
 from osca_core.errors import InputError
-from osca_core.outcomes import OutcomeMatrix
-from osca_core.store import DatasetInfo
+from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.present import views
 from pages import _access as data
 from pages import _compute as compute
 from pages import _render as ui

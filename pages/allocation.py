@@ -11,8 +11,9 @@ import json
 
 import streamlit as st
 
-from osca_core import plots, registry, schedule_plots, views
 from osca_core.errors import InputError
+from osca_core.present import plots, stopping_plots, views
+from osca_core.strategies import registry
 from pages import _compute as compute
 from pages import _render as ui
 from pages import _shell
@@ -62,7 +63,7 @@ def _order(v: View, allocs, strategy: str, split: int) -> int:
     alloc = next(a for a in allocs if a.budget == b)
     (plan,) = compute.schedules(v.info.name, v.info.checksum, v.configs, v.setting_key, split, (alloc,))
     colors = plots.allocation_colors(v.matrix.configs, "configuration")
-    fig = schedule_plots.order_strip_figure(plan.order_names, colors, presentation=v.presentation, dark=v.dark,
+    fig = stopping_plots.order_strip_figure(plan.order_names, colors, presentation=v.presentation, dark=v.dark,
                                    title=f"{views.strategy_label(strategy)} at C = {b}: sampling order")
     ui.chart(fig, "order", v, key="order_chart")
     m1, m2, m3 = st.columns(3)

@@ -14,9 +14,10 @@ import dataclasses
 
 import streamlit as st
 
-from osca_core import plots, registry, report, schedule_plots, uncertainty_plots, views
 from osca_core.errors import InputError
-from osca_core.results import Curve
+from osca_core.model.results import Curve
+from osca_core.present import plots, report, stopping_plots, uncertainty_plots, views
+from osca_core.strategies import registry
 from pages import _compute as compute
 from pages import _render as ui
 from pages import _shell
@@ -112,7 +113,7 @@ def _stop_figure(v: View, curves: list[Curve]):
     costs = {cv.strategy: compute.expected_costs(v.info.name, v.info.checksum, v.configs, cv.strategy,
                                                  tuple(cv.budgets), v.setting.seed)[0] for cv in curves}
     title = f"{v.info.name}: test pass@C against expected cost ({v.split_text})"
-    return schedule_plots.expected_cost_figure(curves, costs, log2_x=v.log2, presentation=v.presentation, dark=v.dark,
+    return stopping_plots.expected_cost_figure(curves, costs, log2_x=v.log2, presentation=v.presentation, dark=v.dark,
                                       title=title)
 
 

@@ -1,5 +1,5 @@
 """Data: the datasets in the store and each configuration's coverage; import one or several files by upload (any
-format of ``osca_core.formats``, guessed or chosen, with the reader options of ``osca import``; under an existing
+format of ``osca_core.data.formats``, guessed or chosen, with the reader options of ``osca import``; under an existing
 name only with "replace" ticked), fetch the OSCA release, generate the synthetic demo, remove a dataset. A bad file
 gets the importer's one-line message and leaves the store as it was. On a damaged store file the page offers to
 move it aside (renamed, never deleted) and start a new store."""
@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from osca_core.data.formats import PARTIAL_CHOICES, VERIFIERS, ReadOptions
+from osca_core.data.importers import FORMATS as READERS
 from osca_core.errors import InputError
-from osca_core.formats import PARTIAL_CHOICES, VERIFIERS, ReadOptions
-from osca_core.importers import FORMATS as READERS
 from pages import _access as data
 from pages import _render as ui
 from pages import _shell

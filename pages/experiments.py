@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from osca_core import experiments as ex
-from osca_core import plots, views
+from osca_core.analysis import experiments as ex
 from osca_core.errors import InputError
+from osca_core.present import plots, views
 from pages import _access as data
 from pages import _compute as compute
 from pages import _render as ui

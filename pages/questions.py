@@ -12,10 +12,10 @@ import re
 import pandas as pd
 import streamlit as st
 
-from osca_core import plots, views
-from osca_core.bootstrap import QuestionValues, strategy_values
+from osca_core.analysis.bootstrap import QuestionValues, strategy_values
 from osca_core.errors import InputError
-from osca_core.uncertainty_plots import question_histogram_figure
+from osca_core.present import plots, views
+from osca_core.present.uncertainty_plots import question_histogram_figure
 from pages import _access as data
 from pages import _compute as compute
 from pages import _render as ui

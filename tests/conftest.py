@@ -15,7 +15,7 @@ from hypothesis import settings
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
-from osca_core.outcomes import OutcomeMatrix, load_release
+from osca_core.model.outcomes import OutcomeMatrix, load_release
 
 # Property tests explore new random inputs on developers' machines; under CI (CI=true) they replay a fixed,
 # derandomized set, so a landing is reproducible. A failure found locally is kept as an explicit regression test.

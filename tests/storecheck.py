@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from osca_core.outcomes import OutcomeMatrix
-from osca_core.store import Store
+from osca_core.data.store import Store
+from osca_core.model.outcomes import OutcomeMatrix
 
 
 def matrix_state(m: OutcomeMatrix) -> dict:

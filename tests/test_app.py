@@ -13,11 +13,13 @@ import pytest
 from appkit import APP, TIMEOUT, figures, fresh_app, run_app  # noqa: F401  (fresh_app: autouse)
 from streamlit.testing.v1 import AppTest
 
-from osca_core import experiments, registry, strategies, views
+from osca_core.analysis import experiments
+from osca_core.data.importers import import_bytes
+from osca_core.data.store import Store
 from osca_core.errors import InputError
-from osca_core.importers import import_bytes
-from osca_core.outcomes import OutcomeMatrix, parse_config_name
-from osca_core.store import Store
+from osca_core.model.outcomes import OutcomeMatrix, parse_config_name
+from osca_core.present import views
+from osca_core.strategies import allocators, registry
 
 
 def traces(fig: dict, **match) -> list[dict]:
@@ -54,7 +56,7 @@ def test_first_start_fetches_the_release_and_opens_on_real_curves(golden):
 
 
 def test_offline_first_start_stores_the_synthetic_demo_and_says_so(tmp_path, monkeypatch):
-    pytest.importorskip("osca_core.synthetic")
+    pytest.importorskip("osca_core.data.synthetic")
     empty = tmp_path / "no-release"
     empty.mkdir()
     monkeypatch.setenv("OSCA_RELEASE_MIRROR", str(empty))
@@ -146,7 +148,7 @@ def test_allocation_page_table_and_widgets(golden):
     for pa in golden.swe_allocations:
         row = table[table["budget"] == pa.budget].iloc[0]
         counts = {c: int(row[c]) for c in table.columns[4:] if row[c] > 0}
-        allocs = strategies.osca(stored_matrix("osca-swebench"), [pa.budget])[0].allocation
+        allocs = allocators.osca(stored_matrix("osca-swebench"), [pa.budget])[0].allocation
         assert counts == allocs
         assert row["test_pass"] == pytest.approx(golden.swe_osca[pa.budget], abs=5e-6)
     labels = [b.proto.label for b in at.get("download_button")]
@@ -155,7 +157,7 @@ def test_allocation_page_table_and_widgets(golden):
     assert [t["name"] for t in figures(at)[0]["data"]] == ["gpt4o", "deepseek", "qwen"]
     at.selectbox(key="strategy").set_value("even").run()
     assert not at.exception
-    even = strategies.even(stored_matrix("osca-swebench"), list(range(1, 17)))
+    even = allocators.even(stored_matrix("osca-swebench"), list(range(1, 17)))
     assert list(at.dataframe[0].value["test_pass"]) == pytest.approx([a.test_pass for a in even], abs=1e-12)
     at.radio(key="kind").set_value("area").run()
     assert all(t.get("stackgroup") == "one" for t in figures(at)[0]["data"])
@@ -188,7 +190,7 @@ def test_questions_page_filters_drill_down_and_comparison():
     at.selectbox(key="question").set_value(q).run()
     per_strat = at.dataframe[1].value
     i = m.question_ids.index(q)
-    uni, _ = strategies.uniform_expected(m.n[i:i + 1], m.c[i:i + 1], [300])
+    uni, _ = allocators.uniform_expected(m.n[i:i + 1], m.c[i:i + 1], [300])
     assert per_strat.set_index("strategy").loc["uniform", "pass"] == pytest.approx(uni[0], abs=1e-12)
 
     tabs_before = [t.label for t in at.tabs]

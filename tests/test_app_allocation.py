@@ -9,9 +9,9 @@ import pytest
 import streamlit as st
 from appkit import APP, TIMEOUT, figures, fresh_app, run_app  # noqa: F401  (fresh_app: autouse)
 
-from osca_core import groups, registry, stopplans
-from osca_core.importers import import_bytes
-from osca_core.store import Store
+from osca_core.data.importers import import_bytes
+from osca_core.data.store import Store
+from osca_core.strategies import groups, registry, stopping_plans
 
 
 def stored_matrix(name: str):
@@ -29,7 +29,7 @@ def test_shares_on_a_log_axis_and_the_order_strip_with_its_expected_cost():
     bcb = stored_matrix("osca-bigcodebench")
     assert at.select_slider(key="order_budget").value == 64
     (alloc,) = registry.allocate(bcb, "osca", [64])
-    (plan,) = stopplans.schedules(bcb, [alloc])
+    (plan,) = stopping_plans.schedules(bcb, [alloc])
     cells = {t["meta"]: t["base"] for t in strip["data"]}
     assert sum(len(b) for b in cells.values()) == 64
     order = [None] * 64

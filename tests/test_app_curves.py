@@ -9,8 +9,8 @@ import pytest
 import streamlit as st
 from appkit import APP, TIMEOUT, figures, fresh_app, run_app  # noqa: F401  (fresh_app: autouse)
 
-from osca_core import experiments, paired
-from osca_core.store import Store
+from osca_core.analysis import experiments, paired
+from osca_core.data.store import Store
 
 
 def by_meta(fig: dict, meta: str) -> list[dict]:
@@ -68,14 +68,13 @@ def test_a_dataset_without_a_split_opens_held_out_on_random_splits():
 
 
 def test_stop_switch_puts_expected_cost_on_the_x_axis_and_the_oracle_is_dashed():
-    from osca_core import registry, stopplans
-
+    from osca_core.strategies import registry, stopping_plans
     at = run_app(dataset="osca-bigcodebench", pures="false", budget=["1", "8"], stop="true",
                  strategies=["best-pure", "osca", "oracle"])  # the URL holds the registry names
     fig = figures(at)[0]
     assert fig["layout"]["xaxis"]["title"]["text"].startswith("expected cost per question")
     bcb = stored_matrix("osca-bigcodebench")
-    plans = stopplans.schedules(bcb, registry.allocate(bcb, "osca", list(range(1, 9))))
+    plans = stopping_plans.schedules(bcb, registry.allocate(bcb, "osca", list(range(1, 9))))
     (osca,) = by_meta(fig, "osca")
     np.testing.assert_allclose(osca["x"], [p.expected_cost_test for p in plans], rtol=1e-12)
     np.testing.assert_allclose(osca["y"], [p.test_pass for p in plans], atol=1e-12)
@@ -89,8 +88,7 @@ def test_stop_switch_puts_expected_cost_on_the_x_axis_and_the_oracle_is_dashed()
 def test_a_link_with_registry_names_selects_exactly_those_strategies():
     from urllib.parse import parse_qs, urlsplit
 
-    from osca_core import report
-
+    from osca_core.present import report
     at = run_app(dataset="osca-bigcodebench", pures="false", bands="false", budget=["1", "4"],
                  strategies=["osca", "best-pure"])
     assert at.multiselect(key="strategies").value == ["osca", "best-pure"]
@@ -139,7 +137,7 @@ def test_under_bans_the_curve_is_the_banned_fit_and_no_band_or_certificate_of_an
 
 
 def test_the_report_download_is_the_views_self_contained_report():
-    from osca_core import report
+    from osca_core.present import report
     from pages import _compute
 
     run_app()
@@ -169,7 +167,7 @@ def test_a_figure_download_renders_a_pdf_for_papers_and_a_png_for_slides():
 
 
 def _import(name: str, rows: list[str]) -> None:
-    from osca_core.importers import import_bytes
+    from osca_core.data.importers import import_bytes
 
     with Store.open() as s:
         import_bytes(s, f"{name}.csv", "\n".join(rows).encode(), name=name)
@@ -177,8 +175,8 @@ def _import(name: str, rows: list[str]) -> None:
 
 
 def test_a_ragged_log_is_analysed_on_the_questions_every_selected_configuration_covers():
-    from osca_core import missing, registry
-
+    from osca_core.model import missing
+    from osca_core.strategies import registry
     run_app()
     rows = ["question_id,config,n_samples,n_correct"]
     for i in range(30):
@@ -214,8 +212,8 @@ def test_unequal_n_opens_on_budgets_to_the_largest_n_with_extrapolated_points_ho
 
 
 def test_deselecting_the_configuration_that_causes_the_gaps_brings_its_questions_back():
-    from osca_core import missing, registry
-
+    from osca_core.model import missing
+    from osca_core.strategies import registry
     run_app()
     rows = ["question_id,config,n_samples,n_correct"]
     for i in range(30):

@@ -1,5 +1,5 @@
 """The Data page under ``AppTest``: several files uploaded at once make one dataset, each framework's format is
-imported by upload exactly as ``osca_core.importers.import_uploads`` imports it (same checksum and counts), the
+imported by upload exactly as ``osca_core.data.importers.import_uploads`` imports it (same checksum and counts), the
 reader options reach the reader, the import's missing cells and per-configuration coverage are shown, and a
 damaged store file is one ``st.error`` line on every page while the Data page moves it aside (never deleting it)
 and starts a new store."""
@@ -15,10 +15,10 @@ from test_formats_evalplus import PLUS, write_evalplus
 from test_formats_lmeval import DATES, write_run
 from test_formats_swebench import DATASET, write_report
 
-from osca_core import views
-from osca_core.formats import ReadOptions
-from osca_core.importers import import_files, import_uploads
-from osca_core.store import Store
+from osca_core.data.formats import ReadOptions
+from osca_core.data.importers import import_files, import_uploads
+from osca_core.data.store import Store
+from osca_core.present import views
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -34,7 +34,7 @@ def fresh(osca_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 
 def data_page(store_demo: bool = True) -> AppTest:
     if store_demo:  # something stored, so the first start does not try to fetch
-        from osca_core.synthetic import demo_matrix
+        from osca_core.data.synthetic import demo_matrix
 
         with Store.open() as s:
             s.save_matrix(demo_matrix(seed=0))

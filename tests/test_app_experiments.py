@@ -1,6 +1,6 @@
 """The Experiments page under ``AppTest``: the training-fraction study on BigCodeBench runs its splits in a thread
 pool, shows a partial chart as soon as the first job finishes, caches every point across sessions (a second
-session's run computes nothing), and its points equal ``osca_core.experiments.run_curves`` on the same setting.
+session's run computes nothing), and its points equal ``osca_core.analysis.experiments.run_curves`` on the same setting.
 Timings are printed (``pytest -s``) and reported, never asserted."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from osca_core import experiments as ex
-from osca_core import views
-from osca_core.importers import import_files
-from osca_core.store import Store
+from osca_core.analysis import experiments as ex
+from osca_core.data.importers import import_files
+from osca_core.data.store import Store
+from osca_core.present import views
 from pages import experiments as page
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -1,7 +1,7 @@
 """The Questions page under ``AppTest``: the per-question pass@1 / pass@C histograms equal ``np.histogram`` of
-``osca_core.bootstrap.strategy_values`` on the same dataset, a 10^4-question dataset draws a heatmap of 300
+``osca_core.analysis.bootstrap.strategy_values`` on the same dataset, a 10^4-question dataset draws a heatmap of 300
 aggregated (or sampled) rows and pages its tables, and the drill-down reads one question's samples back from the
-Parquet source when the dataset kept counts only. Also the pure helpers of ``osca_core.views.scale``."""
+Parquet source when the dataset kept counts only. Also the pure helpers of ``osca_core.present.views.heatmap_rows``."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from appkit import clear_caches
 from lakekit import write_hive
 from streamlit.testing.v1 import AppTest
 
-from osca_core import lake_import
-from osca_core.bootstrap import strategy_values
-from osca_core.importers import import_files
-from osca_core.store import Store
-from osca_core.synthetic import demo_matrix
-from osca_core.uncertainty_plots import HIST_BINS
+from osca_core.analysis.bootstrap import strategy_values
+from osca_core.data import lake_import
+from osca_core.data.importers import import_files
+from osca_core.data.store import Store
+from osca_core.data.synthetic import demo_matrix
+from osca_core.present.uncertainty_plots import HIST_BINS
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

@@ -15,8 +15,8 @@ import pytest
 from storecheck import snapshot
 
 from osca_core.cli import main
-from osca_core.importers import import_paths
-from osca_core.store import Store
+from osca_core.data.importers import import_paths
+from osca_core.data.store import Store
 
 HEAD = "question_id,config,correct\n"
 AGG = "question_id,config,n_samples,n_correct\n"

@@ -1,4 +1,4 @@
-"""osca_core.beamstep: the compiled beam step gives the numpy twin's beams bit for bit (allocations, hashes, fail
+"""osca_core.optimize.beamstep: the compiled beam step gives the numpy twin's beams bit for bit (allocations, hashes, fail
 rows and masses, ties included), keeps every distinct allocation when the beam is wide enough (so its best is the
 brute-force optimum), carries fail rows equal to w * prod (1 - p)^k, continues across calls, and the dispatcher
 rents the twin until loading the kernel pays; the optimizer's curves on both release logs are the same whichever
@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from osca_core import beamstep
-from osca_core.beamstep import beam_steps, beam_steps_compiled, beam_steps_reference
-from osca_core.estimators import plugin_objective
-from osca_core.objective import build_model, exhaustive
-from osca_core.optimize import optimize_curve
+from osca_core.model.estimators import plugin_objective
+from osca_core.model.objective import build_model, exhaustive
+from osca_core.optimize import beamstep
+from osca_core.optimize.beamstep import beam_steps, beam_steps_compiled, beam_steps_reference
+from osca_core.optimize.curve import optimize_curve
 
 
 def _start(m, seed: int = 0):

@@ -15,7 +15,7 @@ from osca_core.bench import optimizer as bo
 from osca_core.bench.child import run_child
 from osca_core.bench.ingest import bench_ingest, bench_shape
 from osca_core.bench.timing import interleaved
-from osca_core.estimators import plugin_objective
+from osca_core.model.estimators import plugin_objective
 
 TOL = 1e-12
 

@@ -11,8 +11,14 @@ from hypothesis import strategies as st
 from scipy import integrate
 from scipy.stats import beta as beta_dist
 
-from osca_core.estimators import fail_probability, fail_probability_bb, fail_unbiased, mix_pass, pass_at_k_bb
-from osca_core.missing import config_priors
+from osca_core.model.estimators import (
+    fail_probability,
+    fail_probability_bb,
+    fail_unbiased,
+    mix_pass,
+    pass_at_k_bb,
+)
+from osca_core.model.missing import config_priors
 
 
 def _by_quadrature(n, c, k, a, b) -> float:

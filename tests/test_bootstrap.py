@@ -1,4 +1,4 @@
-"""osca_core.bootstrap: per-question values reproduce test_pass exactly, the vectorized bootstrap agrees with its
+"""osca_core.analysis.bootstrap: per-question values reproduce test_pass exactly, the vectorized bootstrap agrees with its
 loop twin, resamples are shared (paired), options are validated, and the interval's coverage is checked by
 simulation from known per-question pass rates."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from osca_core import bootstrap as bs
-from osca_core import registry
-from osca_core import strategies as st
+from osca_core.analysis import bootstrap as bs
 from osca_core.errors import InputError
-from osca_core.estimators import pass_at_k_bruteforce
+from osca_core.model.estimators import pass_at_k_bruteforce
+from osca_core.strategies import allocators as st
+from osca_core.strategies import registry
 
 # -- per-question values ---------------------------------------------------------------------------------------
 
@@ -232,7 +232,7 @@ def test_paired_interval_is_narrower_than_unpaired_for_osca_vs_best_pure_on_bigc
 def test_question_values_beyond_n_use_the_prior_and_average_exactly_to_test_pass():
     from test_extrapolation import mixed_matrix
 
-    from osca_core.extrapolation import eval_fail, priors
+    from osca_core.model.extrapolation import eval_fail, priors
 
     m = mixed_matrix(13)
     qv = bs.strategy_values(m, ["pure:cfg0", "even", "osca", "uniform"], [1, 3, 6])

@@ -21,10 +21,10 @@ import browserkit
 import numpy as np
 import pytest
 
+from osca_core.data.importers import import_bytes
+from osca_core.data.store import Store
 from osca_core.errors import InputError
-from osca_core.importers import import_bytes
-from osca_core.outcomes import OutcomeMatrix, parse_config_name
-from osca_core.store import Store
+from osca_core.model.outcomes import OutcomeMatrix, parse_config_name
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

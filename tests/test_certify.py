@@ -1,4 +1,4 @@
-"""osca_core.certify: the upper bounds hold for any allocation, the MILP and the branch and bound prove the exhaustive
+"""osca_core.optimize.certify: the upper bounds hold for any allocation, the MILP and the branch and bound prove the exhaustive
 optimum (``objective.exhaustive``, the brute-force twin) from any start, also on trap instances where the paper's
 hill climbing stops in a local optimum, and a stopped proof still reports a valid (uncertified) bound."""
 
@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from ratekit import random_rates
 
-from osca_core.certify import PRUNE_TOL, certify_budget, certify_budgets, undominated, upper_bounds
-from osca_core.estimators import plugin_objective
-from osca_core.objective import allocations, build_model, exhaustive
-from osca_core.optimize import optimize_curve
-from osca_core.strategies import hillclimb_counts
-from osca_core.synthetic import demo_matrix, specialist_rates
+from osca_core.data.synthetic import demo_matrix, specialist_rates
+from osca_core.model.estimators import plugin_objective
+from osca_core.model.objective import allocations, build_model, exhaustive
+from osca_core.optimize.certify import PRUNE_TOL, certify_budget, certify_budgets, undominated, upper_bounds
+from osca_core.optimize.curve import optimize_curve
+from osca_core.strategies.allocators import hillclimb_counts
 
 TOL = 1e-12
 

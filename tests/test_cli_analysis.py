@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from osca_core import strategies as S
 from osca_core.cli import args as A
 from osca_core.cli import main
 from osca_core.cli.output import Progress, heartbeat
+from osca_core.strategies import allocators as S
 
 OPT_KEYS = {"budget", "allocation", "train_pass", "test_pass", "upper_bound", "certified", "extrapolated"}
 CLI = [sys.executable, "-m", "osca_core.cli"]
@@ -241,8 +241,8 @@ def test_unbounded_requests_end_in_one_line_under_a_memory_limit(bcb_path, argv)
 # -- --certify progress, deprecated names -----------------------------------------------------------------------
 
 def test_certify_passes_a_progress_callback_when_the_solver_takes_one(capsys, bcb_path, monkeypatch):
-    from osca_core import registry
     from osca_core.cli import analysis
+    from osca_core.strategies import registry
 
     assert analysis.solve_kwargs(False) == {}
     seen = {}

@@ -174,9 +174,9 @@ def test_the_cli_package_keeps_its_shape_and_reads_no_environment():
     from pathlib import Path
 
     import osca_core.cli
-    import osca_core.release
+    import osca_core.data.release
 
-    files = sorted(Path(osca_core.cli.__file__).parent.glob("*.py")) + [Path(osca_core.release.__file__)]
+    files = sorted(Path(osca_core.cli.__file__).parent.glob("*.py")) + [Path(osca_core.data.release.__file__)]
     assert {f.name for f in files} >= {"__init__.py", "args.py", "output.py", "analysis.py", "data.py", "bench.py"}
     for f in files:
         text = f.read_text()
@@ -189,7 +189,7 @@ def test_the_cli_package_keeps_its_shape_and_reads_no_environment():
 
 def test_the_work_limits_live_in_one_module_shared_with_the_dashboard():
     from osca_core import limits
-    from osca_core.missing import POLICIES
+    from osca_core.model.missing import POLICIES
 
     for name in ("MAX_BUDGET", "DEFAULT_BUDGET_CAP", "MAX_SPLITS", "MAX_CERTIFY_BUDGETS", "MAX_COST", "MAX_BOOTSTRAP",
                  "MIN_SPLIT_QUESTIONS"):

@@ -15,7 +15,7 @@ import pytest
 from storecheck import per_sample_frame, write_frame
 
 from osca_core.cli import main
-from osca_core.store import DB_FILE
+from osca_core.data.store import DB_FILE
 
 DS_KEYS = {"name", "questions", "configs", "source", "split"}
 
@@ -137,7 +137,7 @@ def test_the_console_script_refuses_bad_files_and_offline_fetch_in_one_line(osca
 def test_busy_store_is_one_line_exit_2(osca_home, capsys, monkeypatch, swe):
     from test_store import _hold_lock
 
-    from osca_core.store import Store
+    from osca_core.data.store import Store
 
     Store.open().save_matrix(swe, name="a")
     holder = _hold_lock(osca_home)
@@ -155,8 +155,8 @@ def test_busy_store_is_one_line_exit_2(osca_home, capsys, monkeypatch, swe):
 def test_demo_stores_the_seeded_synthetic_matrix_labelled_synthetic(osca_home, capsys):
     from storecheck import assert_same_matrix
 
-    from osca_core.store import Store
-    from osca_core.synthetic import demo_matrix
+    from osca_core.data.store import Store
+    from osca_core.data.synthetic import demo_matrix
 
     rc, out, _ = run(capsys, "demo")
     assert rc == 0 and out.startswith("stored demo-synthetic: 200 questions x 12 configurations (100 train / 100 test), "
@@ -280,7 +280,7 @@ def test_role_overrides_force_a_role_or_refuse_it_by_name(osca_home, capsys, tmp
     assert row["cost_column"] == "output_tokens" and row["column_roles"]["output_tokens"] == "cost"
     assert row["column_roles"]["Cost_USD"] == "per_sample"
     assert row["checksum"] == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
-    from osca_core.store import Store
+    from osca_core.data.store import Store
 
     m = Store.open().load_matrix("log")
     assert [k.cost for k in m.configs] == pytest.approx([41 + 9, 141 + 9])  # mean output_tokens per configuration
@@ -308,7 +308,7 @@ def test_role_overrides_reach_every_file_of_a_folder_import(osca_home, capsys, t
     row = got["datasets"][0]
     assert row["cost_column"] == "output_tokens" and row["column_roles"]["Cost_USD"] == "per_sample"
     assert got["import"]["format"] == "long" and len(got["import"]["files"]) == len(configs) == 2
-    from osca_core.store import Store
+    from osca_core.data.store import Store
 
     m = Store.open().load_matrix("logs")
     assert [k.cost for k in m.configs] == pytest.approx([41 + 9, 141 + 9])  # as the one-file import above
@@ -372,8 +372,7 @@ def test_every_command_on_a_damaged_store_is_its_one_line_exit_2(osca_home, caps
 def test_remove_on_a_full_disk_says_how_to_free_space(osca_home, capsys, tmp_path, monkeypatch):
     import duckdb
 
-    from osca_core import store as store_mod
-
+    from osca_core.data import store as store_mod
     path = tmp_path / "few.csv"
     path.write_text("question_id,config,correct\nq1,a,1\nq2,a,0\n")
     assert run(capsys, "import", str(path))[0] == 0

@@ -10,7 +10,7 @@ from storecheck import per_sample_frame, write_frame
 from test_longfiles import _log
 
 from osca_core.cli import main
-from osca_core.store import Store
+from osca_core.data.store import Store
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

@@ -12,7 +12,7 @@ import pytest
 from lakekit import write_hive
 
 from osca_core.cli import main
-from osca_core.store import Store
+from osca_core.data.store import Store
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

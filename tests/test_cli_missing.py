@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from osca_core import experiments as ex
-from osca_core import registry
+from osca_core.analysis import experiments as ex
 from osca_core.cli import main
-from osca_core.missing import apply_missing
+from osca_core.model.missing import apply_missing
+from osca_core.strategies import registry
 
 QUESTIONS = 30
 
@@ -37,7 +37,7 @@ def ragged(osca_home, tmp_path, capsys) -> str:
 
 
 def stored(name: str, policy: str):
-    from osca_core.store import Store
+    from osca_core.data.store import Store
 
     with Store.open(read_only=True) as st:
         return apply_missing(st.load_matrix(name), policy=policy)

@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from osca_core import groups as grp
-from osca_core import oracle as orc
-from osca_core import registry, stopplans
 from osca_core.cli import main
-from osca_core.extrapolation import lazy_prior
+from osca_core.model.extrapolation import lazy_prior
+from osca_core.strategies import groups as grp
+from osca_core.strategies import oracle as orc
+from osca_core.strategies import registry, stopping_plans
 
 SCHEDULE_ROW = {"strategy", "budget", "allocation", "order", "test_pass", "expected_cost_test", "expected_cost_train",
                 "cost_without_stopping", "order_exact"}
@@ -42,7 +42,7 @@ def grouped(osca_home, tmp_path, capsys) -> str:
 
 
 def stored(name: str):
-    from osca_core.store import Store
+    from osca_core.data.store import Store
 
     with Store.open(read_only=True) as st:
         return st.load_matrix(name)
@@ -58,7 +58,7 @@ def test_schedule_json_is_exactly_the_contract_and_the_science(capsys, request, 
                strategy, "--json")
     assert set(d) == {"dataset", "results"}
     assert all(set(r) == SCHEDULE_ROW for r in d["results"])
-    want = stopplans.schedule_document(m, stopplans.schedules(m, registry.allocate(m, strategy, budgets)))
+    want = stopping_plans.schedule_document(m, stopping_plans.schedules(m, registry.allocate(m, strategy, budgets)))
     assert d == json.loads(json.dumps(want))
     for r in d["results"]:
         assert len(r["order"]) == r["budget"] == sum(r["allocation"].values())
@@ -67,7 +67,7 @@ def test_schedule_json_is_exactly_the_contract_and_the_science(capsys, request, 
 
 def test_schedule_osca_stop_budget_is_an_expected_cost_budget(capsys, bcb_path, bcb):
     d, _ = run(capsys, "schedule", "--file", str(bcb_path), "--budgets", "4,8", "--strategy", "osca-stop", "--json")
-    assert d == json.loads(json.dumps(stopplans.schedule_document(bcb, stopplans.osca_stop(bcb, [4, 8]))))
+    assert d == json.loads(json.dumps(stopping_plans.schedule_document(bcb, stopping_plans.osca_stop(bcb, [4, 8]))))
     for r in d["results"]:
         assert r["strategy"] == "osca-stop" and r["expected_cost_train"] <= r["budget"] + 1e-9
         assert len(r["order"]) == sum(r["allocation"].values()) >= r["budget"]  # as many entries as samples
@@ -87,14 +87,14 @@ def test_curves_expected_cost_equals_schedules_uniform_and_oracle(capsys, bcb_pa
                "osca,uniform,oracle,osca-stop", "--x", "expected-cost", "--json")
     got = {s: [r["expected_cost"] for r in d["curves"] if r["strategy"] == s] for s in
            ("osca", "uniform", "oracle", "osca-stop")}
-    assert got["osca"] == [x.expected_cost_test for x in stopplans.schedules(bcb, registry.allocate(bcb, "osca",
+    assert got["osca"] == [x.expected_cost_test for x in stopping_plans.schedules(bcb, registry.allocate(bcb, "osca",
                                                                                                    budgets))]
     n, c = bcb.test_counts()
-    assert got["uniform"] == list(stopplans.uniform_expected_cost(n, c, budgets, bcb.costs,
+    assert got["uniform"] == list(stopping_plans.uniform_expected_cost(n, c, budgets, bcb.costs,
                                                                   prior=lazy_prior(bcb))[0])
     oracle = orc.oracle_counts(n, c, budgets, prior=lazy_prior(bcb))
     assert got["oracle"] == list(orc.oracle_expected_costs(n, c, oracle, bcb.costs, prior=lazy_prior(bcb))[0])
-    assert got["osca-stop"] == [x.expected_cost_test for x in stopplans.osca_stop(bcb, budgets)]
+    assert got["osca-stop"] == [x.expected_cost_test for x in stopping_plans.osca_stop(bcb, budgets)]
     assert [r["pass"] for r in d["curves"] if r["strategy"] == "oracle"] == list(oracle.values)
     assert all(e <= b + 1e-9 for s in ("osca", "uniform") for e, b in zip(got[s], budgets, strict=True))
 
@@ -134,8 +134,8 @@ def test_curves_group_by_decorates_the_osca_rows(capsys, grouped):
 def test_savings_early_stop_equals_stopplans(capsys, swe_path, swe):
     d, _ = run(capsys, "savings", "--file", str(swe_path), "--budgets", "1-8", "--early-stop", "--json")
     b = list(range(1, 9))
-    want = stopplans.early_stop_savings(swe, registry.allocate(swe, "best-pure", b), registry.allocate(swe, "osca", b),
-                                        stopplans.osca_stop(swe, b)).as_dict()
+    want = stopping_plans.early_stop_savings(swe, registry.allocate(swe, "best-pure", b), registry.allocate(swe, "osca", b),
+                                        stopping_plans.osca_stop(swe, b)).as_dict()
     assert d["early_stop"] == want and d["early_stop"]["in_sample"] is True
     assert main(["savings", "--file", str(swe_path), "--budgets", "1-8", "--early-stop"]) == 0
     assert "with early stopping (in-sample)" in capsys.readouterr().out

@@ -15,7 +15,7 @@ from hypothesis import strategies as hs
 
 from osca_core.cli import args as A
 from osca_core.cli import main
-from osca_core.report_content import budget_spec
+from osca_core.present.report_content import budget_spec
 
 
 def run(capsys, argv):

@@ -1,5 +1,5 @@
 """`--bootstrap B` on `osca curves`, `optimize` and `savings`: the JSON keys of the contracts (issue 13) on both
-release logs, numbers equal to `osca_core.paired` / `osca_core.bootstrap` for the same seed, the headline, and
+release logs, numbers equal to `osca_core.analysis.paired` / `osca_core.analysis.bootstrap` for the same seed, the headline, and
 one-line refusals."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from osca_core import bootstrap as bs
-from osca_core import paired
-from osca_core import strategies as S
+from osca_core.analysis import bootstrap as bs
+from osca_core.analysis import paired
 from osca_core.cli import main
+from osca_core.strategies import allocators as S
 
 CURVE_ROW = {"strategy", "budget", "pass", "ci_low", "ci_high", "extrapolated"}
 DIFF_ROW = {"a", "b", "budget", "diff", "ci_low", "ci_high"}

@@ -26,8 +26,8 @@ import pytest
 from storecheck import snapshot
 
 from osca_core.bench.ingest import write_bench_parquet
-from osca_core.importers import import_paths
-from osca_core.store import DB_FILE, Store
+from osca_core.data.importers import import_paths
+from osca_core.data.store import DB_FILE, Store
 
 pytestmark = pytest.mark.slow  # fuzzing, crash safety and concurrency: the full suite's, not the fast loop's
 

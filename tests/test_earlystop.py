@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st_
 
-from osca_core.earlystop import (
+from osca_core.model.estimators import mix_pass
+from osca_core.strategies.allocators import osca
+from osca_core.strategies.stopping_cost import (
     best_order,
     best_order_test,
     expected_cost_train,
@@ -18,8 +20,6 @@ from osca_core.earlystop import (
     reach_probabilities,
     smith_lower_bound,
 )
-from osca_core.estimators import mix_pass
-from osca_core.strategies import osca
 
 
 def _enumerate_logged(n, c, order, costs):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from osca_core.estimators import (
+from osca_core.model.estimators import (
     fail_probability,
     fail_unbiased,
     log_fail_rates,

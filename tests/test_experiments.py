@@ -1,4 +1,4 @@
-"""Experiments (osca_core.experiments, osca_core.splits) and the `savings` / `study` commands and the experiment
+"""Experiments (osca_core.analysis.experiments, osca_core.model.splits) and the `savings` / `study` commands and the experiment
 options of `optimize` / `curves`: seeded random splits, C0 subsampling, bans, compute savings, osca-eb."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from osca_core import experiments as ex
-from osca_core import registry
-from osca_core import strategies as S
+from osca_core.analysis import experiments as ex
 from osca_core.cli import main
-from osca_core.estimators import plugin_objective
-from osca_core.outcomes import OutcomeMatrix, parse_config_name
-from osca_core.smoothing import posterior_rates
+from osca_core.model.estimators import plugin_objective
+from osca_core.model.outcomes import OutcomeMatrix, parse_config_name
+from osca_core.model.smoothing import posterior_rates
+from osca_core.strategies import allocators as S
+from osca_core.strategies import registry
 
 
 def matrix(names, n, c, train, test, name="toy") -> OutcomeMatrix:
@@ -146,7 +146,7 @@ def test_c0_subsample_is_seeded_hypergeometric_and_only_changes_training(bcb):
     assert a.test_pass == pytest.approx(S.score(bcb, a.counts)[1], abs=1e-12)
     # training scores use the C0 = 5 subsample; budget 8 > 5 asks cells for more samples than they hold, so the
     # training objective beyond n is the Beta-binomial predictive under the subsample's own prior (issue 11)
-    from osca_core.extrapolation import priors, train_pass
+    from osca_core.model.extrapolation import priors, train_pass
 
     expect = train_pass(*t.est.train_counts(), a.counts, priors(t.est))
     assert a.train_pass == pytest.approx(expect, abs=1e-12)

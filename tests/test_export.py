@@ -11,10 +11,10 @@ from storecheck import write_frame
 from test_longfiles import _log
 from test_ragged import _ragged_log
 
+from osca_core.data.importers import import_paths
+from osca_core.data.store import Store
+from osca_core.data.store.export import export
 from osca_core.errors import InputError
-from osca_core.importers import import_paths
-from osca_core.store import Store
-from osca_core.store.export import export
 
 
 def _same(a, b) -> None:

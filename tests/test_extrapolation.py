@@ -1,4 +1,4 @@
-"""Budgets beyond n: the Beta-binomial rule (osca_core.extrapolation) on a dataset with n = 1, 3 and 10, the prior
+"""Budgets beyond n: the Beta-binomial rule (osca_core.model.extrapolation) on a dataset with n = 1, 3 and 10, the prior
 fitted on training questions only, numerical integration as the twin of the predictive, and agreement between the
 optimizer's objective and what score() reports."""
 
@@ -11,14 +11,14 @@ import pytest
 from scipy import integrate
 from scipy.stats import beta as beta_dist
 
-from osca_core import extrapolation as X
-from osca_core import registry
-from osca_core import strategies as st
-from osca_core.estimators import fail_unbiased, mix_pass, plugin_objective
-from osca_core.missing import config_priors
-from osca_core.outcomes import ConfigInfo, OutcomeMatrix
-from osca_core.results import score
-from osca_core.tabled import optimize_tabled
+from osca_core.model import extrapolation as X
+from osca_core.model.estimators import fail_unbiased, mix_pass, plugin_objective
+from osca_core.model.missing import config_priors
+from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
+from osca_core.model.results import score
+from osca_core.optimize.beyond_n import optimize_tabled
+from osca_core.strategies import allocators as st
+from osca_core.strategies import registry
 
 NS = (1, 3, 10)
 

@@ -1,4 +1,4 @@
-"""Figures for papers and slides (osca_core.figures): valid PNG/SVG/PDF files of the asked size from kaleido in
+"""Figures for papers and slides (osca_core.present.figures): valid PNG/SVG/PDF files of the asked size from kaleido in
 the system Chromium, and a ``paper`` template that is vector, serif and greyscale-distinguishable."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import struct
 import plotly.graph_objects as go
 import pytest
 
-from osca_core import figures
 from osca_core.errors import InputError
+from osca_core.present import figures
 
 
 def _fig(n: int = 4) -> go.Figure:

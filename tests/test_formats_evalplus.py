@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from storecheck import snapshot
 
+from osca_core.data.formats import ReadOptions
+from osca_core.data.importers import detect, import_files
+from osca_core.data.store import Store
 from osca_core.errors import InputError
-from osca_core.formats import ReadOptions
-from osca_core.importers import detect, import_files
-from osca_core.store import Store
 
 
 def write_evalplus(path: Path, statuses: dict[str, list[tuple[str, str | None]]]) -> Path:

@@ -14,11 +14,11 @@ from unittest import mock
 import pytest
 from storecheck import snapshot
 
-from osca_core import formats
+from osca_core.data import formats
+from osca_core.data.formats import ReadOptions
+from osca_core.data.importers import detect, import_bytes, import_files
+from osca_core.data.store import Store
 from osca_core.errors import InputError
-from osca_core.formats import ReadOptions
-from osca_core.importers import detect, import_bytes, import_files
-from osca_core.store import Store
 
 pytestmark = pytest.mark.slow  # the module's logs take ~15 s to write
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from storecheck import snapshot
 
-from osca_core import formats
+from osca_core.data import formats
+from osca_core.data.formats import ReadOptions
+from osca_core.data.importers import detect, import_files
+from osca_core.data.store import Store
 from osca_core.errors import InputError
-from osca_core.formats import ReadOptions
-from osca_core.importers import detect, import_files
-from osca_core.store import Store
 
 DATES = ("2024-05-01T10-00-00.000001", "2024-05-02T11-30-00.123456", "2024-05-03T09-15-00.5")
 
@@ -119,7 +119,7 @@ def test_several_tasks_prefix_question_ids_and_damaged_lines_are_named(store, tm
 
 
 def test_an_upload_of_samples_and_results_files_reads_them_together(store, tmp_path):
-    from osca_core.importers import import_uploads
+    from osca_core.data.importers import import_uploads
 
     s = write_run(tmp_path / "up", DATES[0], "gsm8k", {0: {"none": {"acc": 1}}, 1: {"none": {"acc": 0}}},
                   model="org/model", gen_kwargs="temperature=0.3")

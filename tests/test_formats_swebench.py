@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from storecheck import snapshot
 
-from osca_core import formats
+from osca_core.data import formats
+from osca_core.data.formats import ReadOptions
+from osca_core.data.importers import detect, import_files
+from osca_core.data.store import Store
 from osca_core.errors import InputError
-from osca_core.formats import ReadOptions
-from osca_core.importers import detect, import_files
-from osca_core.store import Store
 
 DATASET = ["astropy__astropy-12907", "django__django-11099", "sympy__sympy-20590", "psf__requests-2317"]
 

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_fuzz_importers import FUZZ, SCALE, Harness
 
-from osca_core.importers import import_paths
-from osca_core.store import Store
+from osca_core.data.importers import import_paths
+from osca_core.data.store import Store
 
 pytestmark = pytest.mark.slow  # fuzzing: the full suite's, not the fast loop's
 

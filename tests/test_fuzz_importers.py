@@ -40,11 +40,11 @@ from hypothesis import strategies as st
 from storecheck import matrix_state, snapshot
 
 from osca_core.cli import main
+from osca_core.data.importers import import_bytes, import_paths
+from osca_core.data.store import DB_FILE, Store
+from osca_core.data.store.roles import COST_NAMES, SAMPLE_INDEX_NAMES, TOKEN_NAMES, is_time_name
 from osca_core.errors import InputError
-from osca_core.importers import import_bytes, import_paths
-from osca_core.outcomes import ConfigInfo, parse_config_name
-from osca_core.store import DB_FILE, Store
-from osca_core.store.roles import COST_NAMES, SAMPLE_INDEX_NAMES, TOKEN_NAMES, is_time_name
+from osca_core.model.outcomes import ConfigInfo, parse_config_name
 
 pytestmark = pytest.mark.slow  # fuzzing, crash safety and concurrency: the full suite's, not the fast loop's
 

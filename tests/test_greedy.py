@@ -1,4 +1,4 @@
-"""osca_core.greedy and osca_core.search: the batched exchange check clears an allocation only when brute force
+"""osca_core.optimize.exchange and osca_core.optimize.beam: the batched exchange check clears an allocation only when brute force
 finds no improving one- or two-sample exchange, it flags the complementary-specialist trap, and the batched sweep
 (``BeamSearch.sweep``) returns exactly the allocations of the budget-by-budget ``BeamSearch.step``."""
 
@@ -9,11 +9,11 @@ from itertools import combinations_with_replacement
 import numpy as np
 import pytest
 
-from osca_core.estimators import plugin_objective
-from osca_core.greedy import exchange_free, removal_sets
-from osca_core.objective import IMPROVE_TOL, allocations, build_model
-from osca_core.search import BeamSearch, SearchOptions
-from osca_core.synthetic import demo_matrix, specialist_rates
+from osca_core.data.synthetic import demo_matrix, specialist_rates
+from osca_core.model.estimators import plugin_objective
+from osca_core.model.objective import IMPROVE_TOL, allocations, build_model
+from osca_core.optimize.beam import BeamSearch, SearchOptions
+from osca_core.optimize.exchange import exchange_free, removal_sets
 
 
 def _search_rows(p: np.ndarray):

@@ -5,10 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from osca_core.data.synthetic import demo_matrix
 from osca_core.errors import InputError
-from osca_core.groups import allocate_budgets, allocate_budgets_bruteforce, group_labels, group_plans
-from osca_core.strategies import osca
-from osca_core.synthetic import demo_matrix
+from osca_core.strategies.allocators import osca
+from osca_core.strategies.groups import (
+    allocate_budgets,
+    allocate_budgets_bruteforce,
+    group_labels,
+    group_plans,
+)
 
 
 def test_knapsack_equals_all_splits_of_the_budget():

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from storecheck import snapshot
 
 from osca_core.cli import main
+from osca_core.data.importers import import_bytes, import_paths
+from osca_core.data.store import DB_FILE, Store
 from osca_core.errors import InputError
-from osca_core.importers import import_bytes, import_paths
-from osca_core.store import DB_FILE, Store
 
 REPO = Path(__file__).resolve().parents[1]
 PWNED = "window.__osca_pwned"
@@ -265,7 +265,7 @@ def hostile_server(tmp_path_factory, release):
 
     if not bk.chromium_available():
         pytest.skip(f"Chromium not found at {bk.CHROMIUM}")
-    from osca_core.release import fetch_release
+    from osca_core.data.release import fetch_release
 
     home = tmp_path_factory.mktemp("hostile-home")
     st = Store.open(home)
@@ -385,7 +385,7 @@ def test_streamlit_markdown_shows_every_symbol_token_as_typed(tmp_path, hostile_
     import browserkit as bk
 
     script = tmp_path / "symbols.py"
-    script.write_text("import streamlit as st\nfrom osca_core.views import md_escape\n"
+    script.write_text("import streamlit as st\nfrom osca_core.present.views import md_escape\n"
                       f"for s in {SYMBOL_TEXTS!r}:\n    st.markdown(md_escape(s))\n")
     with bk.streamlit_server(tmp_path / "home", cwd=tmp_path, script=script,
                              env={"PYTHONPATH": str(REPO)}) as server:

@@ -1,68 +1,52 @@
-"""The import graph of osca_core, pages and app.py has no cycle and respects the layers.
+"""The import graph of osca_core, pages and app.py has no cycle and respects the layers, which are folders.
 
 Every ``import`` and ``from ... import`` statement counts, at the top of a module *and* inside functions (a cycle
 hidden by a function-level import breaks the package as soon as someone moves the import to the top). ``from a.b
 import c`` is an arrow to the module ``a.b.c`` when that module exists, else to ``a.b``. Importing ``a.b`` also runs
 ``a/__init__``, but that implicit arrow is not counted (it would make every module depend on its package).
 
-The layers (``LAYERS``, matched with fnmatch on dotted names; first match wins) and who may import whom
-(``ALLOWED``):
+A module's layer is read from the tree (:func:`layer_of`): the flat modules of ``osca_core`` (and the package
+itself) are ``bottom``; ``osca_core.<package>....`` is in the layer ``<package>``; ``pages`` and ``app.py`` are
+``pages``. Who may import whom (``ALLOWED``), bottom first:
 
-- ``bottom``: errors, settings, estimators, the outcome model (and the package itself);
-- ``science-base``: the result types, tolerances and array functions every strategy builds on;
-- ``science``: strategies, optimizer, certificates, bootstrap, early stopping, oracle, groups and other science;
-- ``registry``: the strategy registry, above the strategies (a strategy module never imports it);
-- ``analysis``: experiments, studies and bootstrap intervals over the registry;
-- ``data``: store, importers, formats, release: beside the science, never imported by it;
-- ``shell``: plots, views, figures and the HTML report: never import the store;
+- ``bottom``: errors, settings, limits (and the lazy-face helper);
+- ``model``: the outcome matrix, estimators, objective, extrapolation, result types;
+- ``optimize``: the optimizer and its certificates, over the model;
+- ``strategies``: the strategies and their registry, over the optimizer;
+- ``analysis``: experiments, studies and intervals over the registry;
+- ``data``: store, importers, formats, release: beside the science (bottom and model only), never imported by it;
+- ``present``: plots, views, figures and the report: the science, never the store;
 - ``bench``, ``cli``: anything in osca_core (``cli`` never imports pages); ``pages``: no DuckDB;
 - nothing in osca_core imports Streamlit.
 
-A module that is in no layer fails the test with a message saying where to add it.
+A new folder in ``osca_core`` that ``ALLOWED`` does not name fails the test with a message saying where to add it.
 """
 
 from __future__ import annotations
 
 import ast
 import fnmatch
+import importlib
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("bottom", ("osca_core", "osca_core.errors", "osca_core.settings", "osca_core.limits", "osca_core.estimators",
-                "osca_core.outcomes")),
-    ("science-base", ("osca_core.results", "osca_core.objective", "osca_core.smoothing", "osca_core.splits",
-                      "osca_core.missing", "osca_core.extrapolation")),
-    ("science", ("osca_core.optimize", "osca_core.search", "osca_core.beamstep", "osca_core.greedy",
-                 "osca_core.scale", "osca_core.certify", "osca_core.uniform", "osca_core.strategies",
-                 "osca_core.earlystop", "osca_core.oracle", "osca_core.groups", "osca_core.tabled",
-                 "osca_core.synthetic", "osca_core.stopplans")),
-    ("registry", ("osca_core.registry",)),
-    ("analysis", ("osca_core.experiments", "osca_core.study", "osca_core.paired", "osca_core.bootstrap")),
-    ("data", ("osca_core.store", "osca_core.store.*", "osca_core.importers", "osca_core.formats",
-              "osca_core.formats.*", "osca_core.release", "osca_core.lake_import")),
-    ("shell", ("osca_core.plots", "osca_core.*_plots", "osca_core.figures", "osca_core.views", "osca_core.views.*",
-               "osca_core.report", "osca_core.report_*")),
-    ("bench", ("osca_core.bench", "osca_core.bench.*", "osca_core.bench_optimizer")),
-    ("cli", ("osca_core.cli", "osca_core.cli.*")),
-    ("pages", ("pages", "pages.*", "app")),
-)
-_SCIENCE = {"bottom", "science-base", "science", "registry", "analysis"}
+_SCIENCE = {"bottom", "model", "optimize", "strategies", "analysis"}
 ALLOWED: dict[str, set[str]] = {
     "bottom": {"bottom"},
-    "science-base": {"bottom", "science-base"},
-    "science": {"bottom", "science-base", "science"},
-    "registry": {"bottom", "science-base", "science", "registry"},
+    "model": {"bottom", "model"},
+    "optimize": {"bottom", "model", "optimize"},
+    "strategies": {"bottom", "model", "optimize", "strategies"},
     "analysis": _SCIENCE,
-    "data": {"bottom", "science-base", "data"},
-    "shell": _SCIENCE | {"shell"},
-    "bench": _SCIENCE | {"data", "shell", "bench"},
-    "cli": _SCIENCE | {"data", "shell", "bench", "cli"},
-    "pages": _SCIENCE | {"data", "shell", "pages"},
+    "data": {"bottom", "model", "data"},
+    "present": _SCIENCE | {"present"},
+    "bench": _SCIENCE | {"data", "present", "bench"},
+    "cli": _SCIENCE | {"data", "present", "bench", "cli"},
+    "pages": _SCIENCE | {"data", "present", "pages"},
 }
+MAX_FLAT_MODULES = 8
 FORBIDDEN_EXTERNAL = {"streamlit": ("osca_core.*", "osca_core"), "duckdb": ("pages", "pages.*", "app")}
 
 
@@ -155,11 +139,17 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(out)
 
 
-def layer_of(name: str) -> str | None:
-    for layer, patterns in LAYERS:
-        if any(fnmatch.fnmatchcase(name, p) for p in patterns):
-            return layer
-    return None
+def layer_of(name: str, root: Path = REPO) -> str | None:
+    """The layer of a dotted module name, read from the tree: a package directly under ``osca_core`` is a layer
+    (``None`` where ``ALLOWED`` does not name it), a flat module is ``bottom``, ``pages``/``app`` are ``pages``."""
+    parts = name.split(".")
+    if parts[0] in ("pages", "app"):
+        return "pages"
+    if parts[0] != "osca_core":
+        return None
+    if len(parts) == 1 or not (root / "osca_core" / parts[1]).is_dir():
+        return "bottom"
+    return parts[1] if parts[1] in ALLOWED else None
 
 
 def layer_violations(graph: dict[str, set[str]], layer=layer_of) -> list[str]:
@@ -168,8 +158,9 @@ def layer_violations(graph: dict[str, set[str]], layer=layer_of) -> list[str]:
     for a in sorted(graph):
         la = layer(a)
         if la is None:
-            out.append(f"{a} is in no layer: add it to LAYERS in tests/test_import_graph.py "
-                       f"(science -> 'science', store/import code -> 'data', plots/views -> 'shell', ...)")
+            out.append(f"{a} is in no layer: put it in one of the layer folders of osca_core "
+                       f"({', '.join(sorted(set(ALLOWED) - {'bottom', 'pages'}))}) or name its folder in "
+                       f"ALLOWED in tests/test_import_graph.py")
             continue
         for b in sorted(graph[a]):
             lb = layer(b)
@@ -211,9 +202,37 @@ def test_no_streamlit_in_osca_core_and_no_duckdb_in_pages(graph):
 
 def test_the_graph_sees_function_level_and_from_imports(graph):
     g, _ = graph
-    assert "osca_core.results" in g["osca_core.strategies"]  # from osca_core.results import ...
-    assert "osca_core.strategies" in g["osca_core.registry"]  # from osca_core import strategies as st
-    assert g["osca_core.estimators"] == set()
+    assert "osca_core.model.results" in g["osca_core.strategies.allocators"]  # from osca_core.model.results import
+    assert "osca_core.strategies.allocators" in g["osca_core.strategies.registry"]  # ... import allocators as st
+    assert g["osca_core.model.estimators"] == set()
+
+
+def test_no_strategy_module_imports_the_registry_above_it(graph):
+    g, _ = graph
+    assert [m for m, deps in sorted(g.items()) if "osca_core.strategies.registry" in deps
+            and m.startswith("osca_core.strategies.")] == []
+
+
+def test_every_folder_of_osca_core_is_a_layer_and_few_modules_stay_flat():
+    folders = sorted(p.name for p in (REPO / "osca_core").iterdir() if (p / "__init__.py").is_file())
+    assert folders and all(layer_of(f"osca_core.{f}") == f for f in folders), folders
+    assert set(ALLOWED) - {"bottom", "pages"} == set(folders)
+    flat = sorted(p.name for p in (REPO / "osca_core").glob("*.py") if p.name != "__init__.py")
+    assert len(flat) <= MAX_FLAT_MODULES, flat
+
+
+@pytest.mark.parametrize("package", ["osca_core", "osca_core.model", "osca_core.optimize", "osca_core.strategies",
+                                     "osca_core.analysis", "osca_core.data", "osca_core.present"])
+def test_each_layer_package_has_a_public_face_whose_names_resolve(package):
+    mod = importlib.import_module(package)
+    assert mod.__all__ == sorted(mod.__all__) and len(mod.__all__) <= 40
+    # a face name equal to a submodule's name would be shadowed by the submodule once it is imported
+    folder = REPO / package.replace(".", "/")
+    assert not {p.stem for p in folder.iterdir()} & set(mod.__all__)
+    for name in mod.__all__:
+        assert getattr(getattr(mod, name), "__module__", package).startswith(package)
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        mod.nonexistent  # noqa: B018
 
 
 # -- the checker on synthetic graphs: it detects what it must ----------------------------------------------------
@@ -226,9 +245,9 @@ def test_checker_detects_a_deliberately_introduced_cycle():
 
 def test_checker_detects_a_cycle_introduced_into_the_real_graph(graph):
     g = {k: set(v) for k, v in graph[0].items()}
-    g["osca_core.results"].add("osca_core.strategies")  # e.g. a function-level `from osca_core import strategies`
+    g["osca_core.model.results"].add("osca_core.strategies.allocators")  # a function-level import, say
     cycles = find_cycles(g)
-    assert any({"osca_core.results", "osca_core.strategies"} <= set(c) for c in cycles)
+    assert any({"osca_core.model.results", "osca_core.strategies.allocators"} <= set(c) for c in cycles)
 
 
 def test_checker_finds_function_level_imports_in_source(tmp_path):
@@ -243,12 +262,20 @@ def test_checker_finds_function_level_imports_in_source(tmp_path):
 
 
 def test_checker_reports_layer_breaks_and_unplaced_modules():
-    g = {"osca_core.strategies": {"osca_core.registry"}, "osca_core.plots": {"osca_core.store"},
-         "osca_core.results": {"osca_core.store.lake"}, "osca_core.newthing": set()}
-    msgs = layer_violations(g)
-    assert any("osca_core.strategies (science) imports osca_core.registry" in m for m in msgs)
-    assert any("osca_core.plots (shell) imports osca_core.store" in m for m in msgs)
-    assert any("osca_core.results (science-base) imports osca_core.store.lake" in m for m in msgs)
-    assert any("osca_core.newthing is in no layer: add it to LAYERS" in m for m in msgs)
+    g = {"osca_core.optimize.curve": {"osca_core.strategies.registry"},
+         "osca_core.present.plots": {"osca_core.data.store"},
+         "osca_core.model.results": {"osca_core.data.store.lake"}, "osca_core.newthing.x": set()}
+    msgs = layer_violations(g, lambda m: layer_of(m) if not m.startswith("osca_core.newthing") else None)
+    assert any("osca_core.optimize.curve (optimize) imports osca_core.strategies.registry" in m for m in msgs)
+    assert any("osca_core.present.plots (present) imports osca_core.data.store" in m for m in msgs)
+    assert any("osca_core.model.results (model) imports osca_core.data.store.lake" in m for m in msgs)
+    assert any("osca_core.newthing.x is in no layer: put it in one of the layer folders" in m for m in msgs)
     assert external_violations({"osca_core.x": {"streamlit"}, "pages.y": {"duckdb"}, "app": {"streamlit"}}) == [
         "osca_core.x imports streamlit", "pages.y imports duckdb"]
+
+
+def test_layer_of_reads_the_folders():
+    assert layer_of("osca_core") == layer_of("osca_core.errors") == "bottom"
+    assert layer_of("osca_core.data.store.lake") == "data"
+    assert layer_of("osca_core.optimize.beam") == "optimize"
+    assert layer_of("pages._shell") == layer_of("app") == "pages"

@@ -12,9 +12,9 @@ import pytest
 from storecheck import aggregated_frame, assert_same_matrix, per_sample_frame, write_frame
 
 from osca_core.bench.ingest import bench_ingest, bench_shape
+from osca_core.data.importers import detect, import_bytes, import_paths
+from osca_core.data.store import Store
 from osca_core.errors import InputError
-from osca_core.importers import detect, import_bytes, import_paths
-from osca_core.store import Store
 
 
 @pytest.fixture()
@@ -199,8 +199,7 @@ def test_bench_ingest_counts_every_generated_row(tmp_path):
 # -- the registry of formats -----------------------------------------------------------------------------------------
 
 def test_the_registry_lists_every_format_in_detection_order_and_each_has_a_reader():
-    from osca_core import formats
-
+    from osca_core.data import formats
     assert formats.names() == ("osca", "inspect", "swebench", "evalplus", "lm-eval", "lcb", "long")
     assert {f.name: sorted(f.options) for f in formats.registry().values()} == {
         "osca": [], "inspect": ["config", "partial", "price", "scorer"], "swebench": ["config"],
@@ -219,7 +218,7 @@ def test_a_file_of_no_known_format_names_the_formats_tried(store, tmp_path):
 
 
 def test_options_a_format_does_not_take_are_refused_by_name(store, tmp_path):
-    from osca_core.formats import ReadOptions, parse_price
+    from osca_core.data.formats import ReadOptions, parse_price
 
     csv = tmp_path / "s.csv"
     csv.write_text("question_id,config,correct\nq,a,1\n")
@@ -243,7 +242,7 @@ def test_a_folder_is_searched_recursively_and_its_files_make_one_dataset(store, 
                   {q: ("p", "d", "easy") for q in ("q1", "q2")})
     (tmp_path / "runs" / "README.md").write_text("# not a log\n")
     (tmp_path / "runs" / ".hidden.json").write_text("{}")
-    from osca_core.importers import expand, import_files
+    from osca_core.data.importers import expand, import_files
 
     assert [p for p, _ in expand([tmp_path / "runs"])] == [b, a]
     r = import_files(store, [tmp_path / "runs"], name="runs")
@@ -256,7 +255,7 @@ def test_a_folder_is_searched_recursively_and_its_files_make_one_dataset(store, 
 
 
 def test_several_uploads_make_one_dataset_named_by_their_files(store, tmp_path):
-    from osca_core.importers import import_uploads
+    from osca_core.data.importers import import_uploads
 
     g = {"q1": [True, False]}
     a = _lcb_file(tmp_path / "a" / "gpt4o_0.2_eval_all.json", g, {"q1": ("p", "d", "easy")})

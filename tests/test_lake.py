@@ -1,4 +1,4 @@
-"""Parquet datasets read in place (osca_core.store.lake): counts equal the truth the generator wrote, cell by
+"""Parquet datasets read in place (osca_core.data.store.lake): counts equal the truth the generator wrote, cell by
 cell, for folders, globs, hive partitions and a local S3-compatible server; bad datasets are refused in one line
 naming the path."""
 
@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 from lakekit import moto_server, upload_folder, write_hive
 
+from osca_core.data.store import lake
 from osca_core.errors import InputError
-from osca_core.store import lake
 
 
 def _cells(table: pa.Table) -> dict[tuple[str, str], tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""Parquet datasets read in place through `osca import` (osca_core.lake_import): hive folders, globs and s3://
+"""Parquet datasets read in place through `osca import` (osca_core.data.lake_import): hive folders, globs and s3://
 prefixes (moto's S3 server on 127.0.0.1), counts equal to the generated truth cell by cell, `--keep-samples`
 (counts only with `samples_source` recorded and one question read back from the source, or a copy of every
 per-sample row), and bad input in one line with exit 2 and the store unchanged."""
@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from lakekit import moto_server, upload_folder, write_hive
 
-from osca_core import lake_import
 from osca_core.cli import main
-from osca_core.store import DB_FILE, Store
+from osca_core.data import lake_import
+from osca_core.data.store import DB_FILE, Store
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

@@ -31,9 +31,9 @@ import browserkit as bk
 import pytest
 
 from osca_core.bench.ingest import write_bench_parquet
-from osca_core.release import fetch_release
-from osca_core.store import Store
-from osca_core.synthetic import demo_matrix
+from osca_core.data.release import fetch_release
+from osca_core.data.store import Store
+from osca_core.data.synthetic import demo_matrix
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from storecheck import write_frame
 
+from osca_core.data.store import Store, read_long
 from osca_core.errors import InputError
-from osca_core.store import Store, read_long
 
 
 def _log() -> pd.DataFrame:

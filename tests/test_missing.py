@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from osca_core.errors import InputError
-from osca_core.missing import IMPUTED_SAMPLES, apply_missing, config_priors
-from osca_core.outcomes import ConfigInfo, OutcomeMatrix
+from osca_core.model.missing import IMPUTED_SAMPLES, apply_missing, config_priors
+from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
 
 
 def _ragged(q=9, seed=0) -> OutcomeMatrix:

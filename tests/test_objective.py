@@ -1,4 +1,4 @@
-"""osca_core.objective: the compact model evaluates exactly the plug-in objective, the enumerations list every
+"""osca_core.model.objective: the compact model evaluates exactly the plug-in objective, the enumerations list every
 allocation once, and neither optimize nor certify import each other (the cycle this module cut)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import osca_core
-from osca_core.estimators import plugin_objective
-from osca_core.objective import allocations, build_model, exhaustive
+from osca_core.model.estimators import plugin_objective
+from osca_core.model.objective import allocations, build_model, exhaustive
 
 
 def test_model_objective_equals_the_plugin_objective_with_merged_rows_and_exact_zeros_and_ones():
@@ -64,6 +64,6 @@ def _imports(path: Path) -> set[str]:
 
 def test_certify_and_optimize_do_not_import_each_other():
     root = Path(osca_core.__file__).parent
-    assert "osca_core.optimize" not in _imports(root / "certify.py")
-    assert "osca_core.certify" not in _imports(root / "objective.py")
-    assert "osca_core.optimize" not in _imports(root / "objective.py")
+    assert "osca_core.optimize.curve" not in _imports(root / "optimize" / "certify.py")
+    assert "osca_core.optimize.certify" not in _imports(root / "model" / "objective.py")
+    assert "osca_core.optimize.curve" not in _imports(root / "model" / "objective.py")

@@ -1,4 +1,4 @@
-"""osca_core.optimize and osca_core.certify: the default optimizer equals brute-force enumeration on small instances
+"""osca_core.optimize.curve and osca_core.optimize.certify: the default optimizer equals brute-force enumeration on small instances
 (random and clustered complementary specialists, unit costs and costs), is never below the paper's hill climbing,
 its upper bounds hold, ``certify`` proves the exhaustive optimum, and on the release logs it reaches (and proves)
 at least the paper's allocations at every budget SOURCE.md lists."""
@@ -16,13 +16,13 @@ from hypothesis.extra.numpy import arrays
 from ratekit import random_rates
 
 from osca_core import cli
-from osca_core.certify import certify_budget, upper_bounds
+from osca_core.data.synthetic import demo_matrix, specialist_rates
 from osca_core.errors import InputError
-from osca_core.estimators import plugin_objective
-from osca_core.objective import build_model, exhaustive
-from osca_core.optimize import MAX_SAMPLES, optimize_curve
-from osca_core.strategies import hillclimb_counts
-from osca_core.synthetic import demo_matrix, specialist_rates
+from osca_core.model.estimators import plugin_objective
+from osca_core.model.objective import build_model, exhaustive
+from osca_core.optimize.certify import certify_budget, upper_bounds
+from osca_core.optimize.curve import MAX_SAMPLES, optimize_curve
+from osca_core.strategies.allocators import hillclimb_counts
 
 TOL = 1e-12
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from osca_core.earlystop import expected_costs
-from osca_core.oracle import (
+from osca_core.strategies.allocators import osca
+from osca_core.strategies.oracle import (
     ORACLE,
     oracle,
     oracle_bruteforce,
@@ -14,7 +14,7 @@ from osca_core.oracle import (
     oracle_expectation,
     oracle_expected_costs,
 )
-from osca_core.strategies import osca
+from osca_core.strategies.stopping_cost import expected_costs
 
 
 def test_oracle_matches_all_allocations_for_each_question():
@@ -53,7 +53,7 @@ def test_oracle_beyond_n_is_flagged():
 def test_oracle_expected_cost_orders_each_question_best_among_all_its_orders():
     from itertools import permutations
 
-    from osca_core.earlystop import nominal_order
+    from osca_core.strategies.stopping_cost import nominal_order
 
     rng = np.random.default_rng(11)
     n = rng.integers(3, 6, size=(4, 3))
@@ -71,7 +71,7 @@ def test_oracle_expected_cost_orders_each_question_best_among_all_its_orders():
 def test_oracle_beyond_n_uses_the_training_prior_and_equals_brute_force():
     from test_extrapolation import mixed_matrix
 
-    from osca_core.extrapolation import priors
+    from osca_core.model.extrapolation import priors
 
     m = mixed_matrix(14, q=8)
     r = oracle(m, [2, 5])

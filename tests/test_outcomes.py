@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from osca_core.errors import InputError
-from osca_core.outcomes import load_release, parse_config_name, release_from_dict
+from osca_core.model.outcomes import load_release, parse_config_name, release_from_dict
 
 
 @pytest.mark.parametrize("name,model,temp,variant", [
@@ -103,7 +103,7 @@ def test_release_with_a_blank_question_id_is_refused_naming_the_file_and_the_fie
 
 
 def test_blank_ids_are_refused_by_the_matrix_itself_for_every_source():
-    from osca_core.outcomes import ConfigInfo, OutcomeMatrix
+    from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
 
     with pytest.raises(InputError, match=r"^f.csv: question_id of question 2 is blank \(' '\)$"):
         OutcomeMatrix("m", ("q1", " "), (ConfigInfo("a", "a", None, ""),), np.ones((2, 1), int),

@@ -1,4 +1,4 @@
-"""osca_core.paired: bootstrap curves with paired differences (the ``differences`` JSON contract), the
+"""osca_core.analysis.paired: bootstrap curves with paired differences (the ``differences`` JSON contract), the
 whole-pipeline refit against a brute-force replicate, and the savings interval (B = 0 is experiments.savings)."""
 
 from __future__ import annotations
@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from osca_core import bootstrap as bs
-from osca_core import experiments as ex
-from osca_core import paired as pr
-from osca_core import registry
-from osca_core import strategies as st
+from osca_core.analysis import bootstrap as bs
+from osca_core.analysis import experiments as ex
+from osca_core.analysis import paired as pr
 from osca_core.errors import InputError
-from osca_core.optimize import optimize_curve
+from osca_core.optimize.curve import optimize_curve
+from osca_core.strategies import allocators as st
+from osca_core.strategies import registry
 
 BCB_BUDGETS = [1, 4, 16, 64, 300]
 

@@ -1,4 +1,4 @@
-"""Figures (osca_core.plots) without Streamlit: traces, names, the paper's numbers in the y data, hover text that
+"""Figures (osca_core.present.plots) without Streamlit: traces, names, the paper's numbers in the y data, hover text that
 shows the allocation, extrapolated markers, the log2 axis, the presentation template and literal hostile names."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from osca_core import plots, registry, schedule_plots, views
-from osca_core.outcomes import OutcomeMatrix, parse_config_name
-from osca_core.results import Curve, make_allocation
+from osca_core.model.outcomes import OutcomeMatrix, parse_config_name
+from osca_core.model.results import Curve, make_allocation
+from osca_core.present import plots, stopping_plots, views
+from osca_core.strategies import registry
 
 
 def trace(fig: go.Figure, name: str):
@@ -248,7 +249,7 @@ def test_band_hover_names_its_method_bootstrap_or_splits():
 def test_expected_cost_figure_puts_the_costs_on_x_and_marks_extrapolated_points_open():
     a = Curve("osca", (1, 2, 4), (0.3, 0.4, 0.5), (False, False, True))
     o = Curve("oracle", (1, 2, 4), (0.4, 0.5, 0.6), (False, False, False))
-    fig = schedule_plots.expected_cost_figure([a, o], {"osca": [1.0, 1.7, 2.9], "oracle": [1.0, 1.5, 2.1]})
+    fig = stopping_plots.expected_cost_figure([a, o], {"osca": [1.0, 1.7, 2.9], "oracle": [1.0, 1.5, 2.1]})
     (line,) = by_meta(fig, "osca")
     assert list(line.x) == [1.0, 1.7, 2.9] and list(line.y) == [0.3, 0.4, 0.5]
     assert list(line.marker.symbol) == ["circle", "circle", "circle-open"]
@@ -259,7 +260,7 @@ def test_expected_cost_figure_puts_the_costs_on_x_and_marks_extrapolated_points_
 
 def test_order_strip_has_one_cell_per_sample_at_its_position():
     order = ["b", "a", "a", "b", "c"]
-    fig = schedule_plots.order_strip_figure(order, {"a": "#111111", "b": "#222222"})
+    fig = stopping_plots.order_strip_figure(order, {"a": "#111111", "b": "#222222"})
     cells = {t.meta: list(t.base) for t in fig.data}
     assert cells == {"b": [0, 3], "a": [1, 2], "c": [4]}
     assert by_meta(fig, "a")[0].marker.color == "#111111"

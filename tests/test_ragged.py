@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from storecheck import write_frame
 
-from osca_core.importers import import_paths
-from osca_core.missing import apply_missing
-from osca_core.store import Store, read_long
+from osca_core.data.importers import import_paths
+from osca_core.data.store import Store, read_long
+from osca_core.model.missing import apply_missing
 
 
 def _ragged_log(seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:

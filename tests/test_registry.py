@@ -14,9 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from osca_core import experiments as ex
-from osca_core import plots, registry, strategies, study
+from osca_core.analysis import experiments as ex
+from osca_core.analysis import study
 from osca_core.errors import InputError
+from osca_core.present import plots
+from osca_core.strategies import allocators, registry
 
 REPO = Path(__file__).resolve().parents[1]
 PAGE_FILES = sorted((REPO / "pages").glob("*.py")) + [REPO / "app.py"]
@@ -67,7 +69,7 @@ def test_pure_specs_are_made_on_the_fly_and_check_the_configuration(bcb):
 
 def test_a_reference_cannot_be_a_default_and_is_drawn_dashed():
     kw = dict(name="x", label="x", color="#000000", mixes=True, kind="expectation", description="d",
-              expectation=strategies.uniform_expected)
+              expectation=allocators.uniform_expected)
     with pytest.raises(ValueError):
         registry.StrategySpec(**kw, reference=True, default=True)
     with pytest.raises(ValueError):
@@ -86,22 +88,22 @@ def test_uniform_has_no_fixed_allocation(bcb):
 
 def test_evaluate_equals_each_algorithm(bcb):
     budgets = [1, 4, 17]
-    direct = {"best-pure": strategies.best_pure(bcb, budgets), "even": strategies.even(bcb, budgets),
-              "hillclimb": strategies.hillclimb(bcb, budgets, seed=2), "osca": strategies.osca(bcb, budgets),
-              "osca-eb": strategies.osca_eb(bcb, budgets),
-              f"pure:{bcb.config_names[1]}": strategies.pure(bcb, bcb.config_names[1], budgets)}
+    direct = {"best-pure": allocators.best_pure(bcb, budgets), "even": allocators.even(bcb, budgets),
+              "hillclimb": allocators.hillclimb(bcb, budgets, seed=2), "osca": allocators.osca(bcb, budgets),
+              "osca-eb": allocators.osca_eb(bcb, budgets),
+              f"pure:{bcb.config_names[1]}": allocators.pure(bcb, bcb.config_names[1], budgets)}
     for name, allocs in direct.items():
         cv = registry.evaluate(bcb, name, budgets, seed=2)
         assert cv.strategy == name and cv.values == tuple(a.test_pass for a in allocs), name
         assert [a.counts for a in cv.allocations] == [a.counts for a in allocs], name
     cv = registry.evaluate(bcb, "uniform", budgets)
-    vals, extra = strategies.uniform_expected(*bcb.test_counts(), budgets)
+    vals, extra = allocators.uniform_expected(*bcb.test_counts(), budgets)
     assert cv.values == tuple(vals) and cv.extrapolated == tuple(extra) and cv.allocations is None
 
 
 def test_solve_then_score_equals_allocate(bcb):
     found = registry.solve(bcb, "osca", [3, 9])
-    scored = strategies.scored(bcb, "osca", found)
+    scored = allocators.scored(bcb, "osca", found)
     assert [a.counts for a in scored] == [a.counts for a in registry.allocate(bcb, "osca", [3, 9])]
 
 
@@ -114,13 +116,13 @@ def test_default_curve_set_is_the_cli_contract(swe):
 
 def test_the_old_strategy_tables_are_gone():
     for old in ("STRATEGIES", "strategy_allocations", "curve", "default_strategies"):
-        assert not hasattr(strategies, old), old
+        assert not hasattr(allocators, old), old
 
 
 def test_plots_take_colours_labels_and_dashes_from_the_registry(bcb, monkeypatch):
     assert plots.STRATEGY_COLORS == {s.name: s.color for s in registry.specs()}
     ref = registry.StrategySpec("oracle-test", "test oracle", "#123456", True, "expectation", "a test-set oracle",
-                                reference=True, expectation=strategies.uniform_expected)
+                                reference=True, expectation=allocators.uniform_expected)
     monkeypatch.setattr(registry, "_TABLE", registry.specs() + (ref,))
     monkeypatch.setattr(registry, "_BY_NAME", {s.name: s for s in registry.specs()})
     curves = [registry.evaluate(bcb, n, [1, 2]) for n in registry.names()]
@@ -155,8 +157,7 @@ def test_experiment_curves_evaluate_every_kind_like_the_registry(bcb):
 
 def test_study_and_views_use_registered_names_and_labels():
     assert set(study.STUDY_STRATEGIES) <= set(registry.names())
-    from osca_core import views
-
+    from osca_core.present import views
     if hasattr(views, "strategy_label"):
         for n in registry.names():
             assert views.strategy_label(n) == registry.label(n)

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from storecheck import assert_same_matrix, snapshot
 
-from osca_core import release as rel
+from osca_core.data import release as rel
+from osca_core.data.release import RELEASE_FILES, fetch_release
+from osca_core.data.store import Store
 from osca_core.errors import InputError
-from osca_core.release import RELEASE_FILES, fetch_release
-from osca_core.store import Store
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -1,4 +1,4 @@
-"""The report renderer (osca_core.report): one self-contained HTML document — plotly.js embedded exactly once,
+"""The report renderer (osca_core.present.report): one self-contained HTML document — plotly.js embedded exactly once,
 no external resource (no src/href to http(s) except the dashboard link, no web fonts, no CSS imports), every
 text HTML-escaped so hostile names (``<script>``, ``--``, ``->``, ``<=``) are shown as typed, figure JSON safe
 inside its ``<script>`` element."""
@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as hs
 from plotly.offline import get_plotlyjs
 
-from osca_core import report
+from osca_core.present import report
 
 HOSTILE = ("<script>alert(1)</script>", "a--b", "x->y", "<=", "</script><!--", "\"quoted' & <b>bold</b>",
            "\u2028line")

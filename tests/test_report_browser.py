@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from osca_core import report_content as rc
 from osca_core.cli import main
-from osca_core.outcomes import OutcomeMatrix, parse_config_name
+from osca_core.model.outcomes import OutcomeMatrix, parse_config_name
+from osca_core.present import report_content as rc
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

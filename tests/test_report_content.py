@@ -1,4 +1,4 @@
-"""The report's content (osca_core.report_content) on both release logs: the numbers shown are those of ``osca
+"""The report's content (osca_core.present.report_content) on both release logs: the numbers shown are those of ``osca
 curves`` / ``osca savings`` and of ``paired.bootstrap_curves`` with the same seed (and the paper's golden OSCA
 values), every allocation shown scores the number beside it, the per-question lists match a brute-force
 recount, extrapolated points are flagged, in-sample numbers are labelled, the dashboard link names the same
@@ -14,11 +14,13 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pytest
 
-from osca_core import paired, registry, views
-from osca_core import report_content as rc
+from osca_core.analysis import paired
 from osca_core.cli import main
-from osca_core.report import render
-from osca_core.results import score
+from osca_core.model.results import score
+from osca_core.present import report_content as rc
+from osca_core.present import views
+from osca_core.present.report import render
+from osca_core.strategies import registry
 
 B, SEED = 300, 7
 

@@ -8,10 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from osca_core import registry
 from osca_core.errors import InputError
-from osca_core.objective import CERTIFY_TOL
-from osca_core.results import (
+from osca_core.model.objective import CERTIFY_TOL
+from osca_core.model.results import (
     ALLOCATION_GLYPH,
     Allocation,
     Curve,
@@ -22,6 +21,7 @@ from osca_core.results import (
     make_allocation,
     score,
 )
+from osca_core.strategies import registry
 
 OPTIMIZE_KEYS = ["budget", "allocation", "train_pass", "test_pass", "upper_bound", "certified", "extrapolated", "cost"]
 CURVE_KEYS = ["strategy", "budget", "pass", "ci_low", "ci_high", "extrapolated"]
@@ -83,7 +83,7 @@ def test_budgets_are_checked_once_as_a_user_mistake():
 def test_make_allocation_beyond_n_is_flagged_and_scored_with_the_training_prior():
     from test_extrapolation import mixed_matrix
 
-    from osca_core.extrapolation import eval_pass, priors, train_pass
+    from osca_core.model.extrapolation import eval_pass, priors, train_pass
 
     m = mixed_matrix(15)
     a = make_allocation(m, "x", (2, 0, 1))

@@ -1,4 +1,4 @@
-"""osca_core.scale: the float32 low-memory path of ``optimize_curve`` reports float64 objectives equal to the plug-in
+"""osca_core.optimize.lowmem: the float32 low-memory path of ``optimize_curve`` reports float64 objectives equal to the plug-in
 objective of its allocations, bounds that hold against brute force and equal ``objective.upper_bounds`` at its
 iteration 0, and on demo matrices the same objectives as the default float64 path."""
 
@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from osca_core import scale
-from osca_core.estimators import plugin_objective
-from osca_core.objective import build_model, exhaustive, upper_bounds
-from osca_core.optimize import optimize_curve
-from osca_core.strategies import hillclimb_counts
-from osca_core.synthetic import demo_matrix, scale_rates
+from osca_core.data.synthetic import demo_matrix, scale_rates
+from osca_core.model.estimators import plugin_objective
+from osca_core.model.objective import build_model, exhaustive, upper_bounds
+from osca_core.optimize import lowmem
+from osca_core.optimize.curve import optimize_curve
+from osca_core.strategies.allocators import hillclimb_counts
 
 TOL = 1e-12
 
@@ -38,13 +38,13 @@ def test_chunked_bounds_equal_the_iteration_zero_bounds_of_the_model():
     p = demo_matrix(seed=5, questions=300, configs=9).train_rates().astype(np.float32)
     ks = np.array([r.counts for r in optimize_curve(p.astype(float), range(1, 21))])
     ref = upper_bounds(build_model(p.astype(float)), range(1, 21), ks, iterations=0)
-    old = scale.CHUNK_CELLS
+    old = lowmem.CHUNK_CELLS
     try:
-        scale.CHUNK_CELLS = 90.0  # 10 rows per chunk: the chunked sums must add up to the same bound
-        got = scale.upper_bounds(p, range(1, 21), ks)
-        obj = scale.objectives(p, ks)
+        lowmem.CHUNK_CELLS = 90.0  # 10 rows per chunk: the chunked sums must add up to the same bound
+        got = lowmem.upper_bounds(p, range(1, 21), ks)
+        obj = lowmem.objectives(p, ks)
     finally:
-        scale.CHUNK_CELLS = old
+        lowmem.CHUNK_CELLS = old
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
     np.testing.assert_allclose(obj, plugin_objective(p.astype(float), ks), rtol=0, atol=1e-12)
 

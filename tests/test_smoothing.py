@@ -1,4 +1,4 @@
-"""Empirical-Bayes smoothing (osca_core.smoothing): the Beta-binomial fit is the marginal-likelihood maximum and
+"""Empirical-Bayes smoothing (osca_core.model.smoothing): the Beta-binomial fit is the marginal-likelihood maximum and
 posterior rates shrink toward each configuration's mean, less with more data. Array functions only."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from osca_core import experiments as ex
-from osca_core.smoothing import (
+from osca_core.analysis import experiments as ex
+from osca_core.model.smoothing import (
     BetaPrior,
     beta_binomial_loglik,
     fit_beta_binomial,

@@ -1,5 +1,5 @@
-"""The Spark aggregation path (osca_core.store.spark) on local Spark (local[2]): its counts equal the DuckDB
-path's (osca_core.store.lake) on the same input, cell by cell, and a failing job is one line with nothing left
+"""The Spark aggregation path (osca_core.data.store.spark) on local Spark (local[2]): its counts equal the DuckDB
+path's (osca_core.data.store.lake) on the same input, cell by cell, and a failing job is one line with nothing left
 behind. Needs Java 17+ (Debian's openjdk-17-jre-headless, installed by .ci/run)."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 from lakekit import write_hive
 
+from osca_core.data.store import lake
 from osca_core.errors import InputError
-from osca_core.store import lake
 
 pytestmark = pytest.mark.slow
-spark_mod = pytest.importorskip("osca_core.store.spark")
+spark_mod = pytest.importorskip("osca_core.data.store.spark")
 if shutil.which("java") is None:  # .ci/run installs Java; a developer machine without it skips, CI never does
     pytest.skip("no Java runtime for Spark", allow_module_level=True)
 

@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from osca_core import strategies as st
-from osca_core.earlystop import best_order, expected_cost_train
-from osca_core.optimize import optimize_curve
-from osca_core.results import score
-from osca_core.stopplans import (
+from osca_core.data.synthetic import demo_matrix
+from osca_core.model.results import score
+from osca_core.optimize.curve import optimize_curve
+from osca_core.strategies import allocators as st
+from osca_core.strategies.stopping_cost import best_order, expected_cost_train
+from osca_core.strategies.stopping_plans import (
     OSCA_STOP,
     early_stop_savings,
     osca_stop,
@@ -21,7 +22,6 @@ from osca_core.stopplans import (
     schedules,
     uniform_expected_cost,
 )
-from osca_core.synthetic import demo_matrix
 
 KEYS = ["strategy", "budget", "allocation", "order", "test_pass", "expected_cost_test", "expected_cost_train",
         "cost_without_stopping", "order_exact"]
@@ -95,8 +95,8 @@ def test_early_stop_savings_on_bigcodebench(bcb):
 def test_osca_stop_equals_the_best_of_all_mixes_on_small_instances():
     """Against every mix of at most 8 samples (3 configurations), each with its exact best order: on these seeded
     instances osca-stop (candidates: OSCA and pure mixes) finds the best training pass within each budget."""
-    from osca_core.estimators import plugin_objective
-    from osca_core.optimize import allocations
+    from osca_core.model.estimators import plugin_objective
+    from osca_core.optimize.curve import allocations
 
     for seed in (0, 1):
         m = demo_matrix(seed=seed, questions=60, configs=3, samples=8)
@@ -111,7 +111,7 @@ def test_osca_stop_equals_the_best_of_all_mixes_on_small_instances():
 def test_uniform_expected_cost_equals_the_average_over_every_assignment():
     from itertools import product
 
-    from osca_core.earlystop import expected_costs
+    from osca_core.strategies.stopping_cost import expected_costs
 
     rng = np.random.default_rng(9)
     for _ in range(5):

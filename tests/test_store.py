@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from storecheck import assert_same_matrix, matrix_state, snapshot
 
-from osca_core import store as store_mod
+from osca_core.data import store as store_mod
+from osca_core.data.store import DB_FILE, DatasetInfo, Store
+from osca_core.data.store import osca_home as home_folder
 from osca_core.errors import InputError, StoreBusyError
-from osca_core.outcomes import ConfigInfo, OutcomeMatrix
-from osca_core.store import DB_FILE, DatasetInfo, Store
-from osca_core.store import osca_home as home_folder
+from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
 
 
 def test_osca_home_is_the_env_folder_created_on_first_use(osca_home):
@@ -168,7 +168,7 @@ def test_save_matrices_is_all_or_nothing(osca_home, swe, bcb):
 
 _HOLDER = textwrap.dedent("""
     import sys, time
-    from osca_core.store import Store
+    from osca_core.data.store import Store
     st = Store.open(sys.argv[1])
     with st._write() as cur:
         cur.execute("DELETE FROM datasets")
@@ -214,7 +214,7 @@ def test_a_reader_waits_for_a_short_write_to_finish(osca_home, swe, monkeypatch)
 def test_no_connection_is_held_between_operations(osca_home, swe):
     st = Store.open()
     st.save_matrix(swe, name="a")
-    out = subprocess.run([sys.executable, "-c", "from osca_core.store import Store; import sys; "
+    out = subprocess.run([sys.executable, "-c", "from osca_core.data.store import Store; import sys; "
                           "print(Store.open(sys.argv[1]).load_matrix('a').shape)", str(osca_home)],
                          capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "(300, 22)", out.stderr
@@ -316,7 +316,7 @@ def test_a_store_written_before_the_added_tables_still_reads(osca_home, bcb):
 
 def test_question_attributes_are_built_in_linear_time_with_the_same_result():
     from osca_core.bench.attrs import bench_attrs
-    from osca_core.store import attrs_from_rows
+    from osca_core.data.store import attrs_from_rows
 
     rows = [(0, "a", 2, '"x"'), (0, "a", 0, "1"), (1, "b", 1, "null")]
     assert attrs_from_rows(rows, 3) == {"a": (1, None, "x"), "b": (None, None, None)}

@@ -1,4 +1,4 @@
-"""DuckDB error messages read in one place (osca_core.store.errors): one test per pattern it matches, damaged
+"""DuckDB error messages read in one place (osca_core.data.store.errors): one test per pattern it matches, damaged
 store files and full disks as one line from every store operation, and a damaged file moved aside (never deleted)
 so that the store can be re-created."""
 
@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from storecheck import snapshot
 
-from osca_core import store as store_mod
+from osca_core.data import store as store_mod
+from osca_core.data.store import DB_FILE, Store, StoreDamagedError, StoreFullError
+from osca_core.data.store import errors as dberr
 from osca_core.errors import InputError
-from osca_core.store import DB_FILE, Store, StoreDamagedError, StoreFullError
-from osca_core.store import errors as dberr
 
 _TAIL = "; move it aside and run osca fetch / osca import again"
 

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from osca_core import registry
-from osca_core import strategies as S
-from osca_core.estimators import plugin_objective
-from osca_core.outcomes import ConfigInfo, OutcomeMatrix
+from osca_core.model.estimators import plugin_objective
+from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
+from osca_core.strategies import allocators as S
+from osca_core.strategies import registry
 
 # -- reference twins: the paper's own formulas, written with Python integers and loops -------------------------
 
@@ -213,8 +213,8 @@ def test_osca_dispatches_to_the_exact_optimizer_only_beyond_training_n():
 def test_uniform_curve_uses_the_training_prior_beyond_n():
     from test_extrapolation import mixed_matrix
 
-    from osca_core import registry
-    from osca_core.extrapolation import priors
+    from osca_core.model.extrapolation import priors
+    from osca_core.strategies import registry
 
     m = mixed_matrix(12)
     cv = registry.evaluate(m, "uniform", [1, 4])

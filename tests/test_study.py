@@ -1,4 +1,4 @@
-"""The study grid (osca_core.study): its budgets, strategies and rows; the full run is covered by the CLI test in
+"""The study grid (osca_core.analysis.study): its budgets, strategies and rows; the full run is covered by the CLI test in
 test_experiments.py (`osca study`)."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import io
 import numpy as np
 import pytest
 
-from osca_core import registry
-from osca_core import study as sdy
-from osca_core.experiments import Setting, savings
-from osca_core.outcomes import OutcomeMatrix, parse_config_name
+from osca_core.analysis import study as sdy
+from osca_core.analysis.experiments import Setting, savings
+from osca_core.model.outcomes import OutcomeMatrix, parse_config_name
+from osca_core.strategies import registry
 
 
 def small(n: int) -> OutcomeMatrix:

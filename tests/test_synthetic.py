@@ -1,4 +1,4 @@
-"""osca_core.synthetic: the seeded generative model behaves as documented (reproducible, OSCA-style names, a
+"""osca_core.data.synthetic: the seeded generative model behaves as documented (reproducible, OSCA-style names, a
 50/50 split, temperature trading pass@1 for diversity, complementary model specialties per topic), and the
 specialist instances are the trap they claim to be."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from osca_core.data.synthetic import config_grid, demo_matrix, scale_rates, specialist_rates
 from osca_core.errors import InputError
-from osca_core.estimators import pass_at_k
-from osca_core.optimize import exhaustive, optimize_curve
-from osca_core.outcomes import parse_config_name
-from osca_core.synthetic import config_grid, demo_matrix, scale_rates, specialist_rates
+from osca_core.model.estimators import pass_at_k
+from osca_core.model.outcomes import parse_config_name
+from osca_core.optimize.curve import exhaustive, optimize_curve
 
 
 def test_same_seed_same_matrix_other_seed_other_matrix():

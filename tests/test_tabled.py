@@ -1,4 +1,4 @@
-"""The exact-objective optimizer for budgets beyond n (osca_core.tabled) against the enumeration of every
+"""The exact-objective optimizer for budgets beyond n (osca_core.optimize.beyond_n) against the enumeration of every
 allocation, against the fast optimizer where no cell extrapolates, its memory cap and its (absent) certificates."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st_h
 
-from osca_core import strategies as st
-from osca_core import tabled
 from osca_core.errors import InputError
-from osca_core.extrapolation import fit_priors, train_pass
-from osca_core.optimize import optimize_curve
-from osca_core.outcomes import ConfigInfo, OutcomeMatrix
-from osca_core.tabled import TABLE_CELLS_MAX, fail_tables, optimize_tabled
+from osca_core.model.extrapolation import fit_priors, train_pass
+from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
+from osca_core.optimize import beyond_n
+from osca_core.optimize.beyond_n import TABLE_CELLS_MAX, fail_tables, optimize_tabled
+from osca_core.optimize.curve import optimize_curve
+from osca_core.strategies import allocators as st
 
 
 def random_counts(rng, q, s, ns=(1, 2, 3, 5)):
@@ -116,12 +116,12 @@ def test_osca_keeps_the_fast_certified_path_when_no_training_cell_extrapolates()
 
 
 def test_many_configurations_use_candidate_pairs_and_still_match_the_fast_optimizer(monkeypatch):
-    monkeypatch.setattr(tabled, "PAIR_WORK", 1e3)  # force pairs among the best candidates only
+    monkeypatch.setattr(beyond_n, "PAIR_WORK", 1e3)  # force pairs among the best candidates only
     _assert_tabled_matches_fast(np.random.default_rng(11), q=80, s=40, runs=12, beta=(0.2, 2.0))
 
 
 def test_sweeps_longer_than_max_samples_are_refused_in_one_line():
-    from osca_core.tabled import MAX_SAMPLES
+    from osca_core.optimize.beyond_n import MAX_SAMPLES
 
     n, c = np.ones((4, 2), dtype=np.int64), np.zeros((4, 2), dtype=np.int64)
     with pytest.raises(InputError) as e:
@@ -139,7 +139,7 @@ def test_lex_smallest_gives_the_first_rows_of_np_unique(m, s, top, k, seed):
     rows = np.unique(rng.integers(0, top, (m, s)), axis=0)
     rng.shuffle(rows)
     k = min(k, len(rows))
-    assert np.array_equal(rows[tabled.lex_smallest(rows, k)], np.unique(rows, axis=0)[:k])
+    assert np.array_equal(rows[beyond_n.lex_smallest(rows, k)], np.unique(rows, axis=0)[:k])
 
 
 def _plain_best_rows(search, rows, n):
@@ -156,16 +156,16 @@ def test_best_rows_is_the_plain_unique_and_stable_sort_where_fail_sums_tie(seed)
     c = rng.binomial(1, 0.3, (q, s))
     rows_, inv, w = np.unique(np.concatenate([n, c], axis=1), axis=0, return_inverse=True, return_counts=True)
     with np.errstate(divide="ignore"):
-        L = [np.maximum(np.log(t), tabled.LOG_FLOOR)
+        L = [np.maximum(np.log(t), beyond_n.LOG_FLOOR)
              for t in fail_tables(rows_[:, :s], rows_[:, s:], [6] * s, fit_priors(n, c))]
-    search = tabled._Search(L, w.astype(float), q, np.ones(s))
+    search = beyond_n._Search(L, w.astype(float), q, np.ones(s))
     for _ in range(5):
         parents = rng.integers(0, 3, (16, s))
         i, j = np.nonzero(np.ones((16, s), bool))
         ext = parents[i].copy()
         ext[np.arange(i.size), j] += 1
         ext = np.concatenate([ext, ext[: 50]])  # duplicates too
-        assert np.array_equal(search.best_rows(ext, tabled.BEAM), _plain_best_rows(search, ext, tabled.BEAM))
+        assert np.array_equal(search.best_rows(ext, beyond_n.BEAM), _plain_best_rows(search, ext, beyond_n.BEAM))
 
 
 def test_a_wide_one_sample_log_gets_the_allocations_of_the_plain_selection(monkeypatch):
@@ -174,7 +174,7 @@ def test_a_wide_one_sample_log_gets_the_allocations_of_the_plain_selection(monke
     n, c = np.ones((q, s), dtype=np.int64), rng.binomial(1, 0.25, (q, s))
     prior = fit_priors(n, c)
     fast = optimize_tabled(n, c, range(1, 7), prior=prior)
-    monkeypatch.setattr(tabled._Search, "best_rows", _plain_best_rows)
+    monkeypatch.setattr(beyond_n._Search, "best_rows", _plain_best_rows)
     plain = optimize_tabled(n, c, range(1, 7), prior=prior)
     assert [r.counts for r in fast] == [r.counts for r in plain]
     assert [r.objective for r in fast] == [r.objective for r in plain]

@@ -1,12 +1,12 @@
-"""osca_core.uncertainty_plots: the paired-difference chart and the per-question histograms, checked on traces."""
+"""osca_core.present.uncertainty_plots: the paired-difference chart and the per-question histograms, checked on traces."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from osca_core import paired as pr
-from osca_core import uncertainty_plots as up
+from osca_core.analysis import paired as pr
+from osca_core.present import uncertainty_plots as up
 
 
 def test_difference_figure_draws_band_zero_line_and_marks_exclusion():
@@ -39,8 +39,7 @@ def test_question_histograms_count_every_question_once_per_strategy():
 
 
 def test_histograms_from_bootstrap_values(bcb):
-    from osca_core import bootstrap as bs
-
+    from osca_core.analysis import bootstrap as bs
     qv = bs.strategy_values(bcb, ["best-pure", "osca"], [1, 16])
     fig = up.question_histogram_figure({s: qv.at(s, 1) for s in qv.strategies},
                                        {s: qv.at(s, 16) for s in qv.strategies}, budget=16)

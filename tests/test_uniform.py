@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from scipy.stats import multinomial
 
-from osca_core import uniform as U
 from osca_core.bench.uniform import bench_uniform, method_for
 from osca_core.errors import InputError
-from osca_core.estimators import fail_probability
-from osca_core.outcomes import ConfigInfo, OutcomeMatrix
+from osca_core.model.estimators import fail_probability
+from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
+from osca_core.strategies import uniform as U
 
 
 def counts(seed: int, q: int, s: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +116,7 @@ def test_bench_reports_method_time_and_agreement_on_a_small_matrix():
 def _enumerate_uniform_prior(n, c, budget, prior):
     """E over every assignment of the C samples to configurations (each equally likely) of 1 - prod_s f_s(K_s),
     f from extrapolation.eval_fail (unbiased within n, predictive beyond)."""
-    from osca_core.extrapolation import eval_fail
+    from osca_core.model.extrapolation import eval_fail
 
     q, s = n.shape
     tot = np.zeros(q)
@@ -130,7 +130,7 @@ def _enumerate_uniform_prior(n, c, budget, prior):
 def test_uniform_beyond_n_with_a_prior_equals_enumeration_and_is_flagged():
     from test_extrapolation import mixed_matrix
 
-    from osca_core.extrapolation import priors
+    from osca_core.model.extrapolation import priors
 
     m = mixed_matrix(2, q=6)
     n, c = m.test_counts()

@@ -1,4 +1,4 @@
-"""Budget grids, default ranges, limits and the log-axis default (osca_core.views.budgets)."""
+"""Budget grids, default ranges, limits and the log-axis default (osca_core.present.views.budgets)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from osca_core.errors import InputError
-from osca_core.outcomes import OutcomeMatrix, parse_config_name
-from osca_core.views import budgets
+from osca_core.model.outcomes import OutcomeMatrix, parse_config_name
+from osca_core.present.views import budgets
 
 
 def test_budget_grid_small_range_is_every_integer():

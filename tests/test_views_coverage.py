@@ -1,11 +1,11 @@
-"""``osca_core.views.coverage``: per-configuration coverage of complete and ragged matrices."""
+"""``osca_core.present.views.coverage``: per-configuration coverage of complete and ragged matrices."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from osca_core import views
-from osca_core.outcomes import OutcomeMatrix
+from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.present import views
 
 
 def test_coverage_view_counts_questions_with_samples(bcb):

@@ -1,4 +1,4 @@
-"""Questions under an allocation (osca_core.views.drilldown): per-question pass@C against brute-force enumeration of
+"""Questions under an allocation (osca_core.present.views.drilldown): per-question pass@C against brute-force enumeration of
 sample subsets, who-solves-what lists against a direct count, the one-question drill-down, A against B."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from viewkit import bruteforce_mix, paper_allocation, small_matrix
 
-from osca_core import strategies
 from osca_core.errors import InputError
-from osca_core.estimators import pass_at_k
-from osca_core.views import drilldown
+from osca_core.model.estimators import pass_at_k
+from osca_core.present.views import drilldown
+from osca_core.strategies import allocators
 
 
 def test_per_question_pass_averages_to_the_allocation_test_pass(bcb, golden):
@@ -40,8 +40,8 @@ def test_per_question_pass_flags_k_above_n(swe):
 
 
 def test_question_lists_against_a_direct_count(swe):
-    mix = strategies.osca(swe, [8])[0]
-    pure = strategies.best_pure(swe, [8])[0]
+    mix = allocators.osca(swe, [8])[0]
+    pure = allocators.best_pure(swe, [8])[0]
     lists = drilldown.question_lists(swe, mix, pure, threshold=0.5)
     never = [q for i, q in enumerate(swe.question_ids) if all(swe.c[i, j] == 0 for j in range(len(swe.configs)))]
     single = {}
@@ -59,12 +59,12 @@ def test_question_lists_against_a_direct_count(swe):
             only.append(q)
     assert list(lists.only_mix) == only and len(only) > 0
     with pytest.raises(InputError):
-        drilldown.question_lists(swe, mix, strategies.best_pure(swe, [9])[0])
+        drilldown.question_lists(swe, mix, allocators.best_pure(swe, [9])[0])
 
 
 def test_question_detail_numbers(swe):
     budget = 6
-    allocs = {"osca": strategies.osca(swe, [budget])[0], "even": strategies.even(swe, [budget])[0]}
+    allocs = {"osca": allocators.osca(swe, [budget])[0], "even": allocators.even(swe, [budget])[0]}
     q = swe.question_ids[17]
     per_cfg, per_strat = drilldown.question_detail(swe, q, budget, allocs)
     assert list(per_cfg["c"]) == list(swe.c[17])
@@ -72,7 +72,7 @@ def test_question_detail_numbers(swe):
     got = dict(zip(per_strat["strategy"], per_strat["pass"], strict=True))
     for name, a in allocs.items():
         assert got[name] == pytest.approx(bruteforce_mix(swe.n[17], swe.c[17], a.counts), abs=1e-12)
-    uni, _ = strategies.uniform_expected(swe.n[17:18], swe.c[17:18], [budget])
+    uni, _ = allocators.uniform_expected(swe.n[17:18], swe.c[17:18], [budget])
     assert got["uniform"] == pytest.approx(uni[0], abs=1e-12)
     with pytest.raises(InputError):
         drilldown.question_detail(swe, "no such question", budget, allocs)

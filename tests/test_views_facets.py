@@ -1,10 +1,10 @@
-"""Configuration facets, filters and grouping order (osca_core.views.facets) on the SWE-bench release names."""
+"""Configuration facets, filters and grouping order (osca_core.present.views.facets) on the SWE-bench release names."""
 
 from __future__ import annotations
 
 import pytest
 
-from osca_core.views import facets
+from osca_core.present.views import facets
 
 
 def test_facets_of_the_swebench_release(swe):

@@ -1,16 +1,17 @@
-"""The compute-savings headline (osca_core.views.headline) against the paper's SWE-bench curve (SOURCE.md)."""
+"""The compute-savings headline (osca_core.present.views.headline) against the paper's SWE-bench curve (SOURCE.md)."""
 
 from __future__ import annotations
 
 import pytest
 
-from osca_core import experiments, strategies
-from osca_core.views import headline
+from osca_core.analysis import experiments
+from osca_core.present.views import headline
+from osca_core.strategies import allocators
 
 
 def test_savings_headline_on_swebench_matches_the_paper_curve(swe, golden):
     s = experiments.savings(swe, list(range(1, 17)))
-    bp = strategies.best_pure(swe, [16])[0]
+    bp = allocators.best_pure(swe, [16])[0]
     target = bp.test_pass
     # best pure at C = n = 16 solves a question iff one of its 16 samples is correct
     j = bp.counts.index(16)

@@ -1,4 +1,4 @@
-"""Allocation tables and plans (osca_core.views.plans): the paper's allocations (SOURCE.md) grouped, tabulated and
+"""Allocation tables and plans (osca_core.present.views.plans): the paper's allocations (SOURCE.md) grouped, tabulated and
 round-tripped through the JSON and CSV plans."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from viewkit import paper_allocation
 
 from osca_core.errors import InputError
-from osca_core.views import plans
+from osca_core.present.views import plans
 
 
 def test_allocation_long_groups_the_paper_allocation(swe, golden):

@@ -1,12 +1,12 @@
-"""The question table (osca_core.views.questions): attributes, filters, literal id search and sorting."""
+"""The question table (osca_core.present.views.questions): attributes, filters, literal id search and sorting."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from osca_core.outcomes import ConfigInfo, OutcomeMatrix
-from osca_core.views import questions
+from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
+from osca_core.present.views import questions
 
 
 def test_question_frame_filters_and_sorts(bcb):

@@ -1,4 +1,4 @@
-"""``osca_core.views.scale``: the heatmap rows of large question sets (aggregated bins checked against a
+"""``osca_core.present.views.heatmap_rows``: the heatmap rows of large question sets (aggregated bins checked against a
 brute-force loop, evenly spaced samples, the first rows) and table pages covering every row once."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from osca_core import views
+from osca_core.present import views
 
 
 def frames(q: int, s: int = 2):

@@ -1,11 +1,11 @@
-"""``osca_core.views.studies``: the bounded cross-session cache of the Experiments studies and the runner that
+"""``osca_core.present.views.studies``: the bounded cross-session cache of the Experiments studies and the runner that
 yields cached results without computing them and computes the others in a pool."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from osca_core import views
+from osca_core.present import views
 
 
 def test_study_cache_is_bounded_and_least_recently_used():

@@ -1,4 +1,4 @@
-"""Escaping of text taken from data (osca_core.views.text): Markdown escapes that round-trip and leave no syntax active, standalone
+"""Escaping of text taken from data (osca_core.present.views.text): Markdown escapes that round-trip and leave no syntax active, standalone
 ``--``/``->``/``<=`` tokens broken so Streamlit shows them as typed, plotly labels literal."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from osca_core.views import text
+from osca_core.present.views import text
 
 
 def _commonmark_unescape(s: str) -> str:
@@ -67,8 +67,7 @@ def test_md_escape_of_the_sql_comment_name():
 
 
 def test_strategy_labels_come_from_the_registry():
-    from osca_core import registry
-
+    from osca_core.strategies import registry
     for name in registry.names():
         assert text.strategy_label(name) == registry.label(name)
     assert text.strategy_label("pure:gpt4o_0.8") == "pure: gpt4o_0.8"

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from osca_core import strategies
-from osca_core.estimators import pass_at_k_bruteforce
-from osca_core.outcomes import OutcomeMatrix, parse_config_name
+from osca_core.model.estimators import pass_at_k_bruteforce
+from osca_core.model.outcomes import OutcomeMatrix, parse_config_name
+from osca_core.strategies import allocators
 
 
-def paper_allocation(m: OutcomeMatrix, counts: dict[str, int]) -> strategies.Allocation:
+def paper_allocation(m: OutcomeMatrix, counts: dict[str, int]) -> allocators.Allocation:
     k = np.zeros(len(m.configs), dtype=np.int64)
     for name, x in counts.items():
         k[m.config_index([name])[0]] = x
-    return strategies.make_allocation(m, "osca", k)
+    return allocators.make_allocation(m, "osca", k)
 
 
 def small_matrix(seed: int, q: int = 6, s: int = 3, nmax: int = 5) -> OutcomeMatrix:

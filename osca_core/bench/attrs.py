@@ -3,7 +3,7 @@
 The store keeps question attributes as rows (key_idx, key, q, value); loading a dataset turns them into one tuple
 per attribute. The former builder called ``dict.setdefault(key, [None] * q)`` once per row, allocating a list of
 Q entries per row: Q^2 work per attribute (about 4 s at 10^5 questions, minutes at 10^6).
-:func:`osca_core.store.attrs_from_rows` allocates each attribute's list once. This benchmark times it on
+:func:`osca_core.data.store.attrs_from_rows` allocates each attribute's list once. This benchmark times it on
 generated rows for each size, beside the quadratic builder where that is still affordable (<= ``quadratic_max``
 questions), and a full store round trip (save + load_matrix) of a dataset with one question attribute.
 """
@@ -18,8 +18,8 @@ from functools import partial
 import numpy as np
 
 from osca_core.bench.timing import timed
-from osca_core.outcomes import ConfigInfo, OutcomeMatrix
-from osca_core.store import Store, attrs_from_rows
+from osca_core.data.store import Store, attrs_from_rows
+from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
 
 
 @dataclass(frozen=True)

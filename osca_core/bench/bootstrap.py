@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from osca_core import bootstrap as bs
-from osca_core import paired
+from osca_core.analysis import bootstrap as bs
+from osca_core.analysis import paired
 from osca_core.bench.timing import repeat_times, timed
-from osca_core.outcomes import load_release
+from osca_core.model.outcomes import load_release
 from osca_core.settings import release_folder
 
 BCB_FILE = "bcb_results.json"

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from osca_core import importers
 from osca_core.bench.child import process_peak_rss_mb, run_child
 from osca_core.bench.timing import timed
+from osca_core.data import importers
+from osca_core.data.store import Store
 from osca_core.errors import InputError
-from osca_core.store import Store
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ configurations x n samples, question ids dictionary-encoded as a real log's woul
 then measures, each in a fresh child interpreter so peak RSS is the job's own:
 
 - the floor: a bare DuckDB ``GROUP BY question_id, model, temperature`` over the same files, no validation;
-- the studio's path: :func:`osca_core.store.lake.locate` (schema check of every footer) and
-  :func:`osca_core.store.lake.aggregate` (validation counted in the same pass, per-configuration mean cost).
+- the studio's path: :func:`osca_core.data.store.lake.locate` (schema check of every footer) and
+  :func:`osca_core.data.store.lake.aggregate` (validation counted in the same pass, per-configuration mean cost).
 
 Goal (issue 16): within 2x of the floor, peak RSS under 2 GB, for 10^8 rows on 2 cores.
 """
@@ -91,7 +91,7 @@ def floor_child(root: str) -> dict:
 
 def osca_child(root: str) -> dict:
     """Child: the studio's in-place path (locate + aggregate)."""
-    from osca_core.store import lake
+    from osca_core.data.store import lake
 
     seconds, counts = timed(lambda: lake.aggregate(lake.locate(root)))
     return {"seconds": seconds, "cells": counts.table.num_rows, "peak_rss_mb": peak_rss_mb()}

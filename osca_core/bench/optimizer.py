@@ -5,13 +5,13 @@ machine does not move the verdict): :func:`paper_script` is a literal transcript
 (``hill_climbing`` -> ``optimize_strategy`` -> ``calculate_expected_train``, pure Python over the release dict,
 one random start per budget, then ``calculate_expected_test``), run on BigCodeBench's 20 paper budgets and on
 SWE-bench 1..16. On both release logs (``osca_core.settings.release_folder()``; never copied) it then times the
-vectorized hill climbing (``strategies.hillclimb_counts``), the default optimizer on the full curve
-(BigCodeBench 1..291, SWE-bench 1..16; with the compiled beam step of ``osca_core.beamstep``, loaded first and
+vectorized hill climbing (``allocators.hillclimb_counts``), the default optimizer on the full curve
+(BigCodeBench 1..291, SWE-bench 1..16; with the compiled beam step of ``osca_core.optimize.beamstep``, loaded first and
 its load time reported, and on its numpy twin, as a one-shot command runs it), ``--certify`` on the paper's
 budgets and, for BigCodeBench, on the whole curve 1..291, and lists the training-objective gap osca - hillclimb
 per budget. The synthetic scale case
 (``synthetic.scale_rates``: float32 training rates of ``--scale-questions`` questions, drawn in chunks with int32
-counts; the optimizer's low-memory path ``osca_core.scale``) runs in a child process (``bench.child``) for its
+counts; the optimizer's low-memory path ``osca_core.optimize.lowmem``) runs in a child process (``bench.child``) for its
 solve time and peak memory.
 
 Times are medians of repeated runs (``solve`` only: data already loaded), taken round by round (one run of each
@@ -35,15 +35,16 @@ from pathlib import Path
 import numpy as np
 import scipy
 
-from osca_core import beamstep, strategies
 from osca_core.bench.child import peak_rss_mb, process_peak_rss_mb, reset_peak_rss, run_child
 from osca_core.bench.timing import interleaved, timed
+from osca_core.data.synthetic import scale_rates
 from osca_core.errors import InputError
-from osca_core.estimators import plugin_objective
-from osca_core.optimize import optimize_curve
-from osca_core.outcomes import load_release
+from osca_core.model.estimators import plugin_objective
+from osca_core.model.outcomes import load_release
+from osca_core.optimize import beamstep
+from osca_core.optimize.curve import optimize_curve
 from osca_core.settings import release_folder
-from osca_core.synthetic import scale_rates
+from osca_core.strategies import allocators
 
 BCB_BUDGETS = (2, 3, 4, 5, 7, 8, 11, 16, 17, 25, 32, 38, 57, 64, 86, 128, 129, 194, 256, 291)
 SWE_BUDGETS = tuple(range(1, 17))
@@ -151,7 +152,7 @@ class DatasetBench:
     paper_runs: int
     hillclimb_seconds: float
     curve_seconds: float  # optimize_curve, 1..curve_max
-    strategy_seconds: float  # strategies.osca on 1..curve_max: optimizer plus scoring train and test (the CLI)
+    strategy_seconds: float  # allocators.osca on 1..curve_max: optimizer plus scoring train and test (the CLI)
     certify_seconds: float  # optimize_curve(certify=True) on ``budgets`` (includes the sweep to max(budgets))
     certified: int
     certified_by_bounds: int  # of the curve's budgets, without a proof search
@@ -181,9 +182,9 @@ def bench_dataset(path: Path, budgets: list[int], curve_max: int, *, runs: int, 
             return optimize_curve(p, full)
 
     calls = {"paper": (lambda: paper_script(data, budgets), paper_runs),
-             "hillclimb": (lambda: [strategies.hillclimb_counts(p, b, seed=0) for b in budgets], runs),
+             "hillclimb": (lambda: [allocators.hillclimb_counts(p, b, seed=0) for b in budgets], runs),
              "curve": (lambda: optimize_curve(p, full), runs), "twin": (twin, runs),
-             "strategy": (lambda: strategies.osca(m, full), max(1, runs // 2)),
+             "strategy": (lambda: allocators.osca(m, full), max(1, runs // 2)),
              "certify": (lambda: optimize_curve(p, budgets, certify=True), certify_runs)}
     if full != list(budgets):
         calls["certify_curve"] = (lambda: optimize_curve(p, full, certify=True), certify_runs)

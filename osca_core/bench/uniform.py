@@ -1,8 +1,8 @@
 """``osca bench uniform``: the exact expectation of the ``uniform`` strategy at large budgets (issue 18).
 
-For each budget C asked, times :func:`osca_core.uniform.uniform_expected` on one matrix's test counts (one budget
+For each budget C asked, times :func:`osca_core.strategies.uniform.uniform_expected` on one matrix's test counts (one budget
 at a time, median of ``runs``) and reports which exact method answered (dense dynamic program, windowed dynamic
-program or closed form; see :mod:`osca_core.uniform`), the tail bound that licenses the closed form, and the value.
+program or closed form; see :mod:`osca_core.strategies.uniform`), the tail bound that licenses the closed form, and the value.
 When the dense program is affordable (C <= ``check_dense_max``) the value is checked against it (``max_abs_diff``).
 
 Goal: ``osca curves --budgets N --strategies uniform`` near-linear in N: before, O(S C^2 Q) (1.6 s at N = 1000,
@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
 
-from osca_core import uniform as U
 from osca_core.bench.timing import median_time
-from osca_core.outcomes import OutcomeMatrix
+from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.strategies import uniform as U
 
 DEFAULT_BUDGETS = (64, 256, 1000, 10_000, 100_000)
 
@@ -45,7 +45,7 @@ class UniformBench:
 
 
 def method_for(n, budget: int) -> str:
-    """Which exact evaluation :func:`osca_core.uniform.uniform_fail` uses at ``budget``."""
+    """Which exact evaluation :func:`osca_core.strategies.uniform.uniform_fail` uses at ``budget``."""
     if budget <= U.DENSE_MAX:
         return "dense"
     return "closed" if U.tail_bound(n, budget) <= U.TAIL_TOL else "windowed"

@@ -13,9 +13,8 @@ import argparse
 import inspect
 import time
 
-from osca_core import experiments as ex
-from osca_core import registry, strategies
-from osca_core import study as sdy
+from osca_core.analysis import experiments as ex
+from osca_core.analysis import study as sdy
 from osca_core.cli import args as A
 from osca_core.cli import savings as sv
 from osca_core.cli import schedule as plans
@@ -40,8 +39,9 @@ from osca_core.cli.output import (
     write_csv,
 )
 from osca_core.errors import InputError
-from osca_core.outcomes import OutcomeMatrix
+from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.settings import release_folder
+from osca_core.strategies import allocators, registry
 
 OPTIMIZERS = tuple(s.name for s in registry.specs() if s.solver is not None)  # `osca optimize --strategy`
 CERTIFIERS = tuple(s.name for s in registry.specs() if s.certifies)  # --certify and --cost
@@ -78,7 +78,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
                                **solve_kwargs(args.certify))
         solve = time.perf_counter() - t0  # optimization alone: loading and scoring excluded
     split_note(m)
-    allocs = strategies.scored(m, args.strategy, found)
+    allocs = allocators.scored(m, args.strategy, found)
     # budget: the one asked for (with costs it bounds "cost" = sum of cost x samples)
     results = [a.as_dict(costs=m.costs) for a in allocs]
     doc = {"dataset": m.name, "solve_seconds": solve, "results": results} | missing_key(report)

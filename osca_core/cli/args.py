@@ -118,7 +118,7 @@ def _is_decimal(text: str) -> bool:
 
 def check_work(budgets: Sequence[int], costs: Sequence[float], *, certify: bool = False) -> None:
     """Refuse work above the limits of the module docstring (one line naming the limit and the flag). The
-    ``uniform`` strategy bounds its own work (``osca_core.uniform.MAX_WORK``)."""
+    ``uniform`` strategy bounds its own work (``osca_core.strategies.uniform.MAX_WORK``)."""
     cmin = float(min(costs)) if len(costs) else 1.0
     if max(budgets) / cmin > MAX_BUDGET:
         raise InputError(f"--cost: budget {max(budgets)} / smallest cost {cmin:g} allows "
@@ -197,7 +197,7 @@ def add_experiment_args(p: argparse.ArgumentParser, *, c0_and_ban: bool = True, 
                        "variants (repeatable)")
 
 
-MISSING_POLICIES = ("drop-questions", "prior")  # osca_core.missing.POLICIES (tested equal)
+MISSING_POLICIES = ("drop-questions", "prior")  # osca_core.model.missing.POLICIES (tested equal)
 
 
 def add_missing(p: argparse.ArgumentParser) -> None:

@@ -110,7 +110,7 @@ def _add_ingest(bench_sub) -> None:
                               "(--lake: a hive-partitioned folder read in place, beside a bare DuckDB GROUP BY)")
     bi.add_argument("--rows", type=A.count("--rows", maximum=MAX_ROWS),
                     help=f"per-sample rows to generate (default 10^6, with --lake 10^8; at most {MAX_ROWS:,})")
-    bi.add_argument("--lake", action="store_true", help="the in-place Parquet path (osca_core.store.lake) on a "
+    bi.add_argument("--lake", action="store_true", help="the in-place Parquet path (osca_core.data.store.lake) on a "
                     "generated hive-partitioned folder, timed beside the floor")
     bi.add_argument("--folder", help="--lake: where to generate the folder (default: the temporary folder)")
     A.add_seed(bi)

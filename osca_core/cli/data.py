@@ -3,9 +3,9 @@ shell), plus ``osca aggregate`` (:mod:`osca_core.cli.lake`, registered from here
 
 ``osca import`` never replaces a dataset silently: under an existing name it needs ``--replace`` (without it one
 line names the existing dataset, exit 2, and the store is unchanged). It prints the role given to each column and
-the number of missing cells. Files and folders go through :mod:`osca_core.importers` (a folder is searched
+the number of missing cells. Files and folders go through :mod:`osca_core.data.importers` (a folder is searched
 recursively, the format guessed per file); an ``s3://`` prefix, a glob, or a folder of Parquet files that is
-hive-partitioned or holds 10^7 rows or more is imported in place by :mod:`osca_core.lake_import`
+hive-partitioned or holds 10^7 rows or more is imported in place by :mod:`osca_core.data.lake_import`
 (``--keep-samples``). ``osca datasets --json`` rows are :meth:`DatasetInfo.as_dict` (keys only ever added).
 """
 
@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from osca_core import formats
 from osca_core.cli import args as A
 from osca_core.cli import export as export_cli
 from osca_core.cli import lake as lake_cli
 from osca_core.cli.output import emit_json, note, print_table
+from osca_core.data import formats
 from osca_core.errors import InputError
 
 DEMO_MAX_CELLS = 10_000_000  # questions x configurations of `osca demo` (two int64 matrices: 160 MB)
@@ -53,8 +53,8 @@ def report_datasets(infos, as_json: bool, verb: str = "", *, extra: dict | None 
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from osca_core.release import fetch_release
-    from osca_core.store import Store
+    from osca_core.data.release import fetch_release
+    from osca_core.data.store import Store
 
     shown: dict[str, int] = {}
 
@@ -74,7 +74,7 @@ def import_name(args: argparse.Namespace) -> str:
     """The dataset name ``osca import`` writes: --name, else the importers' default (the first file's name)."""
     if args.name is not None:
         return args.name
-    from osca_core.importers import default_name
+    from osca_core.data.importers import default_name
 
     return default_name(str(args.paths[0]))
 
@@ -93,9 +93,9 @@ def role_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from osca_core import lake_import
-    from osca_core.importers import import_files
-    from osca_core.store import Store
+    from osca_core.data import lake_import
+    from osca_core.data.importers import import_files
+    from osca_core.data.store import Store
 
     options = read_options(args)
     roles = role_overrides(args)
@@ -138,7 +138,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
-    from osca_core.store import Store
+    from osca_core.data.store import Store
 
     with Store.open(read_only=True) as st:
         infos = st.list_datasets()
@@ -154,7 +154,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from osca_core.store import Store
+    from osca_core.data.store import Store
 
     with Store.open() as st:
         st.remove(args.name)
@@ -163,8 +163,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from osca_core.store import Store
-    from osca_core.synthetic import demo_matrix
+    from osca_core.data.store import Store
+    from osca_core.data.synthetic import demo_matrix
 
     if args.questions * args.configs > DEMO_MAX_CELLS:
         raise InputError(f"demo: --questions {args.questions} x --configs {args.configs} cells is above the limit "
@@ -208,7 +208,7 @@ def register(sub) -> None:
 
 
 def _add_import(sub) -> None:
-    from osca_core.lake_import import COPY_ROWS, KEEP_SAMPLES
+    from osca_core.data.lake_import import COPY_ROWS, KEEP_SAMPLES
 
     im = sub.add_parser("import", help="import generation logs (files, folders, Parquet datasets in place, "
                         "s3://); formats: " + ", ".join(formats.names()))

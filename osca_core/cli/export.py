@@ -3,7 +3,7 @@ Parquet, by the extension) that ``osca import`` reads back to the same dataset (
 
 Aggregated rows (default): ``question_id, config, n_samples, n_correct`` plus cost, model, temperature, variant,
 split and every attribute column; ``--per-sample``: the per-sample rows with their per-sample columns
-(:mod:`osca_core.store.export`). JSON: ``{"dataset", "path", "format", "per_sample", "rows", "columns",
+(:mod:`osca_core.data.store.export`). JSON: ``{"dataset", "path", "format", "per_sample", "rows", "columns",
 "order_kept"}``.
 """
 
@@ -16,8 +16,8 @@ from osca_core.cli.output import emit_json, note
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from osca_core.store import Store
-    from osca_core.store.export import export
+    from osca_core.data.store import Store
+    from osca_core.data.store.export import export
 
     with Store.open(read_only=True) as st:
         res = export(st, args.dataset, args.out, per_sample=args.per_sample)

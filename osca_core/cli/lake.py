@@ -2,7 +2,7 @@
 
 ``osca aggregate INPUT... --out COUNTS.parquet [--engine duckdb|spark] [--master URL] [--s3-endpoint URL]
 [--json]``: the DuckDB engine (default; one machine, folders, globs, hive partitions, ``s3://``) writes one
-Parquet file; the Spark engine (:mod:`osca_core.store.spark`, any cluster, ``local[2]`` by default) writes a
+Parquet file; the Spark engine (:mod:`osca_core.data.store.spark`, any cluster, ``local[2]`` by default) writes a
 Parquet folder. Both write the aggregated long layout that ``osca import`` reads.
 """
 
@@ -19,7 +19,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         if args.s3_endpoint:
             raise InputError("--s3-endpoint: the Spark engine reads what the cluster's Hadoop configuration reads "
                              "(s3a:// with hadoop-aws); use --engine duckdb for s3://")
-        from osca_core.store import spark
+        from osca_core.data.store import spark
 
         res = spark.aggregate(list(args.inputs), args.out, master=args.master or "local[2]")
         out = res.as_dict()
@@ -28,7 +28,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
             raise InputError("--master: only with --engine spark")
         if len(args.inputs) != 1:
             raise InputError("osca aggregate --engine duckdb: give one folder, glob or s3:// prefix")
-        from osca_core.store import lake
+        from osca_core.data.store import lake
 
         counts = lake.aggregate(lake.locate(args.inputs[0], s3_endpoint=args.s3_endpoint))
         lake.write_counts(counts, args.out)

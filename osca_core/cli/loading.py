@@ -1,6 +1,6 @@
 """What every analysis command does first: load the log, apply the missing-cell policy, pick the setting.
 
-:func:`load` resolves ``--file`` / ``--dataset``, then ``--configs`` and ``--missing`` (``osca_core.missing.
+:func:`load` resolves ``--file`` / ``--dataset``, then ``--configs`` and ``--missing`` (``osca_core.model.missing.
 apply_missing``, right after loading; its note goes to stderr) and ``--cost``. :func:`experiment_setting` turns
 ``--holdout`` / ``--train-fraction`` / ``--splits`` / ``--c0`` / ``--ban`` into an ``experiments.Setting``.
 Shared by :mod:`osca_core.cli.analysis`, :mod:`osca_core.cli.uncertainty` and :mod:`osca_core.cli.schedule`
@@ -13,14 +13,14 @@ import argparse
 
 import numpy as np
 
-from osca_core import experiments as ex
-from osca_core import registry
+from osca_core.analysis import experiments as ex
 from osca_core.cli import args as A
 from osca_core.cli.output import note
 from osca_core.errors import InputError
-from osca_core.extrapolation import largest_measured_n
-from osca_core.missing import MissingReport, apply_missing
-from osca_core.outcomes import OutcomeMatrix, load_release
+from osca_core.model.extrapolation import largest_measured_n
+from osca_core.model.missing import MissingReport, apply_missing
+from osca_core.model.outcomes import OutcomeMatrix, load_release
+from osca_core.strategies import registry
 
 
 def load(args: argparse.Namespace) -> tuple[OutcomeMatrix, MissingReport]:
@@ -29,7 +29,7 @@ def load(args: argparse.Namespace) -> tuple[OutcomeMatrix, MissingReport]:
     if getattr(args, "file", None):
         m = load_release(args.file)
     else:
-        from osca_core.store import Store
+        from osca_core.data.store import Store
 
         with Store.open(read_only=True) as st:
             m = st.load_matrix(args.dataset)

@@ -20,8 +20,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from osca_core.outcomes import OutcomeMatrix
-from osca_core.results import allocation_text
+from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.model.results import allocation_text
 
 
 def emit_json(obj) -> None:

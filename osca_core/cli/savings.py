@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from osca_core import experiments as ex
+from osca_core.analysis import experiments as ex
 from osca_core.cli import args as A
 from osca_core.cli import schedule as plans
 from osca_core.cli import uncertainty as unc
@@ -29,7 +29,7 @@ from osca_core.cli.loading import (
     smallest_n,
 )
 from osca_core.cli.output import Progress, emit_json, note, print_table, split_note
-from osca_core.outcomes import OutcomeMatrix
+from osca_core.model.outcomes import OutcomeMatrix
 
 
 def savings_budgets(args: argparse.Namespace, m: OutcomeMatrix) -> list[int]:

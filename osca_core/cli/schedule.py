@@ -1,8 +1,8 @@
 """Plans beyond a fixed mix (issue 14): ``osca schedule``, ``curves --x expected-cost``, ``--group-by`` on optimize and
 curves, ``savings --early-stop`` and ``osca bench schedule``.
 
-``osca schedule`` orders each plan for early stopping (``stopplans.schedules``: the best order on training rates)
-and prints ``stopplans.schedule_document``: ``{"dataset", "results": [{"strategy", "budget", "allocation", "order",
+``osca schedule`` orders each plan for early stopping (``stopping_plans.schedules``: the best order on training rates)
+and prints ``stopping_plans.schedule_document``: ``{"dataset", "results": [{"strategy", "budget", "allocation", "order",
 "test_pass", "expected_cost_test", "expected_cost_train", "cost_without_stopping", "order_exact"}]}``. For
 ``osca-stop`` the budget is an *expected-cost* budget per question and ``order`` holds as many entries as the plan
 has samples (usually more than the budget: early stopping pays for them); for the other strategies ``order`` has
@@ -14,16 +14,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from osca_core import groups as grp
-from osca_core import oracle as orc
-from osca_core import registry, stopplans
 from osca_core.cli import args as A
 from osca_core.cli.loading import announce, load
 from osca_core.cli.output import alloc_cell, emit_json, print_table, split_note
 from osca_core.errors import InputError
-from osca_core.extrapolation import lazy_prior
-from osca_core.outcomes import OutcomeMatrix
-from osca_core.results import Curve
+from osca_core.model.extrapolation import lazy_prior
+from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.model.results import Curve
+from osca_core.strategies import groups as grp
+from osca_core.strategies import oracle as orc
+from osca_core.strategies import registry, stopping_plans
 
 SCHEDULE_STRATEGIES = ("osca", "osca-stop", "best-pure", "even")
 X_AXES = ("budget", "expected-cost")
@@ -32,11 +32,11 @@ X_AXES = ("budget", "expected-cost")
 # -- osca schedule -------------------------------------------------------------------------------------------------
 
 def plan_schedules(m: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0
-                   ) -> list[stopplans.Schedule]:
+                   ) -> list[stopping_plans.Schedule]:
     """Ordered plans of ``strategy`` at ``budgets`` (osca-stop: expected-cost budgets)."""
-    if strategy == stopplans.OSCA_STOP:
-        return stopplans.osca_stop(m, budgets)
-    return stopplans.schedules(m, registry.allocate(m, strategy, budgets, seed=seed))
+    if strategy == stopping_plans.OSCA_STOP:
+        return stopping_plans.osca_stop(m, budgets)
+    return stopping_plans.schedules(m, registry.allocate(m, strategy, budgets, seed=seed))
 
 
 def order_text(names: Sequence[str], *, runs_shown: int = 6) -> str:
@@ -60,11 +60,11 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     announce(m, report)
     split_note(m)
     plans = plan_schedules(m, args.strategy, budgets)
-    doc = stopplans.schedule_document(m, plans)
+    doc = stopping_plans.schedule_document(m, plans)
     if args.json:
         emit_json(doc)
         return 0
-    what = "expected-cost budget" if args.strategy == stopplans.OSCA_STOP else "budget"
+    what = "expected-cost budget" if args.strategy == stopping_plans.OSCA_STOP else "budget"
     print(f"dataset {m.name} ({m.split_label}), strategy {args.strategy} ({what}); expected cost per question "
           "when sampling stops at the first accepted sample")
     cols = ["budget", "test_pass", "expected_cost_test", "expected_cost_train", "cost_without_stopping",
@@ -77,14 +77,14 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 def expected_costs(m: OutcomeMatrix, curve: Curve) -> list[float]:
     """Per budget, the curve's expected test cost per question under early stopping: its ordered plans'
-    ``expected_cost_test``; ``uniform``: ``stopplans.uniform_expected_cost``; ``oracle``:
+    ``expected_cost_test``; ``uniform``: ``stopping_plans.uniform_expected_cost``; ``oracle``:
     ``oracle.oracle_expected_costs``."""
     budgets = list(curve.budgets)
     if curve.allocations is not None:
-        return [s.expected_cost_test for s in stopplans.schedules(m, curve.allocations)]
+        return [s.expected_cost_test for s in stopping_plans.schedules(m, curve.allocations)]
     n, c = m.test_counts()
     if curve.strategy == "uniform":
-        vals, _ = stopplans.uniform_expected_cost(n, c, budgets, m.costs, prior=lazy_prior(m))
+        vals, _ = stopping_plans.uniform_expected_cost(n, c, budgets, m.costs, prior=lazy_prior(m))
         return [float(v) for v in vals]
     if curve.strategy == orc.ORACLE:
         result = orc.oracle_counts(n, c, budgets, prior=lazy_prior(m))
@@ -152,15 +152,15 @@ def print_groups(results: Sequence[dict]) -> None:
 
 # -- savings under early stopping --------------------------------------------------------------------------------
 
-def early_stop(m: OutcomeMatrix, budgets: Sequence[int]) -> stopplans.EarlyStopSavings:
-    """``stopplans.early_stop_savings`` of best-pure and osca over ``budgets`` (and osca-stop over the same
+def early_stop(m: OutcomeMatrix, budgets: Sequence[int]) -> stopping_plans.EarlyStopSavings:
+    """``stopping_plans.early_stop_savings`` of best-pure and osca over ``budgets`` (and osca-stop over the same
     numbers read as expected-cost budgets)."""
     bp = registry.allocate(m, "best-pure", budgets)
     os_ = registry.allocate(m, "osca", budgets)
-    return stopplans.early_stop_savings(m, bp, os_, stopplans.osca_stop(m, budgets))
+    return stopping_plans.early_stop_savings(m, bp, os_, stopping_plans.osca_stop(m, budgets))
 
 
-def print_early_stop(es: stopplans.EarlyStopSavings) -> None:
+def print_early_stop(es: stopping_plans.EarlyStopSavings) -> None:
     def part(name, budget, cost, ratio, unit):
         if budget is None:
             return f"{name} does not reach it within the budgets"
@@ -176,7 +176,7 @@ def print_early_stop(es: stopplans.EarlyStopSavings) -> None:
 # -- parsers -------------------------------------------------------------------------------------------------------
 
 def cmd_bench_schedule(args: argparse.Namespace) -> int:
-    from osca_core.bench.schedule import run_schedule_bench
+    from osca_core.bench.stopping import run_schedule_bench
 
     r = run_schedule_bench(runs=args.runs)
     if args.json:

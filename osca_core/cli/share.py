@@ -1,13 +1,13 @@
 """The sharing commands: ``osca report`` (one self-contained HTML file) and ``osca figure`` (PNG / SVG / PDF).
 
 ``osca report (--file F | --dataset D) [--out report.html] [--budgets SPEC] [--strategies ...] [--configs ...]
-[--bootstrap B] [--seed S] [--dashboard URL] [--json]`` writes the report of :mod:`osca_core.report_content`
-(rendered by :mod:`osca_core.report`; plotly.js embedded, no network request when opened). Default budgets are
+[--bootstrap B] [--seed S] [--dashboard URL] [--json]`` writes the report of :mod:`osca_core.present.report_content`
+(rendered by :mod:`osca_core.present.report`; plotly.js embedded, no network request when opened). Default budgets are
 the dashboard's default view (1 .. the smallest n, at most 512, on the dashboard's grid); default B = 1000.
 
 ``osca figure curves|allocation|questions|difference (--file F | --dataset D) [same analysis options]
 [--format png|svg|pdf] --out FILE [--width W --height H --scale S] [--template paper|slides] [--json]``
-renders one chart with kaleido in the system Chromium (:mod:`osca_core.figures`); the format defaults to the
+renders one chart with kaleido in the system Chromium (:mod:`osca_core.present.figures`); the format defaults to the
 suffix of ``--out``.
 
 Every file is written to a temporary name beside ``--out`` and renamed, so a failure leaves no partial file; a
@@ -21,13 +21,13 @@ import os
 import time
 from pathlib import Path
 
-from osca_core import figures, report, views
-from osca_core import report_content as rc
 from osca_core.cli import analysis
 from osca_core.cli import args as A
 from osca_core.cli.output import emit_json, heartbeat, note, split_note
 from osca_core.errors import InputError
-from osca_core.report import render
+from osca_core.present import figures, report, views
+from osca_core.present import report_content as rc
+from osca_core.present.report import render
 
 MAX_RESAMPLES = 10_000  # --bootstrap: the replicates of every strategy and budget are held in memory
 MAX_REPLICATE_VALUES = 60_000_000  # B x strategies x budgets (8 bytes each: about 480 MB)

@@ -1,9 +1,9 @@
 """Bootstrap intervals on one split (issue 13): ``--bootstrap B`` on ``curves``, ``optimize`` and ``savings``, and
 ``osca bench bootstrap``.
 
-With ``--bootstrap B`` the test questions are resampled B times with replacement (``osca_core.bootstrap``; seeded
+With ``--bootstrap B`` the test questions are resampled B times with replacement (``osca_core.analysis.bootstrap``; seeded
 by ``--seed``, level ``--level``), the same resamples for every strategy and budget, so differences are paired
-(``osca_core.paired``). ``--bootstrap-refit`` resamples the training questions too and re-optimizes each replicate
+(``osca_core.analysis.paired``). ``--bootstrap-refit`` resamples the training questions too and re-optimizes each replicate
 (``paired.refit_curves``). The layouts are the usual ones: ``ci_low``/``ci_high`` carry the interval and
 ``"setting"`` says ``"method": "bootstrap"``; ``curves`` adds ``"differences"``. Random splits already give
 intervals over splits, so ``--bootstrap`` with ``--train-fraction``/``--splits``/``--holdout``/``--c0``/``--ban``
@@ -15,14 +15,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from osca_core import bootstrap as bs
-from osca_core import paired
-from osca_core.bootstrap import DEFAULT_LEVEL
+from osca_core.analysis import bootstrap as bs
+from osca_core.analysis import paired
+from osca_core.analysis.bootstrap import DEFAULT_LEVEL
 from osca_core.cli import args as A
 from osca_core.cli.output import Progress, emit_json, print_table
 from osca_core.errors import InputError
-from osca_core.outcomes import OutcomeMatrix
-from osca_core.results import Allocation
+from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.model.results import Allocation
 
 
 def wanted(args: argparse.Namespace) -> bool:

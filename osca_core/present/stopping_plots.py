@@ -1,0 +1,67 @@
+"""Figures of plans under early stopping: pass@C against the expected cost per question, and a plan's order.
+
+Pure plotly builders beside :mod:`osca_core.present.plots` (same styles, colours and labels from the registry): the x axis
+of :func:`expected_cost_figure` is the expected cost per question when sampling stops at the first sample the
+verifier accepts (:mod:`osca_core.strategies.stopping_plans`); :func:`order_strip_figure` draws a plan's samples first to last as
+a strip of cells coloured per configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from osca_core.model.results import Curve
+from osca_core.present.plots import PURE_COLOR, PURE_GROUP_NAME, look, style
+from osca_core.present.views import plot_text
+from osca_core.strategies import registry
+
+
+def expected_cost_figure(curves: Sequence[Curve], costs: dict[str, Sequence[float]], *, log2_x: bool = False,
+                         presentation: bool = False, dark: bool = False, title: str | None = None) -> go.Figure:
+    """Test pass@C against the expected cost per question when sampling stops at the first accepted sample
+    (``costs[strategy]`` per budget, e.g. ``stopplans.Schedule.expected_cost_test``): one line per strategy with
+    its registry colour and dash; hover gives C, the expected cost and the pass. Extrapolated points are open."""
+    fig = go.Figure()
+    for cv in curves:
+        if cv.strategy not in costs:
+            continue
+        label, color, dash = look(cv.strategy)
+        pure = cv.strategy.startswith(registry.PURE_PREFIX)
+        xs = [float(x) for x in costs[cv.strategy]]
+        hover = [f"<b>{plot_text(label)}</b><br>C = {b}<br>expected cost = {x:.3f} per question<br>"
+                 f"test pass@C = {v:.4f}" + ("<br><i>extrapolated: some k > n</i>" if e else "")
+                 for b, x, v, e in zip(cv.budgets, xs, cv.values, cv.extrapolated, strict=True)]
+        fig.add_trace(go.Scatter(
+            x=xs, y=list(cv.values), mode="lines" if pure else "lines+markers",
+            name=PURE_GROUP_NAME if pure else label, legendgroup="pure" if pure else cv.strategy,
+            showlegend=not pure, line=dict(color=PURE_COLOR if pure else color, width=1.5 if pure else 3, dash=dash),
+            marker=dict(size=6, color=color,
+                        symbol=["circle-open" if e else "circle" for e in cv.extrapolated]),
+            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", meta=cv.strategy))
+    fig.update_layout(title=dict(text=plot_text(title) if title else None),
+                      xaxis_title="expected cost per question (sampling stops when the verifier accepts)",
+                      yaxis_title="test pass@C", hovermode="closest")
+    if log2_x:
+        fig.update_xaxes(type="log")
+    return style(fig, presentation=presentation, dark=dark)
+
+
+def order_strip_figure(order: Sequence[str], colors: dict[str, str], *, title: str | None = None,
+                       presentation: bool = False, dark: bool = False) -> go.Figure:
+    """The plan's sampling order as a strip of coloured cells, first sampled at the left; one cell per sample,
+    coloured per configuration (``allocation_colors(configs, "configuration")``, stable across pages); hover
+    gives the position and the configuration."""
+    fig = go.Figure()
+    for name in dict.fromkeys(order):
+        idx = [i for i, o in enumerate(order) if o == name]
+        fig.add_trace(go.Bar(
+            x=[1] * len(idx), base=idx, y=[""] * len(idx), orientation="h", name=plot_text(name),
+            marker=dict(color=colors.get(name, PURE_COLOR), line=dict(width=1, color="white")),
+            hovertext=[f"sample {i + 1} of {len(order)}: {plot_text(name)}" for i in idx],
+            hovertemplate="%{hovertext}<extra></extra>", meta=name))
+    fig.update_layout(barmode="overlay", height=150, title=dict(text=plot_text(title) if title else None),
+                      xaxis=dict(title="sampling order (first left)", range=[0, max(1, len(order))]),
+                      yaxis=dict(visible=False), legend=dict(orientation="h", y=-0.6), margin=dict(t=40))
+    return style(fig, presentation=presentation, dark=dark)
