@@ -7,12 +7,14 @@ correct answers per question is known in advance (:func:`expected_correct`) what
 It overrides ``count_text_tokens`` (the base class counts with a tokenizer that it downloads, which fails offline)
 and reports its own usage (input tokens = words of the prompt, output tokens = words of the answer).
 
-Model ``flaky`` answers like the others but raises on its second answer to question ``FLAKY_QUESTION``: with one
-sample at a time (epoch after epoch) the eval stops with status ``error``, later samples cancelled.
+Model ``flaky`` answers like the others but raises on its second answer to question ``FLAKY_QUESTION`` (while
+``FLAKY["on"]``): with one sample at a time (epoch after epoch) the eval stops with status ``error``, later
+samples cancelled; ``inspect_ai.eval_retry`` with ``FLAKY["on"] = False`` finishes it.
 
 Tasks: ``arith`` (questions "q0".."q{n-1}", target the number ``7 * i``; two scorers, ``match()`` and
-``includes()``, both C/I), ``arith_partial`` (one scorer giving partial credit, ``P``, on odd questions answered
-wrongly) and ``arith_error`` (its scorer raises on one question).
+``includes()``, both C/I), ``arith_one`` / ``arith_includes`` (one scorer each), ``arith_partial`` (one
+scorer giving partial credit, ``P``, on odd questions answered wrongly) and ``arith_error`` (its scorer raises
+on one question).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from inspect_ai.solver import TaskState, generate
 
 WORDS = ("the", "answer", "is")
 FLAKY_QUESTION = 2  # model "flaky" raises on its second answer to this question: the eval stops, status error
+FLAKY = {"on": True}  # set "on" to False to let ``inspect eval-retry`` finish a flaky run
 
 
 def pass_rate(model: str, temperature: float, i: int) -> float:
@@ -87,7 +90,7 @@ class OscaTestAPI(ModelAPI):
         k = self.calls[temp, text]  # a provider instance may serve several runs: count per temperature
         self.calls[temp, text] += 1
         i = question_of(text)
-        if self.model_name == "flaky" and i == FLAKY_QUESTION and k >= 1:
+        if self.model_name == "flaky" and FLAKY["on"] and i == FLAKY_QUESTION and k >= 1:
             raise RuntimeError(f"flaky model fails on question {i}")
         value = 7 * i if answers_correctly(self.model_name, temp, text, k) else 7 * i + 1
         answer = " ".join(WORDS) + f" {value}"
@@ -135,6 +138,11 @@ def arith(questions: int = 6):
 @task
 def arith_one(questions: int = 6):
     return Task(dataset=_dataset(questions), solver=generate(), scorer=match())
+
+
+@task
+def arith_includes(questions: int = 6):
+    return Task(dataset=_dataset(questions), solver=generate(), scorer=includes())
 
 
 @task

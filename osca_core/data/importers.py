@@ -80,10 +80,11 @@ class ImportResult:
     files: tuple[str, ...]
     missing_samples: int = 0
     notes: tuple[str, ...] = ()
+    axes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {"format": self.format, "files": list(self.files), "missing_samples": self.missing_samples,
-                "notes": list(self.notes)}
+                "notes": list(self.notes), "axes": list(self.axes)}
 
 
 def expand(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
@@ -226,7 +227,11 @@ def _import_result(store: Store, files: list[tuple[Path, str]], *, format: str |
     t0 = time.perf_counter()
     info = store.save_matrix(m, name=name, samples=samples)
     t["write_seconds"] = time.perf_counter() - t0
-    return ImportResult(info, fmt, tuple(w for _, w in files), rows.missing, rows.notes)
+    notes = rows.notes
+    if rows.axes or rows.config_attrs:
+        notes += (f"configurations differ in: {', '.join(rows.axes)} ({info.configs} configurations)" if rows.axes
+                  else f"one configuration ({next(iter(rows.config_attrs))})",)
+    return ImportResult(info, fmt, tuple(w for _, w in files), rows.missing, notes, rows.axes)
 
 
 # per-sample extras (epoch, run_id) wait for the store's sample_extras insert (struct_pack needs identifiers)

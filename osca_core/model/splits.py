@@ -5,8 +5,9 @@ description): random splits (``train_fraction`` F, ``splits`` R, ``seed``; split
 train and test questions with ``numpy.random.default_rng([seed, r])`` and puts round(F * Q) of them, at least one
 and at most Q - 1, in training), the estimation budget ``c0`` = M (the correct count among M of the n logged
 samples drawn hypergeometrically with ``default_rng([seed, r, 1])``; M = n gives c exactly) and ``bans``
-(``multi-model``, ``multi-temperature``, ``multi-variant``: configurations grouped by the banned attributes, an
-allocation stays within one group). :func:`trials` turns a setting into its R trials.
+(``multi-model``, ``multi-temperature``, ``multi-variant``, ``multi-prompt``: configurations grouped by the banned
+attributes, an allocation stays within one group; ``prompt`` is the configuration attribute that framework logs
+give). :func:`trials` turns a setting into its R trials.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import numpy as np
 from osca_core.errors import InputError
 from osca_core.model.outcomes import OutcomeMatrix
 
-BANS = ("multi-model", "multi-temperature", "multi-variant")
-_BAN_ATTR = {"multi-model": "model", "multi-temperature": "temperature", "multi-variant": "variant"}
+BANS = ("multi-model", "multi-temperature", "multi-variant", "multi-prompt")
+_BAN_ATTR = {"multi-model": "model", "multi-temperature": "temperature", "multi-variant": "variant",
+             "multi-prompt": "prompt"}  # prompt: the configuration attribute (framework logs' solver plan)
 # -- settings and trials ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -131,11 +133,17 @@ def trials(matrix: OutcomeMatrix, setting: Setting) -> list[Trial]:
     return out
 
 
+def _ban_value(k, attr: str):
+    """A configuration's value of a banned attribute: its field (model, temperature, variant), else its
+    attribute (``prompt``; a configuration without it is in the group of those without it)."""
+    return getattr(k, attr) if attr in ("model", "temperature", "variant") else k.attrs.get(attr)
+
+
 def ban_groups(matrix: OutcomeMatrix, bans: Sequence[str]) -> list[tuple[int, ...]]:
     """Configuration indices grouped by the banned attributes (one group, all of them, without bans)."""
     groups: dict[tuple, list[int]] = {}
     for j, k in enumerate(matrix.configs):
-        groups.setdefault(tuple(getattr(k, _BAN_ATTR[b]) for b in bans), []).append(j)
+        groups.setdefault(tuple(_ban_value(k, _BAN_ATTR[b]) for b in bans), []).append(j)
     return [tuple(g) for g in groups.values()]
 
 

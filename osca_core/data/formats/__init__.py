@@ -87,7 +87,8 @@ class Rows:
     ``tables``: (long-layout Arrow table, file it came from) pairs, see the module docstring; ``question_attrs``:
     question id -> attributes; ``config_attrs``: configuration -> attributes beyond model/temperature/variant
     (top_p, task arguments, repeats, ...); ``missing``: samples a log announced but holds no score for (unscored,
-    errored, an interrupted run); ``notes``: one-line remarks for the user (what was read, what was left out).
+    errored, an interrupted run); ``notes``: one-line remarks for the user (what was read, what was left out);
+    ``axes``: the configuration attributes the logs differ in (``osca import`` prints them).
     """
 
     tables: list[tuple[pa.Table, str]] | None = None
@@ -97,6 +98,7 @@ class Rows:
     config_attrs: dict[str, dict[str, object]] = field(default_factory=dict)
     missing: int = 0
     notes: tuple[str, ...] = ()
+    axes: tuple[str, ...] = ()  # what the configurations differ in (model, temperature, prompt, top_p, ...)
 
     @property
     def table(self) -> pa.Table:

@@ -20,6 +20,7 @@ error), never the transcripts, so a large log imports quickly.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -98,81 +99,182 @@ def _value(v, where: str, partial: str | None):
                      f"(C, I, P, true/false, 1/0)")
 
 
+def _plan(header) -> tuple[str, str] | None:
+    """(label, full text) of a log's solver plan: the step names joined by ``+`` and a hash of the steps with
+    their parameters (system prompts, templates), so two plans with the same steps but other prompts differ."""
+    plan = getattr(header, "plan", None)
+    steps = list(getattr(plan, "steps", None) or [])
+    if getattr(plan, "finish", None) is not None:
+        steps.append(plan.finish)
+    if not steps:
+        return None
+    full = json.dumps([{"solver": s.solver, "params": s.params} for s in steps], sort_keys=True, default=str)
+    label = "+".join(s.solver.rsplit("/", 1)[-1] for s in steps)
+    return f"{label}-{hashlib.sha256(full.encode()).hexdigest()[:7]}", full
+
+
+def _scorers(summaries, header) -> list[str]:
+    names = list(dict.fromkeys(k for s in summaries for k in (s.scores or {})))
+    for sc in (header.results.scores if header.results is not None else None) or []:
+        if sc.name not in names and any(sc.name in (s.scores or {}) for s in summaries):
+            names.append(sc.name)
+    return names
+
+
+def _pick_scorer(scorers: list[str], asked: str | None, where: str, notes: list[str]) -> str | None:
+    """The log's scorer, by one rule for every log: ``--scorer`` when the log has it, else its only scorer."""
+    if asked is not None and asked in scorers:
+        return asked
+    if len(scorers) > 1:
+        raise InputError(f"{where}: several scorers ({', '.join(scorers)}); pick one with --scorer NAME")
+    if asked is not None and scorers:
+        notes.append(f"{where}: no scorer {asked!r}; read with its only scorer {scorers[0]!r}")
+    return scorers[0] if scorers else None
+
+
+def _superseded(logs, notes: list[str]):
+    """Logs of one task run (``eval.task_id``, kept by ``inspect eval-retry``) more than once: the successful
+    ones are kept (a retry holds the samples its original completed), else the latest; the others are noted."""
+    groups: dict[str, list[int]] = {}
+    for i, (h, _, _, _) in enumerate(logs):
+        if h.eval.task_id:
+            groups.setdefault(h.eval.task_id, []).append(i)
+    drop = set()
+    for ids in groups.values():
+        if len(ids) < 2:
+            continue
+        ok = [i for i in ids if logs[i][0].status == "success"]
+        keep = ok or [max(ids, key=lambda i: str(logs[i][0].eval.created))]
+        for i in ids:
+            if i not in keep:
+                drop.add(i)
+                notes.append(f"{logs[i][2]}: status {logs[i][0].status}, retried in {logs[keep[0]][2]}: "
+                             f"read from the retry")
+    return [lg for i, lg in enumerate(logs) if i not in drop]
+
+
+def _samples(h, summaries, where: str, scorer: str | None, options: ReadOptions, usd: float | None):
+    """The scored samples of one log: (sample id, correct, tokens, cost, epoch) lists."""
+    q, correct, tokens, cost, epoch = [], [], [], [], []
+    for smp in summaries:
+        sw = f"{where}: sample {smp.id!r} epoch {smp.epoch}"
+        score = (smp.scores or {}).get(scorer) if scorer else None
+        if score is None or smp.error:
+            continue
+        ok = _value(score.value, sw, options.partial)
+        if ok is None:
+            raise InputError(f"{sw}: partial credit ({score.value!r}); count it with --partial correct|incorrect")
+        q.append(str(smp.id))
+        correct.append(ok)
+        epoch.append(smp.epoch)
+        usage = list((smp.model_usage or {}).values())
+        tok = sum(u.total_tokens or (u.input_tokens + u.output_tokens) for u in usage) if usage else None
+        tokens.append(tok)
+        own = [u.total_cost for u in usage if u.total_cost is not None]
+        if usd is not None:
+            if tok is None:
+                raise InputError(f"{sw}: no token usage (model_usage) to price with --price")
+            cost.append(tok * usd / 1e6)
+        else:
+            cost.append(sum(own) if usage and len(own) == len(usage) else None)
+    if any(c is None for c in cost):
+        cost = [None] * len(cost)  # inspect's own cost only when every sample has one
+    return q, correct, tokens, cost, epoch
+
+
+def _announced(h, summaries) -> int:
+    expected = (h.results.total_samples if h.results is not None and h.results.total_samples else
+                (len(h.eval.dataset.sample_ids or []) or h.eval.dataset.samples or 0) * (h.eval.config.epochs or 1))
+    return max(expected, len(summaries))
+
+
+def _differs(values: list) -> bool:
+    return len({json.dumps(v, sort_keys=True, default=str) for v in values}) > 1
+
+
 def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
-    logs = [(*_read_log(p, w), w) for p, w in files]
-    tasks = list(dict.fromkeys(h.eval.task for h, _, _ in logs))
-    settings = [_settings(h) for h, _, _ in logs]
-    args = [{k: plain(v) for k, v in (h.eval.task_args or {}).items()} for h, _, _ in logs]
-    varies = [k for k in dict.fromkeys(k for s in settings for k in s) if len({json.dumps(s.get(k)) for s in settings}) > 1
-              and k != "temperature"]
-    avaries = [k for k in dict.fromkeys(k for a in args for k in a) if len({json.dumps(a.get(k)) for a in args}) > 1]
-    scorers = list(dict.fromkeys(k for _, ss, _ in logs for s in ss for k in (s.scores or {})))
-    if options.scorer is not None and options.scorer not in scorers:
-        raise InputError(f"--scorer: no scorer {options.scorer!r} in {logs[0][2]} (scorers: "
-                         f"{', '.join(scorers) or 'none'})")
-    if options.scorer is None and len(scorers) > 1:
-        raise InputError(f"{logs[0][2]}: several scorers ({', '.join(scorers)}); pick one with --scorer NAME")
-    scorer = options.scorer or (scorers[0] if scorers else None)
-    defaults = []
-    for (h, _, _), s, a in zip(logs, settings, args, strict=True):
-        parts = [h.eval.model] + ([str(s["temperature"])] if s.get("temperature") is not None else [])
-        parts += [f"{k}={s[k]}" for k in varies if s.get(k) is not None]
-        parts += [f"{k}={a[k]}" for k in avaries if a.get(k) is not None]
-        defaults.append("_".join(parts))
-    names = config_names(options.config, files, defaults)
-    keys = {}
-    for nm, d, w in zip(names, defaults, files, strict=True):
-        if keys.setdefault(nm, d) != d:
-            raise InputError(f"{w[1]}: configuration name {nm!r} is given to logs of two configurations "
-                             f"({keys[nm]} and {d}); name them with --config A,B,...")
-    tables, attrs, missing, notes = [], {}, 0, []
+    notes: list[str] = []
+    logs = _superseded([(*_read_log(p, w), w, i) for i, (p, w) in enumerate(files)], notes)
+    present = [_scorers(ss, h) for h, ss, _, _ in logs]
+    if options.scorer is not None and not any(options.scorer in s for s in present):
+        every = list(dict.fromkeys(x for s in present for x in s))
+        at = logs[0][2] if len(logs) == 1 else f"any of the {len(logs)} logs"
+        raise InputError(f"--scorer: no scorer {options.scorer!r} in {at} (scorers: {', '.join(every) or 'none'})")
     price = dict(options.price or {})
-    for (h, summaries, where), cfg, s, a in zip(logs, names, settings, args, strict=True):
+    kept, missing = [], 0
+    for (h, summaries, where, i), sc in zip(logs, present, strict=True):
+        scorer = _pick_scorer(sc, options.scorer, where, notes)
         model = h.eval.model
         usd = price.get(model, price.get(model.split("/", 1)[-1]))
-        attrs[cfg] = {"model": model, **{k: s[k] for k in varies if s.get(k) is not None},
-                      **{f"task_{k}": a[k] for k in avaries if a.get(k) is not None},
-                      **({"task": h.eval.task} if len(tasks) > 1 else {})}
-        q, correct, tokens, cost, epoch = [], [], [], [], []
-        scored = 0
-        for smp in summaries:
-            sw = f"{where}: sample {smp.id!r} epoch {smp.epoch}"
-            score = (smp.scores or {}).get(scorer) if scorer else None
-            if score is None or smp.error:
-                continue
-            ok = _value(score.value, sw, options.partial)
-            if ok is None:
-                raise InputError(f"{sw}: partial credit ({score.value!r}); count it with --partial correct|incorrect")
-            qid = str(smp.id)
-            q.append(f"{h.eval.task}/{qid}" if len(tasks) > 1 else qid)
-            correct.append(ok)
-            epoch.append(smp.epoch)
-            usage = list((smp.model_usage or {}).values())
-            tok = sum(u.total_tokens or (u.input_tokens + u.output_tokens) for u in usage) if usage else None
-            tokens.append(tok)
-            own = [u.total_cost for u in usage if u.total_cost is not None]
-            if usd is not None:
-                if tok is None:
-                    raise InputError(f"{sw}: no token usage (model_usage) to price with --price")
-                cost.append(tok * usd / 1e6)
-            else:
-                cost.append(sum(own) if usage and len(own) == len(usage) else None)
-            scored += 1
-        if not q:
-            raise InputError(f"{where}: no scored samples (status {h.status}"
-                             f"{', scorer ' + repr(scorer) if scorer else ', no scorer'})")
-        expected = (h.results.total_samples if h.results is not None and h.results.total_samples else
-                    (len(h.eval.dataset.sample_ids or []) or h.eval.dataset.samples or 0) * (h.eval.config.epochs or 1))
-        gone = max(expected - scored, len(summaries) - scored, 0)
+        data = _samples(h, summaries, where, scorer, options, usd)
+        announced = _announced(h, summaries)
+        gone = max(announced - len(data[0]), 0)
         missing += gone
+        if not data[0]:
+            notes.append(f"{where}: no scored sample (status {h.status}"
+                         f"{', scorer ' + repr(scorer) if scorer else ', no scorer'}): skipped")
+            continue
         if gone:
-            notes.append(f"{where}: {gone} of {max(expected, len(summaries))} samples missing (status {h.status})")
-        if any(c is None for c in cost):
-            cost = [None] * len(cost)  # inspect's own cost only when every sample has one
-        variant = ",".join(f"{k}={v}" for k, v in attrs[cfg].items() if k != "model" and k != "task")
+            notes.append(f"{where}: {gone} of {announced} samples missing (status {h.status})")
+        kept.append((h, where, data, i))
+    if not kept:
+        if len(logs) == 1:
+            raise InputError(notes[-1].removesuffix(": skipped").replace("no scored sample (", "no scored samples ("))
+        raise InputError(f"{logs[0][2]}: no scored samples in any of the {len(logs)} logs (all errored, "
+                         f"cancelled or unscored)")
+    return _rows(kept, files, options, notes, missing)
+
+
+def _rows(kept, files, options: ReadOptions, notes: list[str], missing: int) -> Rows:
+    """Configurations (the axes on which the kept logs differ) and the per-sample tables."""
+    heads = [h for h, _, _, _ in kept]
+    tasks = list(dict.fromkeys(h.eval.task for h in heads))
+    settings = [_settings(h) for h in heads]
+    args = [{k: plain(v) for k, v in (h.eval.task_args or {}).items()} for h in heads]
+    plans = [_plan(h) for h in heads]
+    varies = [k for k in dict.fromkeys(k for s in settings for k in s)
+              if k != "temperature" and _differs([s.get(k) for s in settings])]
+    by_task: dict[str, list[int]] = {}
+    for i, h in enumerate(heads):
+        by_task.setdefault(h.eval.task, []).append(i)
+    # task arguments only where they differ within one task; the plan where it differs within one task
+    avaries = {t: [k for k in dict.fromkeys(k for i in ids for k in args[i]) if _differs([args[i].get(k) for i in ids])]
+               for t, ids in by_task.items()}
+    prompts = any(_differs([plans[i][0] if plans[i] else None for i in ids]) for ids in by_task.values())
+    defaults, own = [], []
+    for h, s, a, pl in zip(heads, settings, args, plans, strict=True):
+        at: dict[str, object] = {k: s[k] for k in varies if s.get(k) is not None}
+        if prompts and pl is not None:
+            at["prompt"] = pl[0]
+        at |= {f"task_{k}": a[k] for k in avaries[h.eval.task] if a.get(k) is not None}
+        parts = [h.eval.model] + ([str(s["temperature"])] if s.get("temperature") is not None else [])
+        parts += [f"{k.removeprefix('task_')}={v}" for k, v in at.items()]
+        defaults.append("_".join(parts))
+        own.append(at)
+    given = config_names(options.config, files, []) if options.config is not None else None
+    names = [given[i] if given else d for d, (_, _, _, i) in zip(defaults, kept, strict=True)]
+    keys: dict[str, str] = {}
+    for nm, d, (_, w, _, _) in zip(names, defaults, kept, strict=True):
+        if keys.setdefault(nm, d) != d:
+            raise InputError(f"{w}: configuration name {nm!r} is given to logs of two configurations "
+                             f"({keys[nm]} and {d}); name them with --config A,B,...")
+    cfg_tasks: dict[str, set] = {}
+    for nm, h in zip(names, heads, strict=True):
+        cfg_tasks.setdefault(nm, set()).add(h.eval.task)
+    tables, attrs = [], {}
+    for (h, where, (q, correct, tokens, cost, epoch), _), cfg, s, at, pl in zip(kept, names, settings, own, plans,
+                                                                              strict=True):
+        model = h.eval.model
+        attrs[cfg] = {"model": model, **at, **({"prompt_text": pl[1]} if "prompt" in at else {}),
+                      **({"task": h.eval.task} if len(tasks) > 1 and len(cfg_tasks[cfg]) == 1 else {})}
+        variant = ",".join(f"{k}={v}" for k, v in at.items())
+        q = [f"{h.eval.task}/{x}" for x in q] if len(tasks) > 1 else q
         tables.append((long_table(q, [cfg] * len(q), correct, [0] * len(q), model=[model] * len(q),
                                   temperature=[s.get("temperature")] * len(q), variant=[variant] * len(q),
                                   tokens=tokens, cost=cost, epoch=epoch), where))
+    axes = (["model"] * _differs([h.eval.model for h in heads])
+            + ["temperature"] * _differs([s.get("temperature") for s in settings]) + varies
+            + ["prompt"] * prompts + list(dict.fromkeys(f"task_{k}" for ks in avaries.values() for k in ks)))
     # samples are numbered across the logs of one configuration (two runs of 3 epochs: samples 0..5)
     order = number_samples([(qq, cc) for t, _ in tables for qq, cc in zip(t["question_id"].to_pylist(),
                                                                           t["config"].to_pylist(), strict=True)])
@@ -181,7 +283,7 @@ def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
         out.append((t.set_column(t.schema.get_field_index("sample_idx"), "sample_idx",
                                  pa.array(order[k:k + t.num_rows], "int64")), where))
         k += t.num_rows
-    return Rows(tables=out, config_attrs=attrs, missing=missing, notes=tuple(notes))
+    return Rows(tables=out, config_attrs=attrs, missing=missing, notes=tuple(notes), axes=tuple(axes))
 
 
 FORMAT = Format("inspect", "Inspect AI log (.eval, .json)", detect, read,
