@@ -6,6 +6,11 @@ EvalPlus, ``base_status`` and ``plus_status`` (``pass``/``fail``/``timeout``; ``
 - question: the task id; configuration: ``--config`` or the file's folder (a file named other than
   ``eval_results.json``: its name without ``_eval_results.json``); sample: each entry of ``eval[task_id]``, in
   order (EvalPlus sorts them by completion id);
+- model and temperature: the file holds neither, so they come from the name the framework gave the samples,
+  kept whole: EvalPlus ``<model, / as -->_<backend>_temp_<T>`` (``evalplus/codegen.py``), BigCodeBench
+  ``<model, / as -->[--<revision>]--bigcodebench-<subset/split>--<backend>-<T>-<n_samples>...``
+  (``bigcodebench/generate.py``); the backend (and BigCodeBench's task) become configuration attributes; any
+  other name is read as ``<model>_<temperature>[_<variant>]`` (else the whole name is the model);
 - correct: ``--verifier plus`` (default): base and plus tests pass (``base_status == plus_status == "pass"``,
   EvalPlus's own pass@k for ``<dataset>+``); ``--verifier base``: ``base_status == "pass"``; BigCodeBench:
   ``status == "pass"``.
@@ -22,6 +27,9 @@ from osca_core.data.formats.long import reader_kind
 from osca_core.model.outcomes import parse_config_name, parse_json
 
 STATUSES = ("pass", "fail", "timeout")
+EVALPLUS_NAME = re.compile(r"^(?P<model>.+)_(?P<backend>[A-Za-z0-9]+)_temp_(?P<temp>\d+(?:\.\d+)?)$")
+BCB_NAME = re.compile(r"^(?P<model>.+?)--bigcodebench-(?P<task>.+?)--(?P<backend>[A-Za-z0-9_]+)-"
+                      r"(?P<temp>\d+(?:\.\d+)?)-(?P<n>\d+)(?:[-_].*)?$")
 
 
 def detect(path: Path, head: bytes, where: str) -> bool:
@@ -37,10 +45,22 @@ def default_name(path: Path, where: str) -> str:
     return re.sub(r"[_-]?eval_results\.json$", "", name).removesuffix(".json") or folder_name(path, where)
 
 
+def identity(name: str) -> tuple[str, float | None, dict[str, object]] | None:
+    """(model, temperature, attributes) from a name EvalPlus or BigCodeBench gave the samples, else None."""
+    m = EVALPLUS_NAME.match(name)
+    if m:
+        return m["model"].replace("--", "/"), float(m["temp"]), {"backend": m["backend"]}
+    m = BCB_NAME.match(name)
+    if m:
+        model = re.sub(r"--(main|[0-9a-f]{7,40})$", "", m["model"])  # the model revision, when given
+        return model.replace("--", "/"), float(m["temp"]), {"backend": m["backend"], "task": m["task"]}
+    return None
+
+
 def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
     names = config_names(options.config, files, [default_name(p, w) for p, w in files])
     verifier = options.verifier or "plus"
-    tables, seen = [], {}
+    tables, seen, attrs = [], {}, {}
     for (path, where), cfg in zip(files, names, strict=True):
         if cfg in seen:
             raise InputError(f"{where}: configuration name {cfg!r} is also used by {seen[cfg]}; name them with "
@@ -64,9 +84,16 @@ def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
                 ok.append(_correct(s, f"{w}[{j}]", task, verifier))
                 q.append(task)
                 idx.append(j)
-        base = parse_config_name(cfg)
-        tables.append((long_table(q, [cfg] * len(q), ok, idx, model=[base.model] * len(q)), where))
-    return Rows(tables=tables)
+        ident = identity(default_name(path, where))
+        if ident is None:
+            base = parse_config_name(cfg)
+            model, temp, extra = base.model, base.temperature, {}
+        else:
+            model, temp, extra = ident
+        attrs[cfg] = {"model": model, **extra}
+        tables.append((long_table(q, [cfg] * len(q), ok, idx, model=[model] * len(q),
+                                  temperature=[temp] * len(q)), where))
+    return Rows(tables=tables, config_attrs=attrs)
 
 
 def _correct(s, w: str, task: str, verifier: str) -> bool:

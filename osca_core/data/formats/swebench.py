@@ -3,8 +3,8 @@
 ``incomplete_ids``, counts, ``schema_version``).
 
 - question: the instance id; configuration: ``--config`` or the model, the file name up to its last dot before
-  ``.json`` (``gpt-4.1.run2.json``: model ``gpt-4.1``, run ``run2``; the harness writes the model with ``/``
-  as ``__``);
+  ``.json`` that is not between two digits (``gpt-4.1.run2.json``: model ``gpt-4.1``, run ``run2``;
+  ``claude-3.5-sonnet.json``: the whole name; the harness writes the model with ``/`` as ``__``);
 - sample: each report is one sample of every instance it submitted; several run ids of one model are several
   samples; correct: in ``resolved_ids``; an instance in ``error_ids`` or ``empty_patch_ids`` is a failed
   sample; an instance not submitted is missing (no sample).
@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from osca_core.errors import InputError
@@ -19,19 +21,45 @@ from osca_core.data.formats import Format, ReadOptions, Rows, config_names, long
 from osca_core.data.formats.long import reader_kind
 from osca_core.model.outcomes import parse_json
 
+EXPERIMENT_LISTS = ("resolved", "no_generation", "no_logs", "generated", "with_logs", "install_fail", "reset_failed",
+                    "no_apply", "applied", "test_errored", "test_timeout")
 ID_LISTS = ("submitted_ids", "resolved_ids", "unresolved_ids", "error_ids", "empty_patch_ids", "completed_ids",
             "incomplete_ids")
 
 
 def detect(path: Path, head: bytes, where: str) -> bool:
-    return (reader_kind(path, head, where) == "json" and head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
-            and b'"submitted_ids"' in head and b'"resolved_ids"' in head)
+    if reader_kind(path, head, where) != "json" or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
+        return False
+    return (b'"submitted_ids"' in head and b'"resolved_ids"' in head) or is_experiments(path, head)
+
+
+def is_experiments(path: Path, head: bytes) -> bool:
+    """An experiments-repository results.json: an object of instance-id lists, ``resolved`` among them."""
+    if re.search(rb'"resolved"\s*:\s*\[', head) is None or path.stat().st_size > (16 << 20):
+        return False
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, RecursionError):
+        return False
+    return (isinstance(data, dict) and "resolved" in data and set(data) <= set(EXPERIMENT_LISTS)
+            and all(isinstance(v, list) for v in data.values()))
+
+
+def experiments_name(path: Path, where: str) -> str:
+    """The submission folder (``<date>_<system>``) of ``.../<date>_<system>/results/results.json``."""
+    folder = path.resolve().parent
+    return (folder.parent.name if folder.name == "results" and folder.parent.name else folder.name) or "config"
 
 
 def model_and_run(where: str) -> tuple[str, str]:
+    """(model, run id) of ``<model>.<run_id>.json``, split at the last dot that is not between two digits (the
+    report holds neither field): ``gpt-4.1.run2`` -> (gpt-4.1, run2), ``claude-3.5-sonnet`` -> (claude-3.5-sonnet,
+    no run id)."""
     stem = Path(where).name.removesuffix(".json")
-    model, dot, run = stem.rpartition(".")
-    return (model, run) if dot and model else (stem, "")
+    for i in range(len(stem) - 2, 0, -1):
+        if stem[i] == "." and not (stem[i - 1].isdigit() and stem[i + 1].isdigit()):
+            return stem[:i], stem[i + 1:]
+    return stem, ""
 
 
 def _ids(data: dict, key: str, where: str, need: bool) -> list[str]:
@@ -49,6 +77,13 @@ def _ids(data: dict, key: str, where: str, need: bool) -> list[str]:
 
 
 def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
+    kinds = [is_experiments(p, b"") or _experiments_head(p) for p, _ in files]
+    if any(kinds):
+        if not all(kinds):
+            w = files[kinds.index(False)][1]
+            raise InputError(f"{w}: a SWE-bench harness report beside experiments results.json files "
+                             f"({files[kinds.index(True)][1]}); import them separately")
+        return _read_experiments(files, options)
     names = config_names(options.config, files, [model_and_run(w)[0].replace("__", "/") for _, w in files])
     runs: dict[tuple[str, str], str] = {}
     tables = []
@@ -89,5 +124,32 @@ def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
     return Rows(tables=out, config_attrs={cfg: {"model": model} for _, _, cfg, model, _, _ in tables})
 
 
-FORMAT = Format("swebench", "SWE-bench harness report (<model>.<run_id>.json)", detect, read,
+def _experiments_head(path: Path) -> bool:
+    with path.open("rb") as f:
+        return is_experiments(path, f.read(1 << 16))
+
+
+def _read_experiments(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
+    names = config_names(options.config, files, [experiments_name(p, w) for p, w in files])
+    tables, notes, seen = [], [], {}
+    for (path, where), cfg in zip(files, names, strict=True):
+        if cfg in seen:
+            raise InputError(f"{where}: configuration name {cfg!r} is also used by {seen[cfg]}; name them with "
+                             f"--config A,B,...")
+        seen[cfg] = where
+        data = parse_json(path.read_bytes(), where)
+        lists = {k: _ids(data, k, where, k == "resolved") for k in EXPERIMENT_LISTS}
+        named = list(dict.fromkeys(x for k in EXPERIMENT_LISTS for x in lists[k]))
+        if not named:
+            raise InputError(f"{where}: resolved is empty and no other list names an instance (no instances)")
+        resolved = set(lists["resolved"])
+        tables.append((long_table(named, [cfg] * len(named), [x in resolved for x in named], [0] * len(named),
+                                  model=[cfg] * len(named)), where))
+        notes.append(f"{where}: SWE-bench experiments results.json lists resolved instances only: "
+                     f"{len(resolved)} resolved, {len(named) - len(resolved)} named as failed; unresolved "
+                     f"instances it does not name are not in the data")
+    return Rows(tables=tables, config_attrs={cfg: {"model": cfg} for cfg in names}, notes=tuple(notes))
+
+
+FORMAT = Format("swebench", "SWE-bench harness report (<model>.<run_id>.json) or experiments results.json", detect, read,
                 frozenset({"config"}))
