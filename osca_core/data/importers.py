@@ -94,9 +94,11 @@ def expand(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = [f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in LOG_SUFFIXES
-                     and not any(part.startswith(".") for part in f.relative_to(path).parts)
-                     and not any(fmt.companion and fmt.companion(f) for fmt in formats.registry().values())]
+            logs = [f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in LOG_SUFFIXES
+                    and not any(part.startswith(".") for part in f.relative_to(path).parts)]
+            found = [f for f in logs if not any(fmt.companion and fmt.companion(f)
+                                                for fmt in formats.registry().values())]
+            found = found or logs  # only companions (lm-eval results files): their reader says what is missing
             if not found:
                 raise InputError(f"{p}: no log files in this folder (looked for {', '.join(LOG_SUFFIXES)})")
             files += [(f, str(f)) for f in found]

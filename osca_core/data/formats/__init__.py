@@ -148,13 +148,74 @@ def head(path: Path) -> bytes:
         return f.read(HEAD_BYTES)
 
 
+# the keys each framework's files hold (top level, or per record), the required ones first: what an unknown JSON
+# object is compared with to say which format it most resembles and which key it lacks
+SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "osca": (("settings", "train", "test"), ("training_instances", "testing_instances")),
+    "inspect": (("version", "status", "eval"), ("plan", "results", "stats", "samples", "reductions", "error")),
+    "swebench": (("submitted_ids", "resolved_ids"), ("unresolved_ids", "error_ids", "empty_patch_ids",
+                                                     "completed_ids", "incomplete_ids", "schema_version",
+                                                     "total_instances", "resolved", "no_generation", "no_logs")),
+    "evalplus": (("eval",), ("date", "hash", "task_id", "base_status", "plus_status", "solution")),
+    "lm-eval": (("results", "configs"), ("versions", "n-shot", "config", "higher_is_better", "model_name",
+                                         "doc_id", "resps", "filtered_resps", "target")),
+    "lcb": (("question_id", "graded_list"), ("code_list", "difficulty", "platform", "contest_date")),
+}
+
+
+def resemblance(keys: Sequence[str]) -> tuple[str, str] | None:
+    """(format, first required key missing) of the framework format whose keys ``keys`` shares most (at least
+    two, or one required key), else None."""
+    have = set(keys)
+    best = None
+    for name, (required, other) in SIGNATURES.items():
+        score = 2 * len(have & set(required)) + len(have & set(other))
+        missing = [k for k in required if k not in have]
+        if missing and score >= 2 and (best is None or score > best[0]):
+            best = (score, name, missing[0])
+    return None if best is None else (best[1], best[2])
+
+
+def _one_object_keys(path: Path, h: bytes) -> list[str] | None:
+    """The top-level keys of a file holding one JSON object (not JSON lines), else None."""
+    text = h.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] != b"{":
+        return None
+    import json
+
+    first = text.split(b"\n", 1)[0]
+    try:
+        obj = json.loads(first)
+        if isinstance(obj, dict) and text[len(first):].strip():
+            return None  # JSON lines
+    except (ValueError, RecursionError):
+        if path.stat().st_size > (64 << 20):
+            return None
+        try:
+            obj = json.loads(path.read_bytes().decode("utf-8-sig"))
+        except (ValueError, RecursionError):
+            return None
+    return [str(k) for k in obj] if isinstance(obj, dict) else None
+
+
 def detect(path: Path, where: str) -> str:
     """The format of one file (the first whose detector accepts it); an empty or unknown file is refused naming
-    the formats tried."""
+    the formats tried. A file holding one JSON object that no framework's reader accepts is refused naming the
+    format it most resembles and the key it lacks (it is not a long file: one object is one row at most)."""
     h = head(path)
     if not h.strip():
         raise InputError(f"{where}: empty file (no questions)")
     for fmt in registry().values():
+        if fmt.name == "long":
+            keys = _one_object_keys(path, h)
+            if keys is not None:
+                near = resemblance(keys)
+                if near is not None:
+                    raise InputError(f"{where}: unknown format: looks most like {near[0]} "
+                                     f"({registry()[near[0]].title}) but has no key {near[1]!r}")
+                raise InputError(f"{where}: unknown format: one JSON object with keys "
+                                 f"{', '.join(keys[:6]) or 'none'}{', ...' if len(keys) > 6 else ''}, not the layout "
+                                 f"of any format the studio reads ({', '.join(registry())})")
         if fmt.detect(path, h, where):
             return fmt.name
     raise InputError(f"{where}: not a log format the studio reads (tried {', '.join(registry())})")

@@ -1,5 +1,6 @@
 """lm-evaluation-harness per-sample logs (``--log_samples``): ``samples_<task>_<date>.jsonl`` with the run's
-``results_<date>.json`` beside it (``lm_eval/loggers/evaluation_tracker.py``: ``save_results_samples``,
+``results_<date>.json`` beside it (found by content when renamed: ``results`` with ``configs``/``versions``/
+``config``, naming the task) (``lm_eval/loggers/evaluation_tracker.py``: ``save_results_samples``,
 ``save_results_aggregated``; lines built in ``lm_eval/evaluator.py``).
 
 Each line is one document under one filter: ``doc_id``, ``doc``, ``target``, ``arguments``, ``resps``,
@@ -44,12 +45,28 @@ _BOOK = {"doc_id", "doc", "target", "arguments", "resps", "filtered_resps", "fil
          "prompt_hash", "target_hash"}
 
 
+_RESULTS_KEYS = (b'"configs"', b'"versions"', b'"n-shot"', b'"higher_is_better"', b'"config"')
+
+
+def results_like(head: bytes) -> bool:
+    """The harness's aggregated results file by content (any name): an object with ``results`` and the keys
+    ``save_results_aggregated`` writes beside it (``configs``, ``versions``, ``n-shot``, ``config``, ...)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return (text[:1] == b"{" and re.search(rb'"results"\s*:\s*\{', text) is not None
+            and sum(k in text for k in _RESULTS_KEYS) >= 2 and b'"doc_id"' not in text[:4096])
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return f.read(1 << 16)
+
+
 def detect(path: Path, head: bytes, where: str) -> bool:
     if reader_kind(path, head, where) != "json" or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
         return False
     name = Path(where).name
-    if RESULTS_RE.match(name):
-        return b'"results"' in head
+    if RESULTS_RE.match(name) or results_like(head):
+        return results_like(head) or b'"results"' in head
     line = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
     try:
         first = json.loads(line)
@@ -59,15 +76,36 @@ def detect(path: Path, head: bytes, where: str) -> bool:
 
 
 def companion(path: Path) -> bool:
-    """A results file is read with its samples files, not on its own (skipped when a folder is imported)."""
-    return RESULTS_RE.match(path.name) is not None
+    """A results file (by name or, renamed, by content) is read with its samples files, not on its own
+    (skipped when a folder is imported)."""
+    if RESULTS_RE.match(path.name) is not None:
+        return True
+    try:
+        return path.suffix.lower() == ".json" and results_like(_head(path))
+    except OSError:
+        return False
 
 
-def _results_for(path: Path, date: str | None) -> Path | None:
+def _tasks_of(results: Path) -> set[str]:
+    try:
+        data = json.loads(results.read_bytes())
+    except (ValueError, OSError, RecursionError):
+        return set()
+    return {str(k) for k in (data.get("results") or {})} | {str(k) for k in (data.get("configs") or {})} \
+        if isinstance(data, dict) else set()
+
+
+def _results_for(path: Path, date: str | None, task: str) -> Path | None:
+    """The run's results file: ``results_<date>.json``, else the only results file of the folder (by name or,
+    renamed, by content) that names the task."""
     if date and (path.parent / f"results_{date}.json").is_file():
         return path.parent / f"results_{date}.json"
-    found = sorted(p for p in path.parent.glob("results_*.json") if RESULTS_RE.match(p.name))
-    return found[0] if len(found) == 1 else None
+    found = sorted(p for p in path.parent.glob("*.json") if p.is_file() and companion(p))
+    named = [p for p in found if RESULTS_RE.match(p.name)]
+    if len(named) == 1 and not date:
+        return named[0]
+    mine = [p for p in found if task in _tasks_of(p)]
+    return mine[0] if len(mine) == 1 else (named[0] if len(named) == 1 and not mine else None)
 
 
 def _kwargs(v, where: str) -> dict[str, object]:
@@ -142,11 +180,17 @@ def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
     expanded: list[tuple[Path, str]] = []
     for path, where in files:
         m = RESULTS_RE.match(path.name)
-        if m:
-            mine = sorted(p for p in path.parent.glob(f"samples_*_{m['date']}.jsonl"))
+        if m or companion(path):
+            if m:
+                mine = sorted(p for p in path.parent.glob(f"samples_*_{m['date']}.jsonl"))
+            else:  # renamed: the samples files of the tasks it names
+                tasks = _tasks_of(path)
+                mine = sorted(p for p in path.parent.glob("samples_*.jsonl")
+                              if (sm := SAMPLES_RE.match(p.name)) and sm["task"] in tasks)
             if not mine:
-                raise InputError(f"{where}: no samples_<task>_{m['date']}.jsonl beside it (run lm_eval with "
-                                 f"--log_samples)")
+                raise InputError(f"{where}: an lm-evaluation-harness results file (scores per task, no samples); "
+                                 f"no samples_<task>_{m['date'] if m else '<date>'}.jsonl beside it (run lm_eval "
+                                 f"with --log_samples)")
             expanded += [(p, str(Path(where).parent / p.name)) for p in mine if (p, str(p)) not in expanded]
         else:
             expanded.append((path, where))
@@ -154,7 +198,7 @@ def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
     for path, where in expanded:
         m = SAMPLES_RE.match(path.name)
         task = m["task"] if m else path.stem.removeprefix("samples_")
-        res_path = _results_for(path, m["date"] if m else None)
+        res_path = _results_for(path, m["date"] if m else None, task)
         results = None
         if res_path is not None:
             results = parse_json(res_path.read_bytes(), str(res_path))
