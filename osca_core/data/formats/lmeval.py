@@ -213,28 +213,40 @@ def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
                          + [f"{k}={r[4][k]}" for k in varies if r[4].get(k) is not None]) for r in runs]
     names = config_names(options.config, expanded, defaults)
     tables, attrs, notes, keys = [], {}, [], []
-    for (_, where, task, model, settings, lines), cfg in zip(runs, names, strict=True):
-        filters = list(dict.fromkeys(str(x.get("filter", "none")) for x in lines))
-        if options.filter is not None and options.filter not in filters:
-            raise InputError(f"--filter: no filter {options.filter!r} in {where} (filters: {', '.join(filters)})")
-        if options.filter is None and len(filters) > 1:
+    per_filters = [list(dict.fromkeys(str(x.get("filter", "none")) for x in r[5])) for r in runs]
+    if options.filter is not None and not any(options.filter in f for f in per_filters):
+        at = runs[0][1] if len(runs) == 1 else f"any of the {len(runs)} samples files"
+        every = list(dict.fromkeys(x for f in per_filters for x in f))
+        raise InputError(f"--filter: no filter {options.filter!r} in {at} (filters: {', '.join(every)})")
+    metric_found = False
+    for (_, where, task, model, settings, lines), cfg, filters in zip(runs, names, per_filters, strict=True):
+        # one rule for every file: the asked filter where the file has it, else its only filter
+        if options.filter is not None and options.filter in filters:
+            flt = options.filter
+        elif len(filters) > 1:
             raise InputError(f"{where}: several filters ({', '.join(filters)}); pick one with --filter NAME")
-        flt = options.filter or filters[0]
+        else:
+            flt = filters[0]
+            if options.filter is not None:
+                notes.append(f"{where}: no filter {options.filter!r}; read with its only filter {flt!r}")
         mine = [x for x in lines if str(x.get("filter", "none")) == flt]
         named = list(dict.fromkeys(k for x in mine for k in (x.get("metrics") or [])
                                    if isinstance(x.get("metrics"), list) and isinstance(k, str)))
         named = named or [k for k in dict.fromkeys(k for x in mine for k in x) if k not in _BOOK and k != "_line"]
         ok01 = [k for k in named if all(k in x and _is01(x[k]) for x in mine)]
-        if options.metric is not None:
-            metric = options.metric
-            if metric not in ok01:
-                why = "not 0/1 in every line" if metric in named else "not in the file"
-                raise InputError(f"--metric: {metric!r} is {why} of {where} (0/1 metrics: {', '.join(ok01) or 'none'})")
+        if options.metric is not None and options.metric in ok01:
+            metric, metric_found = options.metric, True
+        elif options.metric is not None and (len(runs) == 1 or options.metric in named):
+            why = "not 0/1 in every line" if options.metric in named else "not in the file"
+            raise InputError(f"--metric: {options.metric!r} is {why} of {where} (0/1 metrics: "
+                             f"{', '.join(ok01) or 'none'})")
         elif not ok01:
             raise InputError(f"{where}: no metric is 0/1 in every line (metrics: {', '.join(named) or 'none'}); "
                              f"this task's scores are not pass/fail")
         else:
             metric = ok01[0]
+            if options.metric is not None:
+                notes.append(f"{where}: no metric {options.metric!r}; read with its first 0/1 metric {metric!r}")
         seen: dict[str, int] = {}
         q, ok = [], []
         for x in mine:
@@ -257,6 +269,8 @@ def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
         variant = ",".join(f"{k}={settings[k]}" for k in varies if settings.get(k) is not None)
         keys += [(qq, cfg) for qq in q]
         tables.append((q, ok, cfg, model, settings.get("temperature"), variant, where))
+    if options.metric is not None and not metric_found:
+        raise InputError(f"--metric: {options.metric!r} is not in any of the {len(runs)} samples files")
     order = number_samples(keys)
     out, k = [], 0
     for q, ok, cfg, model, temp, variant, where in tables:
@@ -264,7 +278,9 @@ def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
         out.append((long_table(q, [cfg] * len(q), ok, order[k:k + len(q)], model=[model] * len(q),
                                temperature=[temp] * len(q), variant=[variant] * len(q)), where))
         k += len(q)
-    return Rows(tables=out, config_attrs=attrs, notes=tuple(notes))
+    axes = (["model"] * (len({r[3] for r in runs}) > 1)
+            + ["temperature"] * (len({json.dumps(r[4].get("temperature")) for r in runs}) > 1) + varies)
+    return Rows(tables=out, config_attrs=attrs, notes=tuple(notes), axes=tuple(axes))
 
 
 FORMAT = Format("lm-eval", "lm-evaluation-harness samples_<task>_<date>.jsonl", detect, read,
