@@ -11,7 +11,6 @@ the experiments repository); EvalPlus sample names from ``evalplus/codegen.py``
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from storecheck import snapshot
