@@ -230,3 +230,61 @@ def test_inspect_logs_import_exactly_or_are_refused_cleanly(harness, inspect_log
         p = Path(tmp) / path.name
         p.write_bytes(bad)
         check(harness, "inspect", [p], want, refuse, fmt="inspect" if kind != "none" else None)
+
+
+# == folders: mixed formats, an empty log, a duplicate run ==========================================================
+
+@settings(FUZZ, max_examples=30 * SCALE)
+@given(runs=st.lists(st.dictionaries(ID, st.booleans(), min_size=1, max_size=5), min_size=1, max_size=3),
+       extras=st.lists(st.sampled_from(["empty", "blank", "duplicate", "mixed"]), unique=True, max_size=3))
+def test_folders_import_their_runs_once_skip_empty_files_and_refuse_mixed_formats(runs, extras):
+    from storecheck import snapshot
+
+    from osca_core.data.importers import import_files
+    from osca_core.errors import InputError
+
+    want: dict = {}
+    for r in runs:
+        for q, ok in r.items():
+            n, c = want.get((q, "gpt-4.1"), (0, 0))
+            want[q, "gpt-4.1"] = (n + 1, c + ok)
+    with tempfile.TemporaryDirectory() as tmp:
+        home, logs = Path(tmp) / "home", Path(tmp) / "logs"
+        (logs / "backup").mkdir(parents=True)
+        for k, r in enumerate(runs):
+            (logs / f"gpt-4.1.run{k}.json").write_text(json.dumps(
+                {"submitted_ids": sorted(r), "resolved_ids": sorted(q for q, ok in r.items() if ok),
+                 "unresolved_ids": sorted(q for q, ok in r.items() if not ok), "error_ids": [],
+                 "empty_patch_ids": [], "schema_version": 2}))
+        if "empty" in extras:
+            (logs / "empty.json").write_bytes(b"")
+        if "blank" in extras:
+            (logs / "backup" / "blank.jsonl").write_text("\n  \n")
+        if "duplicate" in extras:  # the same run copied into a backup folder
+            (logs / "backup" / "gpt-4.1.run0.json").write_bytes((logs / "gpt-4.1.run0.json").read_bytes())
+        if "mixed" in extras:
+            (logs / "zz_evalplus" / "m_0.8").mkdir(parents=True)
+            (logs / "zz_evalplus" / "m_0.8" / "eval_results.json").write_text(json.dumps(
+                {"date": "d", "hash": "h", "eval": {"T/0": [{"task_id": "T/0", "solution": "",
+                                                              "base_status": "pass", "plus_status": "pass"}]}}))
+        store = Store.open(home)
+        before = snapshot(home)
+        try:
+            r = import_files(store, [logs], name="folder")
+        except InputError as e:
+            msg = str(e)
+            assert "mixed" in extras, msg
+            assert "\n" not in msg and msg.startswith(str(logs / "zz_evalplus" / "m_0.8" / "eval_results.json")
+                                                      + ": looks like evalplus but "), msg
+            store.close()
+            assert snapshot(home) == before
+            return
+        assert "mixed" not in extras
+        m = store.load_matrix("folder")
+        got = {(q, k.name): (int(m.n[i, j]), int(m.c[i, j])) for i, q in enumerate(m.question_ids)
+               for j, k in enumerate(m.configs) if m.n[i, j]}
+        assert got == want
+        where = {"empty": "empty.json", "blank": "backup/blank.jsonl", "duplicate": "gpt-4.1.run0.json"}  # backup/ sorts first
+        skipped = sorted(n.split(": ", 1)[0] for n in r.notes if n.endswith(": skipped"))
+        assert skipped == sorted(str(logs / where[x]) for x in extras)
+        store.close()

@@ -87,10 +87,14 @@ class ImportResult:
                 "notes": list(self.notes), "axes": list(self.axes)}
 
 
-def expand(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
+def expand(paths: Sequence[str | Path], notes: list[str] | None = None) -> list[tuple[Path, str]]:
     """Files to read: a file as given; a folder's log files (by extension, recursively, sorted; hidden files and
-    companions left out)."""
-    files = []
+    companions left out). In a folder, an empty file and a copy of another file found (same name and bytes: a
+    duplicate run; two runs with equal outcomes may write equal bytes under other names) are skipped, each with a
+    line in ``notes``."""
+    files: list[tuple[Path, str]] = []
+    seen: dict[str, str] = {}
+    notes = notes if notes is not None else []
     for p in paths:
         path = Path(p)
         if path.is_dir():
@@ -101,7 +105,20 @@ def expand(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
             found = found or logs  # only companions (lm-eval results files): their reader says what is missing
             if not found:
                 raise InputError(f"{p}: no log files in this folder (looked for {', '.join(LOG_SUFFIXES)})")
-            files += [(f, str(f)) for f in found]
+            kept = []
+            for f in found:
+                if not formats.head(f).strip():
+                    notes.append(f"{f}: empty file: skipped")
+                    continue
+                digest = f"{f.name}\0{_sha256(f)}"  # a copy: same name, same bytes (two runs may agree)
+                if digest in seen:
+                    notes.append(f"{f}: the same bytes as {seen[digest]} (a duplicate run): skipped")
+                    continue
+                seen[digest] = str(f)
+                kept.append((f, str(f)))
+            if not kept:
+                raise InputError(f"{p}: only empty files in this folder ({len(found)} files)")
+            files += kept
         elif not path.is_file():
             raise InputError(f"{p}: no such file")
         else:
@@ -117,9 +134,11 @@ def import_files(store: Store, paths: Sequence[str | Path], *, format: str | Non
     reader's column-role overrides (keys of :data:`ROLE_FLAGS`: question_attr, config_attr, sample_column,
     cost_column; empty values are not given); given ones apply to long files only (others are refused naming
     the flag)."""
-    files = expand(paths)
-    return _import_result(store, files, format=format, name=name if name is not None else default_name(str(paths[0])),
-                          options=options or ReadOptions(), timings=timings, roles=roles)
+    skipped: list[str] = []
+    files = expand(paths, skipped)
+    res = _import_result(store, files, format=format, name=name if name is not None else default_name(str(paths[0])),
+                         options=options or ReadOptions(), timings=timings, roles=roles)
+    return dataclasses.replace(res, notes=(*skipped, *res.notes)) if skipped else res
 
 
 def import_paths(store: Store, paths: Sequence[str | Path], *, format: str | None = None, name: str | None = None,

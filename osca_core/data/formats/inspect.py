@@ -133,8 +133,18 @@ def _pick_scorer(scorers: list[str], asked: str | None, where: str, notes: list[
 
 
 def _superseded(logs, notes: list[str]):
-    """Logs of one task run (``eval.task_id``, kept by ``inspect eval-retry``) more than once: the successful
-    ones are kept (a retry holds the samples its original completed), else the latest; the others are noted."""
+    """One run twice (the same ``eval.eval_id``): read once. Logs of one task run (``eval.task_id``, kept by
+    ``inspect eval-retry``) more than once: the successful ones are kept (a retry holds the samples its original
+    completed), else the latest; the others are noted."""
+    first: dict[str, str] = {}
+    same = set()
+    for i, (h, _, where, _) in enumerate(logs):  # one run twice (a copy, or its .eval beside its .json)
+        if h.eval.eval_id and h.eval.eval_id in first:
+            same.add(i)
+            notes.append(f"{where}: the same run as {first[h.eval.eval_id]} (eval_id {h.eval.eval_id}): skipped")
+        elif h.eval.eval_id:
+            first[h.eval.eval_id] = where
+    logs = [lg for i, lg in enumerate(logs) if i not in same]
     groups: dict[str, list[int]] = {}
     for i, (h, _, _, _) in enumerate(logs):
         if h.eval.task_id:
