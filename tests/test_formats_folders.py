@@ -156,9 +156,13 @@ def test_two_solver_plans_of_one_model_are_two_configurations_with_the_plan_as_a
 
 
 def test_a_ban_on_mixing_prompts_keeps_each_allocation_within_one_plan_in_the_cli(store, logs, osca_home):
-    import_files(store, [logs["plans"]], name="plans")
     store.close()
     env = {**os.environ, "OSCA_HOME": str(osca_home)}
+    out = subprocess.run([sys.executable, "-m", "osca_core.cli", "import", str(logs["plans"]), "--name", "plans",
+                          "--json"], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "note: configurations differ in: model, prompt (4 configurations)\n" in out.stderr  # the axes found
+    assert json.loads(out.stdout)["import"]["axes"] == ["model", "prompt"]
 
     def allocations(*flags) -> list[dict[str, int]]:
         out = subprocess.run([sys.executable, "-m", "osca_core.cli", "optimize", "--dataset", "plans",
