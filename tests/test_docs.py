@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import html
 import importlib
+import json
 import os
 import re
 import subprocess
@@ -86,3 +87,43 @@ def test_readme_is_short_and_points_at_the_docs():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert len(readme.splitlines()) <= 200
     assert "docs/index.md" in readme and "<!-- test-command -->" in readme
+
+
+# keys whose children are data (configuration names, machine facts), not layout
+DATA_KEYS = {"allocation", "missing_by_config", "baseline_counts", "machine", "goals"}
+
+
+def _layout_keys(doc: object, out: set[str]) -> set[str]:
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            out.add(key)
+            if key not in DATA_KEYS:
+                _layout_keys(value, out)
+    elif isinstance(doc, list):
+        for value in doc:
+            _layout_keys(value, out)
+    return out
+
+
+@pytest.mark.parametrize("argv", [
+    ["optimize", "--budgets", "16", "--certify"],
+    ["optimize", "--budgets", "16", "--holdout"],
+    ["optimize", "--budgets", "2", "--bootstrap", "20"],
+    ["curves", "--budgets", "1-4", "--strategies", "best-pure,osca,uniform", "--bootstrap", "20",
+     "--x", "expected-cost"],
+    ["curves", "--budgets", "1-4", "--strategies", "best-pure,osca", "--train-fraction", "0.5", "--splits", "2",
+     "--c0", "5", "--ban", "multi-model"],
+    ["schedule", "--budgets", "4", "--strategy", "osca-stop"],
+    ["savings", "--budgets", "1-16", "--early-stop"],
+    ["savings", "--budgets", "1-8", "--bootstrap", "20"],
+], ids=lambda a: " ".join(a[:1] + [x for x in a[1:] if x.startswith("--") and x != "--budgets"]))
+def test_json_contracts_page_names_every_key_the_cli_prints(bcb_path: Path, argv: list[str]):
+    """The JSON layouts are documented by hand (docs/json.md): every key a command prints on the BigCodeBench
+    release must be named there, as `key` or "key"."""
+    r = subprocess.run([sys.executable, "-m", "osca_core.cli", *argv, "--file", str(bcb_path), "--json"],
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    page = (REPO / "docs" / "json.md").read_text(encoding="utf-8")
+    keys = _layout_keys(json.loads(r.stdout), set())
+    assert {"dataset"} < keys
+    assert sorted(k for k in keys if f"`{k}`" not in page and f'"{k}"' not in page) == []
