@@ -12,7 +12,7 @@ _EXPORTS = {
     "savings": "experiments",
     "study_summary": "study",
     "Study": "study",
-    "question_values": "bootstrap",
+    "strategy_values": "bootstrap",
     "BootstrapResult": "bootstrap",
     "DEFAULT_LEVEL": "bootstrap",
     "Difference": "paired",
