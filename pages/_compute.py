@@ -61,7 +61,7 @@ def strategy_curve(name: str, checksum: str, configs: tuple[str, ...], strategy:
 def savings(name: str, checksum: str, configs: tuple[str, ...], top: int, setting_key: tuple) -> ex.Savings:
     """OSCA's compute savings against best pure over budgets 1..top (every integer)."""
     m = view_matrix(name, checksum, configs)
-    return ex.savings(m, list(range(1, top + 1)), setting(setting_key))
+    return ex.savings(m, ex.savings_budgets(None, top=top), setting(setting_key))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
