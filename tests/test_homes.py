@@ -202,6 +202,8 @@ def test_splits_bootstrap_and_paired_intervals_come_from_the_one_helper():
     r = bs.bootstrap_means(v, n_resamples=50, seed=2)
     want = percentile_interval(r.distribution, 0.95)
     assert np.array_equal(r.ci_low, want.low) and np.array_equal(r.ci_high, want.high)
+    assert r.interval.low is r.ci_low and r.interval.level == 0.95
+    assert bs.bootstrap_means(v, n_resamples=0).interval is None
     assert bs.percentile_interval is paired.percentile_interval is percentile_interval
 
 

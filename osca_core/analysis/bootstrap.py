@@ -34,7 +34,7 @@ import numpy as np
 
 from osca_core.errors import InputError
 from osca_core.model.extrapolation import PriorLike, lazy_prior
-from osca_core.model.intervals import DEFAULT_LEVEL, percentile_interval  # noqa: F401  (part of this API)
+from osca_core.model.intervals import DEFAULT_LEVEL, Interval, percentile_interval  # noqa: F401  (part of this API)
 from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.model.per_question import allocation_values, question_values  # noqa: F401  (part of this API)
 from osca_core.model.results import Allocation, check_budgets
@@ -161,6 +161,11 @@ class BootstrapResult:
     n_resamples: int
     seed: int
     distribution: np.ndarray = field(repr=False)
+
+    @property
+    def interval(self) -> Interval | None:
+        """The percentile interval as the one :class:`~osca_core.model.intervals.Interval` type (None when B = 0)."""
+        return None if self.ci_low is None else Interval(self.ci_low, self.ci_high, self.level)
 
     def as_dict(self) -> dict:
         def lst(a):
