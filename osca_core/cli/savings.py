@@ -41,7 +41,7 @@ def savings_budgets(args: argparse.Namespace, m: OutcomeMatrix) -> list[int]:
     if nmax > A.DEFAULT_BUDGET_CAP:
         note(f"note: budgets 1-{A.DEFAULT_BUDGET_CAP}: the default stops at {A.DEFAULT_BUDGET_CAP} although the "
              f"largest n is {nmax}; ask for more with --budgets (at most {A.MAX_BUDGET})")
-    return A.default_budgets(nmax)
+    return ex.savings_budgets(None, top=min(nmax, A.DEFAULT_BUDGET_CAP))
 
 
 def extrapolated_budgets(m: OutcomeMatrix, budgets: list[int], setting: ex.Setting) -> list[int]:

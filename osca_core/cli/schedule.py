@@ -18,11 +18,9 @@ from osca_core.cli import args as A
 from osca_core.cli.loading import announce, load
 from osca_core.cli.output import alloc_cell, emit_json, print_table, split_note
 from osca_core.errors import InputError
-from osca_core.model.extrapolation import lazy_prior
 from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.model.results import Curve
 from osca_core.strategies import groups as grp
-from osca_core.strategies import oracle as orc
 from osca_core.strategies import registry, stopping_plans
 
 SCHEDULE_STRATEGIES = ("osca", "osca-stop", "best-pure", "even")
@@ -33,10 +31,8 @@ X_AXES = ("budget", "expected-cost")
 
 def plan_schedules(m: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0
                    ) -> list[stopping_plans.Schedule]:
-    """Ordered plans of ``strategy`` at ``budgets`` (osca-stop: expected-cost budgets)."""
-    if strategy == stopping_plans.OSCA_STOP:
-        return stopping_plans.osca_stop(m, budgets)
-    return stopping_plans.schedules(m, registry.allocate(m, strategy, budgets, seed=seed))
+    """Ordered plans of ``strategy`` at ``budgets`` (osca-stop: expected-cost budgets): ``registry.plans``."""
+    return registry.plans(m, strategy, budgets, seed=seed)
 
 
 def order_text(names: Sequence[str], *, runs_shown: int = 6) -> str:
@@ -64,7 +60,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(doc)
         return 0
-    what = "expected-cost budget" if args.strategy == stopping_plans.OSCA_STOP else "budget"
+    what = registry.get(args.strategy).budget_unit
     print(f"dataset {m.name} ({m.split_label}), strategy {args.strategy} ({what}); expected cost per question "
           "when sampling stops at the first accepted sample")
     cols = ["budget", "test_pass", "expected_cost_test", "expected_cost_train", "cost_without_stopping",
@@ -76,21 +72,13 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 # -- curves: expected cost, groups -----------------------------------------------------------------------------------
 
 def expected_costs(m: OutcomeMatrix, curve: Curve) -> list[float]:
-    """Per budget, the curve's expected test cost per question under early stopping: its ordered plans'
-    ``expected_cost_test``; ``uniform``: ``stopping_plans.uniform_expected_cost``; ``oracle``:
-    ``oracle.oracle_expected_costs``."""
-    budgets = list(curve.budgets)
-    if curve.allocations is not None:
-        return [s.expected_cost_test for s in stopping_plans.schedules(m, curve.allocations)]
-    n, c = m.test_counts()
-    if curve.strategy == "uniform":
-        vals, _ = stopping_plans.uniform_expected_cost(n, c, budgets, m.costs, prior=lazy_prior(m))
-        return [float(v) for v in vals]
-    if curve.strategy == orc.ORACLE:
-        result = orc.oracle_counts(n, c, budgets, prior=lazy_prior(m))
-        vals, _ = orc.oracle_expected_costs(n, c, result, m.costs, prior=lazy_prior(m))
-        return [float(v) for v in vals]
-    raise InputError(f"--x expected-cost: no expected cost for {curve.strategy} (it has no fixed allocation)")
+    """Per budget, the curve's expected test cost per question under early stopping (``registry.expected_costs``:
+    its allocations' ordered plans, or the strategy's expected-cost hook)."""
+    try:
+        exp, _ = registry.expected_costs(m, curve.strategy, list(curve.budgets), allocations=curve.allocations)
+    except InputError as e:
+        raise InputError(f"--x expected-cost: {e}") from None
+    return list(exp)
 
 
 def check_plan_flags(args: argparse.Namespace, m: OutcomeMatrix, *, strategies: Sequence[str] | None = None
