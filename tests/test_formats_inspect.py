@@ -185,13 +185,19 @@ def test_settings_that_differ_between_logs_name_the_configuration_and_become_att
 
 
 def test_logs_of_several_tasks_prefix_question_ids_with_the_task(store, logs):
-    one = _files(logs["other_task"])[0]
-    grid = _files(logs["grid"])[0]
-    r = import_files(store, [grid, one], name="tasks", options=ReadOptions(scorer="match"))
+    one = _files(logs["other_task"])[0]  # beta at 0.5, task arith_one (questions=2)
+    heads = {p: read_eval_log(str(p), header_only=True) for p in _files(logs["grid"])}
+    alpha, beta = (next(p for p, h in heads.items() if h.eval.model == f"oscatest/{m}"
+                        and h.eval.model_generate_config.temperature == 0.5) for m in ("alpha", "beta"))
+    r = import_files(store, [alpha, one], name="tasks", options=ReadOptions(scorer="match"))
     m = store.load_matrix("tasks")
     assert r.info.questions == Q + 2 and m.question_ids[:Q] == tuple(f"arith/q{i}" for i in range(Q))
     assert m.question_ids[Q:] == ("arith_one/q0", "arith_one/q1")
     assert int(m.n.sum()) == EPOCHS * Q + 2 and int((m.n == 0).sum()) == Q + 2  # missing cells, not failures
+    # one model on two tasks whose arguments differ (questions=5 / 2): one configuration, no missing cell
+    import_files(store, [beta, one], name="beta", options=ReadOptions(scorer="match"))
+    b = store.load_matrix("beta")
+    assert b.config_names == ("oscatest/beta_0.5",) and b.n[:, 0].tolist() == [EPOCHS] * Q + [1, 1]
 
 
 def test_an_uploaded_log_imports_like_the_file_and_a_damaged_one_changes_nothing(store, logs, osca_home):

@@ -249,9 +249,10 @@ def _import_result(store: Store, files: list[tuple[Path, str]], *, format: str |
     info = store.save_matrix(m, name=name, samples=samples)
     t["write_seconds"] = time.perf_counter() - t0
     notes = rows.notes
-    if rows.axes or rows.config_attrs:
-        notes += (f"configurations differ in: {', '.join(rows.axes)} ({info.configs} configurations)" if rows.axes
-                  else f"one configuration ({next(iter(rows.config_attrs))})",)
+    if rows.axes:  # what the readers that compare their logs (inspect, lm-eval) found the configurations differ in
+        notes += (f"configurations differ in: {', '.join(rows.axes)} ({info.configs} configurations)",)
+    elif len(rows.config_attrs) == 1:
+        notes += (f"one configuration ({next(iter(rows.config_attrs))})",)
     return ImportResult(info, fmt, tuple(w for _, w in files), rows.missing, notes, rows.axes)
 
 
