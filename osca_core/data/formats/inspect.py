@@ -1,17 +1,25 @@
 """Inspect AI logs (``.eval`` and ``.json``), read with inspect_ai's own reader (:mod:`inspect_ai.log`).
 
 Per log: the header (``read_eval_log(header_only=True)``: task, task arguments, model, generation settings,
-status, epochs) and the sample summaries (``read_eval_log_sample_summaries``: id, epoch, scores, model usage,
-error), never the transcripts, so a large log imports quickly.
+solver plan, status, epochs) and the sample summaries (``read_eval_log_sample_summaries``: id, epoch, scores,
+model usage, error), never the transcripts, so a large log imports quickly. A folder is read log by log:
 
-- configuration: the model plus the generation settings that differ between the logs (``temperature``,
-  ``top_p``, ``reasoning_effort``, ...; from ``eval.model_generate_config``) and, when they differ, the task
-  arguments (``eval.task_args``); named ``<model>_<temperature>`` (then ``_<setting>=<value>`` for the other
-  settings that differ) unless ``--config`` names it. Model and temperature are the configuration's model and
-  temperature, the other settings its variant (``top_p=0.9,...``) and its attributes;
+- decisions per log, one rule for all: the scorer is ``--scorer`` where the log has it, else the log's only
+  scorer (a log without the asked scorer is named in a note; a log with several and no ``--scorer`` is refused);
+  a log with no scored sample (errored or cancelled before scoring) is skipped with a note; the import fails
+  only when no log has a scored sample. One run read twice (same ``eval.eval_id``) is read once; logs of one task
+  run (same ``eval.task_id``: ``inspect eval-retry`` keeps it) keep the successful retry, whose samples include
+  those its errored original completed;
+- configuration: the tuple of what differs between the logs (``Rows.axes``): the model, the generation settings
+  (``eval.model_generate_config`` and ``plan.config``: ``temperature``, ``top_p``, ``max_tokens``, ...), the solver
+  plan where it differs within one task (``prompt``: the step names and a 7-digit hash of the steps with their
+  parameters, e.g. ``system_message+generate-8bbdb85``; the steps as JSON in ``prompt_text``) and the task
+  arguments where they differ within one task (``task_<arg>``); named ``<model>_<temperature>`` then
+  ``_<axis>=<value>`` unless ``--config`` names it. Model and temperature are the configuration's model and
+  temperature, the other axes its variant (``top_p=0.9,prompt=...``) and its attributes;
 - question: the sample id (``<task>/<id>`` when the logs hold several tasks); epochs are the samples;
-- correctness: the scorer's value: ``C``/``I`` (and ``N``, no answer: incorrect), booleans, 1/0; ``--scorer``
-  picks one when a log has several; partial credit (``P``, a fraction) is refused unless ``--partial``;
+- correctness: the scorer's value: ``C``/``I`` (and ``N``, no answer: incorrect), booleans, 1/0; partial credit
+  (``P``, a fraction) is refused unless ``--partial``;
 - tokens: the sample's ``model_usage`` total tokens; cost: tokens x the model's ``--price`` (USD per million
   tokens), else inspect's own ``total_cost`` when every sample has one;
 - a sample without a score (an error, a cancelled run) is missing, not failed: ``Rows.missing`` counts the
