@@ -150,3 +150,11 @@ def test_long_json_lines_are_still_long(store, tmp_path):
     assert detect(f, str(f))[0] == "long"
     m = (import_files(store, [f], name="rows"), store.load_matrix("rows"))[1]
     assert m.n[:, 0].tolist() == [3, 3] and m.c[:, 0].tolist() == [1, 1]
+
+
+def test_a_long_file_of_one_row_is_still_long(store, tmp_path):
+    f = tmp_path / "one.jsonl"
+    f.write_text(json.dumps({"question_id": "0", "config": "0", "correct": False}) + "\n")
+    assert detect(f, str(f))[0] == "long"
+    import_files(store, [f], name="one")
+    assert store.load_matrix("one").n.tolist() == [[1]]

@@ -177,7 +177,8 @@ def resemblance(keys: Sequence[str]) -> tuple[str, str] | None:
 
 
 def _one_object_keys(path: Path, h: bytes) -> list[str] | None:
-    """The top-level keys of a file holding one JSON object (not JSON lines), else None."""
+    """The top-level keys of a file holding one JSON object with nested values (not JSON lines, not one flat
+    row of a long file), else None."""
     text = h.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] != b"{":
         return None
@@ -195,13 +196,15 @@ def _one_object_keys(path: Path, h: bytes) -> list[str] | None:
             obj = json.loads(path.read_bytes().decode("utf-8-sig"))
         except (ValueError, RecursionError):
             return None
-    return [str(k) for k in obj] if isinstance(obj, dict) else None
+    if not isinstance(obj, dict) or all(not isinstance(v, dict | list) for v in obj.values()):
+        return None  # flat: one row of a long file
+    return [str(k) for k in obj]
 
 
 def detect(path: Path, where: str) -> str:
     """The format of one file (the first whose detector accepts it); an empty or unknown file is refused naming
     the formats tried. A file holding one JSON object that no framework's reader accepts is refused naming the
-    format it most resembles and the key it lacks (it is not a long file: one object is one row at most)."""
+    format it most resembles and the key it lacks (a long file's one row is flat; framework files nest)."""
     h = head(path)
     if not h.strip():
         raise InputError(f"{where}: empty file (no questions)")
