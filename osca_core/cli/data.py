@@ -1,5 +1,5 @@
-"""The data commands: ``osca fetch``, ``import``, ``datasets``, ``remove``, ``demo`` and ``export`` (the store's
-shell), plus ``osca aggregate`` (:mod:`osca_core.cli.lake`, registered from here).
+"""The data commands: ``osca fetch``, ``import``, ``datasets``, ``remove`` and ``demo`` (the store's shell; ``osca
+export`` is :mod:`osca_core.cli.export`, ``osca aggregate`` :mod:`osca_core.cli.aggregate`).
 
 ``osca import`` never replaces a dataset silently: under an existing name it needs ``--replace`` (without it one
 line names the existing dataset, exit 2, and the store is unchanged). It prints the role given to each column and
@@ -15,8 +15,6 @@ import argparse
 import sys
 
 from osca_core.cli import args as A
-from osca_core.cli import export as export_cli
-from osca_core.cli import lake as lake_cli
 from osca_core.cli.output import emit_json, note, print_table
 from osca_core.data import formats
 from osca_core.errors import InputError
@@ -201,10 +199,6 @@ def register(sub) -> None:
     dm.add_argument("--configs", type=A.count("--configs", minimum=0), default=12)
     A.add_json(dm)
     dm.set_defaults(func=cmd_demo)
-
-    export_cli.register(sub)
-    if "aggregate" not in sub.choices:  # osca_core.cli.lake is not a FAMILIES entry of its own
-        lake_cli.register(sub)
 
 
 def _add_import(sub) -> None:

@@ -3,8 +3,8 @@
 :func:`load` resolves ``--file`` / ``--dataset``, then ``--configs`` and ``--missing`` (``osca_core.model.missing.
 apply_missing``, right after loading; its note goes to stderr) and ``--cost``. :func:`experiment_setting` turns
 ``--holdout`` / ``--train-fraction`` / ``--splits`` / ``--c0`` / ``--ban`` into an ``experiments.Setting``.
-Shared by :mod:`osca_core.cli.analysis`, :mod:`osca_core.cli.uncertainty` and :mod:`osca_core.cli.schedule`
-(which must not import each other in a cycle).
+Shared by every command that analyses a log (optimize, curves, savings, study, schedule, report, figure, bench
+uniform).
 """
 
 from __future__ import annotations

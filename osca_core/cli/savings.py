@@ -7,7 +7,7 @@ predictive, flagged); the headline (baseline, target, budget_needed, ratio and i
 measured budgets only unless ``--allow-extrapolation``, while ``gaps`` cover every budget, each row flagged
 ``extrapolated``. New keys: ``extrapolated_budgets`` (budgets where the best-pure or the OSCA point is
 extrapolated), ``headline_points`` (``"measured"`` or ``"all"``), ``early_stop`` (``--early-stop``:
-``stopplans.early_stop_savings``) and ``missing`` (ragged logs).
+``stopping_plans.early_stop_savings``) and ``missing`` (ragged logs).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from osca_core.analysis import experiments as ex
 from osca_core.cli import args as A
-from osca_core.cli import schedule as plans
+from osca_core.cli import plans
 from osca_core.cli import uncertainty as unc
 from osca_core.cli.loading import (
     announce,
@@ -146,7 +146,8 @@ def print_extrapolation(d: dict, allow: bool) -> None:
               f"(k > n; their gaps are flagged); --allow-extrapolation includes them")
 
 
-def add_parser(sub, spec_help: str) -> None:
+def register(sub) -> None:
+    """Add ``savings`` to the ``osca`` subparsers."""
     sv = sub.add_parser("savings", help="compute OSCA saves to reach the best pure configuration's accuracy")
     A.add_source_args(sv)
     sv.add_argument("--budgets", help=f"SPEC (default: 1 up to the largest measured n among the configurations, "
