@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from osca_core.cli.choices import BANS
 from osca_core.errors import InputError
 from osca_core.limits import (  # noqa: F401  (re-exported: the CLI's work limits)
     DEFAULT_BUDGET_CAP,
@@ -239,8 +240,6 @@ def add_groups(p: argparse.ArgumentParser) -> None:
 def add_evaluation_args(p) -> None:
     """The options ``optimize`` and ``curves`` share: experiment settings, holdout, missing cells, bootstrap,
     groups."""
-    from osca_core.analysis.experiments import BANS
-
     add_experiment_args(p, bans=BANS)
     add_holdout(p)
     add_missing(p)

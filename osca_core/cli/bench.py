@@ -22,6 +22,7 @@ from pathlib import Path
 from osca_core.cli import args as A
 from osca_core.cli.output import emit_json, print_table
 from osca_core.errors import InputError
+from osca_core.settings import release_folder
 
 INGEST_ROWS, LAKE_ROWS, MAX_ROWS = 1_000_000, 100_000_000, 100_000_000
 MAX_ATTR_QUESTIONS = 1_000_000
@@ -85,14 +86,13 @@ def cmd_bench_attrs(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_uniform(args: argparse.Namespace) -> int:
-    from osca_core.bench.uniform import bench_uniform
-    from osca_core.cli.loading import load
-    from osca_core.settings import release_folder
-
     if not args.file and not args.dataset:
         args.file = str(release_folder() / "bcb_results.json")
+    budgets = A.parse_budgets(args.budgets, flag="--budgets")  # arguments before any data loads
+    from osca_core.bench.uniform import bench_uniform
+    from osca_core.cli.loading import load
+
     m, _ = load(args)
-    budgets = A.parse_budgets(args.budgets, flag="--budgets")
     r = bench_uniform(m, budgets, runs=args.runs)
     if args.json:
         emit_json(r.as_dict())
@@ -134,7 +134,6 @@ def cmd_bench_schedule(args: argparse.Namespace) -> int:
     print(f"osca-stop over budgets 1..{r.bcb_stop_budgets} on BigCodeBench: {r.bcb_stop_seconds:.3f} s; "
           f"1..{r.swe_stop_budgets} on SWE-bench: {r.swe_stop_seconds:.3f} s (medians of {r.runs} runs)")
     return 0
-
 
 
 def _add_ingest(bench_sub) -> None:

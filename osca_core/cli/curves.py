@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from osca_core.analysis import experiments as ex
 from osca_core.cli import args as A
+from osca_core.cli import choices as C
 from osca_core.cli import plans
 from osca_core.cli import uncertainty as unc
 from osca_core.cli.loading import (
@@ -22,12 +22,14 @@ from osca_core.cli.loading import (
     strategy_names,
 )
 from osca_core.cli.output import Progress, emit_json, print_table, split_note, write_csv
-from osca_core.strategies import registry
 
 
 def cmd_curves(args: argparse.Namespace) -> int:
+    budgets = A.parse_budgets(args.budgets)  # arguments before any data loads
+    from osca_core.analysis import experiments as ex
+    from osca_core.strategies import registry
+
     m, report = load(args)
-    budgets = A.parse_budgets(args.budgets)
     names = strategy_names(args, m)
     A.check_work(budgets, m.costs)
     boot = unc.wanted(args)
@@ -80,9 +82,9 @@ def register(sub) -> None:
     c = sub.add_parser("curves", help="test pass@C curves of several strategies")
     A.add_source_args(c)
     c.add_argument("--budgets", required=True, help=A.SPEC_HELP)
-    c.add_argument("--strategies", help=f"comma-separated: {registry.PURE_PREFIX}<config>, "
-                   f"{', '.join(registry.names())} (default: every pure configuration, "
-                   f"{', '.join(registry.names(default=True))})")
+    c.add_argument("--strategies", help=f"comma-separated: {C.PURE_PREFIX}<config>, "
+                   f"{', '.join(C.STRATEGY_NAMES)} (default: every pure configuration, "
+                   f"{', '.join(C.DEFAULT_STRATEGY_NAMES)})")
     c.add_argument("--configs", help="comma-separated configurations (default: all)")
     c.add_argument("--x", choices=list(plans.X_AXES), default="budget", help="expected-cost: every point also "
                    "carries its expected cost per question when sampling stops at the first accepted sample")

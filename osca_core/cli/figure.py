@@ -11,13 +11,17 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from osca_core.cli import args as A
+from osca_core.cli import choices as C
 from osca_core.cli.output import emit_json, heartbeat, note, split_note
 from osca_core.cli.report import add_report_args, analysis_request, command_line, out_path, write_atomic
 from osca_core.errors import InputError
-from osca_core.present import figures
-from osca_core.present import report_content as rc
+
+if TYPE_CHECKING:
+    from osca_core.present import figures
+
 
 KINDS = ("curves", "allocation", "questions", "difference")
 
@@ -33,6 +37,8 @@ def _scale(text: str) -> float:
 
 
 def figure_format(args: argparse.Namespace) -> str:
+    from osca_core.present import figures
+
     fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
     if fmt not in figures.FORMATS:
         if args.format:
@@ -43,6 +49,8 @@ def figure_format(args: argparse.Namespace) -> str:
 
 
 def figure_size(args: argparse.Namespace) -> figures.FigureSize:
+    from osca_core.present import figures
+
     base = figures.FigureSize()
     w, h = SLIDES_SIZE if args.template == "slides" else (base.width, base.height)
     scale = args.scale if args.scale is not None else 1.0
@@ -50,6 +58,9 @@ def figure_size(args: argparse.Namespace) -> figures.FigureSize:
 
 
 def cmd_figure(args: argparse.Namespace) -> int:
+    from osca_core.present import figures
+    from osca_core.present import report_content as rc
+
     t0 = time.perf_counter()
     fmt = figure_format(args)
     if args.template is not None and args.template not in figures.TEMPLATES:
@@ -92,12 +103,12 @@ def register(sub) -> None:
     """Add ``figure`` to the ``osca`` subparsers."""
     f = sub.add_parser("figure", help="one chart as PNG, SVG or PDF (kaleido, system Chromium)")
     f.add_argument("kind", choices=list(KINDS), help="which chart")
-    add_report_args(f, default_b=rc.DEFAULT_RESAMPLES)
+    add_report_args(f, default_b=C.DEFAULT_RESAMPLES)
     f.add_argument("--format", help="png, svg or pdf (default: the suffix of --out)")
     f.add_argument("--out", required=True, help="the file to write")
-    f.add_argument("--width", type=A.count("--width", minimum=50, maximum=figures.MAX_PIXELS),
+    f.add_argument("--width", type=A.count("--width", minimum=50, maximum=C.MAX_PIXELS),
                    help="width in CSS pixels (default 900; 1600 with --template slides)")
-    f.add_argument("--height", type=A.count("--height", minimum=50, maximum=figures.MAX_PIXELS),
+    f.add_argument("--height", type=A.count("--height", minimum=50, maximum=C.MAX_PIXELS),
                    help="height in CSS pixels (default 560; 900 with --template slides)")
     f.add_argument("--scale", type=_scale,
                    help="PNG pixel scale, 0.1 to 4 (default 1; vector formats ignore it)")

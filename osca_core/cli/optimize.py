@@ -11,31 +11,34 @@ from __future__ import annotations
 import argparse
 import inspect
 import time
+from typing import TYPE_CHECKING
 
-from osca_core.analysis import experiments as ex
 from osca_core.cli import args as A
 from osca_core.cli import plans
 from osca_core.cli import uncertainty as unc
+from osca_core.cli.choices import CERTIFIERS, OPTIMIZERS
 from osca_core.cli.loading import announce, experiment_setting, load, missing_key, setting_dict
 from osca_core.cli.output import Progress, alloc_cell, emit_json, heartbeat, print_table, split_note
 from osca_core.errors import InputError
-from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.strategies import allocators, registry
 
-OPTIMIZERS = tuple(s.name for s in registry.specs() if s.solver is not None)  # `osca optimize --strategy`
-CERTIFIERS = tuple(s.name for s in registry.specs() if s.certifies)  # --certify and --cost
+if TYPE_CHECKING:
+    from osca_core.model.outcomes import OutcomeMatrix
 
 
 def solve_kwargs(certify: bool) -> dict:
     """``progress=`` for --certify when the registry's solver accepts it (certificates report budgets proven)."""
+    from osca_core.strategies import registry
+
     if certify and "progress" in inspect.signature(registry.solve).parameters:
         return {"progress": Progress("certify")}
     return {}
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
+    budgets = A.parse_budgets(args.budgets)  # arguments before any data loads
+    from osca_core.strategies import allocators, registry
+
     m, report = load(args)
-    budgets = A.parse_budgets(args.budgets)
     A.check_work(budgets, m.costs, certify=args.certify)
     boot = unc.wanted(args)
     if args.group_by is not None and args.strategy != "osca":
@@ -84,6 +87,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 def optimize_experiment(args: argparse.Namespace, m: OutcomeMatrix, budgets: list[int], setting) -> int:
     """`osca optimize` with experiment options: one result per split and budget (key `split`, and
     `train_pass_full` = training objective with all n samples when --c0 is set), plus a per-budget summary."""
+    from osca_core.analysis import experiments as ex
+
     with heartbeat("optimize"):
         t0 = time.perf_counter()
         runs = ex.optimize_runs(m, budgets, setting, strategy=args.strategy, certify=args.certify)

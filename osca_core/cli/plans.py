@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from osca_core.cli import args as A
 from osca_core.cli.output import alloc_cell, print_table
 from osca_core.errors import InputError
-from osca_core.model.extrapolation import lazy_prior
-from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import Curve
-from osca_core.strategies import groups as grp
-from osca_core.strategies import oracle as orc
-from osca_core.strategies import registry, stopping_plans
+
+if TYPE_CHECKING:
+    from osca_core.model.outcomes import OutcomeMatrix
+    from osca_core.model.results import Curve
+    from osca_core.strategies import stopping_plans
+
 
 X_AXES = ("budget", "expected-cost")
 
@@ -29,6 +30,10 @@ def expected_costs(m: OutcomeMatrix, curve: Curve) -> list[float]:
     """Per budget, the curve's expected test cost per question under early stopping: its ordered plans'
     ``expected_cost_test``; ``uniform``: ``stopping_plans.uniform_expected_cost``; ``oracle``:
     ``oracle.oracle_expected_costs``."""
+    from osca_core.model.extrapolation import lazy_prior
+    from osca_core.strategies import oracle as orc
+    from osca_core.strategies import stopping_plans
+
     budgets = list(curve.budgets)
     if curve.allocations is not None:
         return [s.expected_cost_test for s in stopping_plans.schedules(m, curve.allocations)]
@@ -47,6 +52,8 @@ def check_plan_flags(args: argparse.Namespace, m: OutcomeMatrix, *, strategies: 
                      ) -> None:
     """--x expected-cost and --group-by work on the log's own split; --reallocate/--min-group need --group-by;
     the attribute must be one of the matrix's question attributes (the refusal names the known ones)."""
+    from osca_core.strategies import groups as grp
+
     if getattr(args, "x", "budget") != "budget":
         A.refuse_with(args, "--x expected-cost")
     group = getattr(args, "group_by", None)
@@ -67,6 +74,8 @@ def check_plan_flags(args: argparse.Namespace, m: OutcomeMatrix, *, strategies: 
 def group_rows(m: OutcomeMatrix, args: argparse.Namespace, budgets: Sequence[int]) -> dict[int, dict]:
     """budget -> the keys a result gains with --group-by: ``groups`` (``GroupPlan.groups_as_dicts``) and
     ``group_plan`` (attribute, reallocated, min_group, train_pass, test_pass, extrapolated, mean budgets)."""
+    from osca_core.strategies import groups as grp
+
     min_group = args.min_group if args.min_group is not None else grp.MIN_GROUP
     plans = grp.group_plans(m, args.group_by, budgets, min_group=min_group, reallocate=args.reallocate)
     return {p.budget: {"groups": p.groups_as_dicts(), "group_plan": {
@@ -106,6 +115,8 @@ def print_groups(results: Sequence[dict]) -> None:
 def early_stop(m: OutcomeMatrix, budgets: Sequence[int]) -> stopping_plans.EarlyStopSavings:
     """``stopping_plans.early_stop_savings`` of best-pure and osca over ``budgets`` (and osca-stop over the same
     numbers read as expected-cost budgets)."""
+    from osca_core.strategies import registry, stopping_plans
+
     bp = registry.allocate(m, "best-pure", budgets)
     os_ = registry.allocate(m, "osca", budgets)
     return stopping_plans.early_stop_savings(m, bp, os_, stopping_plans.osca_stop(m, budgets))

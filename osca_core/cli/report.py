@@ -18,12 +18,10 @@ import time
 from pathlib import Path
 
 from osca_core.cli import args as A
+from osca_core.cli import choices as C
 from osca_core.cli.loading import load_matrix, strategy_names
 from osca_core.cli.output import emit_json, heartbeat, split_note
 from osca_core.errors import InputError
-from osca_core.present import report, views
-from osca_core.present import report_content as rc
-from osca_core.present.report import render
 
 MAX_RESAMPLES = 10_000  # --bootstrap: the replicates of every strategy and budget are held in memory
 
@@ -62,10 +60,12 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def analysis_request(args: argparse.Namespace):
     """(matrix, budgets, strategies or None) for the report / figure options, validated before any work."""
+    budgets = A.parse_budgets(args.budgets) if args.budgets else None  # arguments before any data loads
+    from osca_core.present import report_content as rc
+    from osca_core.present import views
+
     m = load_matrix(args)
-    if args.budgets:
-        budgets = A.parse_budgets(args.budgets)
-    else:
+    if budgets is None:
         budgets = views.budget_grid(*views.default_budget_range(m))
     A.check_work(budgets, m.costs)
     names = strategy_names(args, m) if args.strategies is not None else None
@@ -87,6 +87,8 @@ def source_text(args: argparse.Namespace) -> str:
 
 def command_line(args: argparse.Namespace, budgets, *, extra: tuple[str, ...] = ()) -> str:
     """The command that reproduces this output: every analysis option spelled out (budgets as a SPEC)."""
+    from osca_core.present import report
+
     return report.command(args.command, file=getattr(args, "file", None), dataset=getattr(args, "dataset", None),
                       budgets=budgets, strategies=args.strategies, configs=args.configs,
                       n_resamples=args.bootstrap, seed=args.seed, out=args.out,
@@ -114,7 +116,10 @@ def add_report_args(p: argparse.ArgumentParser, *, default_b: int) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     out = out_path(args.out, suffixes=(".html", ".htm"))
-    m, budgets, names = analysis_request(args)
+    m, budgets, names = analysis_request(args)  # the arguments checked before the report's modules load
+    from osca_core.present import report_content as rc
+    from osca_core.present.report import render
+
     split_note(m)
     url = rc.dashboard_url(args.dashboard, m.name, budgets, seed=args.seed,
                            strategies=rc.report_strategies(m, names),
@@ -139,8 +144,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def register(sub) -> None:
     """Add ``report`` to the ``osca`` subparsers."""
     r = sub.add_parser("report", help="one self-contained HTML report (opens offline)")
-    add_report_args(r, default_b=rc.DEFAULT_RESAMPLES)
+    add_report_args(r, default_b=C.DEFAULT_RESAMPLES)
     r.add_argument("--out", default="report.html", help="the HTML file to write (default report.html)")
-    r.add_argument("--dashboard", default=rc.DASHBOARD, metavar="URL",
-                   help=f"base URL of the dashboard the report links back to (default {rc.DASHBOARD})")
+    r.add_argument("--dashboard", default=C.DASHBOARD, metavar="URL",
+                   help=f"base URL of the dashboard the report links back to (default {C.DASHBOARD})")
     r.set_defaults(func=cmd_report)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from osca_core.analysis import experiments as ex
 from osca_core.cli import args as A
 from osca_core.cli import plans
 from osca_core.cli import uncertainty as unc
@@ -29,7 +29,10 @@ from osca_core.cli.loading import (
     smallest_n,
 )
 from osca_core.cli.output import Progress, emit_json, note, print_table, split_note
-from osca_core.model.outcomes import OutcomeMatrix
+
+if TYPE_CHECKING:
+    from osca_core.analysis import experiments as ex
+    from osca_core.model.outcomes import OutcomeMatrix
 
 
 def savings_budgets(args: argparse.Namespace, m: OutcomeMatrix) -> list[int]:
@@ -47,6 +50,8 @@ def savings_budgets(args: argparse.Namespace, m: OutcomeMatrix) -> list[int]:
 def extrapolated_budgets(m: OutcomeMatrix, budgets: list[int], setting: ex.Setting) -> list[int]:
     """Budgets where the best-pure or the OSCA point is extrapolated (k > n somewhere); none at budgets up to
     the smallest measured n, so the curves are only run when the budgets go beyond it."""
+    from osca_core.analysis import experiments as ex
+
     if max(budgets) <= smallest_n(m):
         return []
     cs = ex.run_curves(m, ["best-pure", "osca"], budgets, setting)
@@ -69,6 +74,10 @@ def savings_doc(run: Callable, m: OutcomeMatrix, budgets: list[int], setting: ex
 
 
 def cmd_savings(args: argparse.Namespace) -> int:
+    if args.budgets:
+        A.parse_budgets(args.budgets)  # a bad SPEC is refused before any data loads
+    from osca_core.analysis import experiments as ex
+
     m, report = load(args)
     budgets = savings_budgets(args, m)
     A.check_work(budgets, m.costs)

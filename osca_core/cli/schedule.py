@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from osca_core.cli import args as A
 from osca_core.cli.loading import announce, load
 from osca_core.cli.output import emit_json, print_table, split_note
-from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.strategies import registry, stopping_plans
+
+if TYPE_CHECKING:
+    from osca_core.model.outcomes import OutcomeMatrix
+    from osca_core.strategies import stopping_plans
+
 
 SCHEDULE_STRATEGIES = ("osca", "osca-stop", "best-pure", "even")
 
@@ -26,6 +30,8 @@ SCHEDULE_STRATEGIES = ("osca", "osca-stop", "best-pure", "even")
 def plan_schedules(m: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0
                    ) -> list[stopping_plans.Schedule]:
     """Ordered plans of ``strategy`` at ``budgets`` (osca-stop: expected-cost budgets)."""
+    from osca_core.strategies import registry, stopping_plans
+
     if strategy == stopping_plans.OSCA_STOP:
         return stopping_plans.osca_stop(m, budgets)
     return stopping_plans.schedules(m, registry.allocate(m, strategy, budgets, seed=seed))
@@ -46,8 +52,10 @@ def order_text(names: Sequence[str], *, runs_shown: int = 6) -> str:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    budgets = A.parse_budgets(args.budgets)  # arguments before any data loads
+    from osca_core.strategies import stopping_plans
+
     m, report = load(args)
-    budgets = A.parse_budgets(args.budgets)
     A.check_work(budgets, m.costs)
     announce(m, report)
     split_note(m)

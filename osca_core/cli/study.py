@@ -5,15 +5,17 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from osca_core.analysis import experiments as ex
-from osca_core.analysis import study as sdy
 from osca_core.cli import args as A
 from osca_core.cli.loading import load_matrix
 from osca_core.cli.output import Progress, emit_json, print_table, study_cell, write_csv
 from osca_core.errors import InputError
-from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.settings import release_folder
+
+if TYPE_CHECKING:
+    from osca_core.analysis import study as sdy
+    from osca_core.model.outcomes import OutcomeMatrix
 
 
 def release_files() -> list[str]:
@@ -42,6 +44,9 @@ def study_matrices(args: argparse.Namespace) -> list[OutcomeMatrix]:
 
 def cmd_study(args: argparse.Namespace) -> int:
     from pathlib import Path
+
+    from osca_core.analysis import experiments as ex
+    from osca_core.analysis import study as sdy
 
     ex.Setting(0.5, args.splits, args.seed)  # validate options before any work
     matrices = study_matrices(args)

@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from osca_core.analysis import bootstrap as bs
-from osca_core.analysis import paired
-from osca_core.analysis.bootstrap import DEFAULT_LEVEL
 from osca_core.cli import args as A
 from osca_core.cli.output import Progress
 from osca_core.errors import InputError
-from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import Allocation
+
+if TYPE_CHECKING:
+    from osca_core.analysis import paired
+    from osca_core.model.outcomes import OutcomeMatrix
+    from osca_core.model.results import Allocation
 
 
 def wanted(args: argparse.Namespace) -> bool:
     """True when --bootstrap B > 0; refuses --bootstrap-refit without it and random splits with it."""
+    from osca_core.analysis.bootstrap import DEFAULT_LEVEL
+
     b, refit = getattr(args, "bootstrap", 0), getattr(args, "bootstrap_refit", False)
     if refit and not b:
         raise InputError("--bootstrap-refit needs --bootstrap B (B > 0 resamples)")
@@ -41,6 +44,8 @@ def wanted(args: argparse.Namespace) -> bool:
 def curve_bootstrap(m: OutcomeMatrix, names: Sequence[str], budgets: Sequence[int], args: argparse.Namespace
                     ) -> paired.CurveBootstrap:
     """``paired.bootstrap_curves`` (or ``refit_curves`` with --bootstrap-refit) with the CLI's options."""
+    from osca_core.analysis import paired
+
     kw = dict(n_resamples=args.bootstrap, level=args.level, seed=args.seed, fit_seed=args.seed)
     if getattr(args, "bootstrap_refit", False):
         return paired.refit_curves(m, names, budgets, progress=Progress("bootstrap-refit"), **kw)
@@ -73,6 +78,9 @@ def optimize_intervals(m: OutcomeMatrix, strategy: str, allocations: Sequence[Al
                        args: argparse.Namespace) -> tuple[list[tuple[float, float]], dict]:
     """Per result (ci_low, ci_high) and the ``"setting"``: ``bootstrap.bootstrap_allocations`` (allocations
     fixed) or, with --bootstrap-refit, the refitted curve's interval (``paired.refit_curves``)."""
+    from osca_core.analysis import bootstrap as bs
+    from osca_core.analysis import paired
+
     if getattr(args, "bootstrap_refit", False):
         budgets = [a.budget for a in allocations]
         cb = paired.refit_curves(m, [strategy], budgets, n_resamples=args.bootstrap, level=args.level,
@@ -86,5 +94,7 @@ def optimize_intervals(m: OutcomeMatrix, strategy: str, allocations: Sequence[Al
 
 def savings_bootstrap(m: OutcomeMatrix, budgets: Sequence[int], args: argparse.Namespace
                       ) -> paired.BootstrapSavings:
+    from osca_core.analysis import paired
+
     return paired.bootstrap_savings(m, budgets, n_resamples=args.bootstrap, level=args.level, seed=args.seed,
                                     refit=getattr(args, "bootstrap_refit", False), fit_seed=args.seed)

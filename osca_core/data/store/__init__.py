@@ -40,15 +40,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pandas as pd
-import pyarrow as pa
 
 from osca_core import settings
-from osca_core.errors import InputError, StoreBusyError
-from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
 from osca_core.data.store import errors as dberr
 from osca_core.data.store.errors import StoreDamagedError, StoreFullError
 from osca_core.data.store.gate import gate
@@ -68,6 +65,13 @@ from osca_core.data.store.tables import (
     quote,
     read_props,
 )
+from osca_core.errors import InputError, StoreBusyError
+from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
 
 DB_FILE = "osca.duckdb"
 _gate = gate  # the process-wide connection of a file (tests inspect it)
