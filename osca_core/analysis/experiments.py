@@ -39,10 +39,8 @@ from osca_core.model.splits import (  # noqa: F401  (re-exported: the experiment
     Setting,
     Trial,
     ban_groups,
-    check_c0,
     obeys_bans,
     split_masks,
-    subsample_counts,
     trials,
 )
 from osca_core.strategies import registry
