@@ -100,7 +100,7 @@ def role_overrides(args: argparse.Namespace) -> dict[str, object]:
 def cmd_import(args: argparse.Namespace) -> int:
     from osca_core.data import formats, lake_import
     from osca_core.data.importers import import_files
-    from osca_core.data.store import Store
+    from osca_core.data.store import Store, refuse_existing
 
     options = read_options(args)
     roles = role_overrides(args)
@@ -115,9 +115,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             name = import_name(args)
         if ds is not None and name is None:
             name = lake_import.default_lake_name(ds.uri)
-        if not args.replace and name in {d.name for d in st.list_datasets()}:
-            raise InputError(f"dataset {name!r} already exists; pass --replace to replace it "
-                             f"(or osca remove {name} first)")
+        if not args.replace:
+            refuse_existing(name, {d.name for d in st.list_datasets()}, surface="cli")
         if ds is not None:
             res = lake_import.import_lake(st, ds, name=name, keep=args.keep_samples, replace=args.replace,
                                           s3_endpoint=args.s3_endpoint, roles=roles)

@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 def load(args: argparse.Namespace) -> tuple[OutcomeMatrix, MissingReport]:
     """The matrix asked for (--file/--dataset, --configs, --missing, --cost) and what the missing policy did
     (say it with :func:`announce` once the request is checked)."""
+    from osca_core.data.importers import read_release
     from osca_core.model.missing import apply_missing
-    from osca_core.model.outcomes import load_release
 
     names = A.parse_names(getattr(args, "configs", None), "--configs")  # the flags before any data loads
     costs = A.parse_costs(getattr(args, "cost", None))
     if getattr(args, "file", None):
-        m = load_release(args.file)
+        m = read_release(args.file)  # through the format registry's reader of the release layout
     else:
         from osca_core.data.store import Store
 
