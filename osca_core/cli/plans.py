@@ -27,25 +27,15 @@ X_AXES = ("budget", "expected-cost")
 
 
 def expected_costs(m: OutcomeMatrix, curve: Curve) -> list[float]:
-    """Per budget, the curve's expected test cost per question under early stopping: its ordered plans'
-    ``expected_cost_test``; ``uniform``: ``stopping_plans.uniform_expected_cost``; ``oracle``:
-    ``oracle.oracle_expected_costs``."""
-    from osca_core.model.extrapolation import lazy_prior
-    from osca_core.strategies import oracle as orc
-    from osca_core.strategies import stopping_plans
+    """Per budget, the curve's expected test cost per question under early stopping (``registry.expected_costs``:
+    its allocations' ordered plans, or the strategy's expected-cost hook)."""
+    from osca_core.strategies import registry
 
-    budgets = list(curve.budgets)
-    if curve.allocations is not None:
-        return [s.expected_cost_test for s in stopping_plans.schedules(m, curve.allocations)]
-    n, c = m.test_counts()
-    if curve.strategy == "uniform":
-        vals, _ = stopping_plans.uniform_expected_cost(n, c, budgets, m.costs, prior=lazy_prior(m))
-        return [float(v) for v in vals]
-    if curve.strategy == orc.ORACLE:
-        result = orc.oracle_counts(n, c, budgets, prior=lazy_prior(m))
-        vals, _ = orc.oracle_expected_costs(n, c, result, m.costs, prior=lazy_prior(m))
-        return [float(v) for v in vals]
-    raise InputError(f"--x expected-cost: no expected cost for {curve.strategy} (it has no fixed allocation)")
+    try:
+        exp, _ = registry.expected_costs(m, curve.strategy, list(curve.budgets), allocations=curve.allocations)
+    except InputError as e:
+        raise InputError(f"--x expected-cost: {e}") from None
+    return list(exp)
 
 
 def check_plan_flags(args: argparse.Namespace, m: OutcomeMatrix, *, strategies: Sequence[str] | None = None

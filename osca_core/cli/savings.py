@@ -38,13 +38,15 @@ if TYPE_CHECKING:
 def savings_budgets(args: argparse.Namespace, m: OutcomeMatrix) -> list[int]:
     """--budgets, else 1 .. the largest measured n among the selected configurations, capped at
     DEFAULT_BUDGET_CAP (said on stderr when capped)."""
+    from osca_core.analysis import experiments as ex
+
     if args.budgets:
         return A.parse_budgets(args.budgets)
     nmax = largest_n(m)
     if nmax > A.DEFAULT_BUDGET_CAP:
         note(f"note: budgets 1-{A.DEFAULT_BUDGET_CAP}: the default stops at {A.DEFAULT_BUDGET_CAP} although the "
              f"largest n is {nmax}; ask for more with --budgets (at most {A.MAX_BUDGET})")
-    return A.default_budgets(nmax)
+    return ex.savings_budgets(None, top=min(nmax, A.DEFAULT_BUDGET_CAP))
 
 
 def extrapolated_budgets(m: OutcomeMatrix, budgets: list[int], setting: ex.Setting) -> list[int]:

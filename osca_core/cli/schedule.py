@@ -29,12 +29,10 @@ SCHEDULE_STRATEGIES = ("osca", "osca-stop", "best-pure", "even")
 
 def plan_schedules(m: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0
                    ) -> list[stopping_plans.Schedule]:
-    """Ordered plans of ``strategy`` at ``budgets`` (osca-stop: expected-cost budgets)."""
-    from osca_core.strategies import registry, stopping_plans
+    """Ordered plans of ``strategy`` at ``budgets`` (osca-stop: expected-cost budgets): ``registry.plans``."""
+    from osca_core.strategies import registry
 
-    if strategy == stopping_plans.OSCA_STOP:
-        return stopping_plans.osca_stop(m, budgets)
-    return stopping_plans.schedules(m, registry.allocate(m, strategy, budgets, seed=seed))
+    return registry.plans(m, strategy, budgets, seed=seed)
 
 
 def order_text(names: Sequence[str], *, runs_shown: int = 6) -> str:
@@ -53,7 +51,7 @@ def order_text(names: Sequence[str], *, runs_shown: int = 6) -> str:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     budgets = A.parse_budgets(args.budgets)  # arguments before any data loads
-    from osca_core.strategies import stopping_plans
+    from osca_core.strategies import registry, stopping_plans
 
     m, report = load(args)
     A.check_work(budgets, m.costs)
@@ -64,7 +62,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(doc)
         return 0
-    what = "expected-cost budget" if args.strategy == stopping_plans.OSCA_STOP else "budget"
+    what = registry.get(args.strategy).budget_unit
     print(f"dataset {m.name} ({m.split_label}), strategy {args.strategy} ({what}); expected cost per question "
           "when sampling stops at the first accepted sample")
     cols = ["budget", "test_pass", "expected_cost_test", "expected_cost_train", "cost_without_stopping",

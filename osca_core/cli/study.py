@@ -36,9 +36,9 @@ def study_matrices(args: argparse.Namespace) -> list[OutcomeMatrix]:
            for k, v in sources]
     for m in out:
         nmin = int(m.n.min())
-        if nmin > A.DEFAULT_BUDGET_CAP:  # the study's savings run budgets 1..n
+        if nmin > A.DEFAULT_BUDGET_CAP and not args.budgets:  # without --budgets the savings run budgets 1..n
             raise InputError(f"study: {m.name} has n = {nmin} samples per cell; the study's savings run budgets "
-                             f"1..n, above the limit of {A.DEFAULT_BUDGET_CAP} (use osca savings --budgets instead)")
+                             f"1..n, above the limit of {A.DEFAULT_BUDGET_CAP} (give --budgets)")
     return out
 
 
@@ -100,7 +100,8 @@ def register(sub) -> None:
     sd.add_argument("--splits", type=A.count("--splits", maximum=A.MAX_SPLITS), default=10,
                     help=f"random splits per setting (default 10, at most {A.MAX_SPLITS})")
     A.add_seed(sd)
-    sd.add_argument("--budgets", help="SPEC (default: 1..n when n <= 32, else powers of two up to n, and n)")
+    sd.add_argument("--budgets", help="SPEC for the curves and the savings (default: curves 1..n when n <= 32, "
+                    "else powers of two up to n, and n; savings every budget 1..n)")
     A.add_missing(sd)
     A.add_json(sd)
     sd.set_defaults(func=cmd_study)
