@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from osca_core.model.results import check_budgets
+from osca_core.model.budgets import check_budgets
 from osca_core.present import views
 from osca_core.strategies import registry
 
