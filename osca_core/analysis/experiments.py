@@ -37,19 +37,18 @@ from osca_core.analysis.savings_result import (  # noqa: F401  (re-exported: the
     first_reaching,
     savings_budgets,
 )
+from osca_core.model.budgets import check_budgets
 from osca_core.model.extrapolation import columns, eval_pass, lazy_prior, priors
 from osca_core.model.intervals import percentile_interval
 from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import Allocation, Curve, check_budgets, is_certified, score
+from osca_core.model.results import Allocation, Curve, is_certified, score
 from osca_core.model.splits import (  # noqa: F401  (re-exported: the experiment API)
     BANS,
     Setting,
     Trial,
     ban_groups,
-    check_c0,
     obeys_bans,
     split_masks,
-    subsample_counts,
     trials,
 )
 from osca_core.strategies import registry

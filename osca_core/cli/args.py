@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from osca_core.cli.choices import BANS
 from osca_core.errors import InputError
 from osca_core.limits import (  # noqa: F401  (re-exported: the CLI's work limits)
     DEFAULT_BUDGET_CAP,
@@ -24,6 +25,7 @@ from osca_core.limits import (  # noqa: F401  (re-exported: the CLI's work limit
     MAX_SPLITS,
     MIN_SPLIT_QUESTIONS,
 )
+from osca_core.model.budgets import Budgets, check_budgets
 
 _UINT = re.compile(r"[0-9]+", re.ASCII)
 _PART = re.compile(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?", re.ASCII)
@@ -48,7 +50,7 @@ class Parser(argparse.ArgumentParser):
             raise InputError(str(e)) from None
 
 
-def parse_budgets(spec: str, *, flag: str = "--budgets", limit: int = MAX_BUDGET) -> list[int]:
+def parse_budgets(spec: str, *, flag: str = "--budgets", limit: int = MAX_BUDGET) -> Budgets:
     """Budget SPEC: ``1-16``, ``2,4,8`` or mixed ``1-8,16,32`` -> sorted distinct integers in 1..limit.
 
     ASCII digits only; a range ``lo-hi`` needs lo <= hi; the largest budget is at most ``limit``."""
@@ -65,7 +67,7 @@ def parse_budgets(spec: str, *, flag: str = "--budgets", limit: int = MAX_BUDGET
         if hi > limit:
             raise InputError(f"{flag}: budget {hi} is above the limit of {limit}")
         out.update(range(lo, hi + 1))
-    return sorted(out)
+    return check_budgets(sorted(out))  # validated here, at the boundary: inner layers pass it through
 
 
 def default_budgets(largest_n: int, *, cap: int = DEFAULT_BUDGET_CAP) -> list[int]:
@@ -168,6 +170,9 @@ def level(text: str) -> float:
     return v
 
 
+SPEC_HELP = f"SPEC: 1-16, 2,4,8 or 1-8,16,32 (budgets up to {MAX_BUDGET})"
+
+
 def add_source_args(p: argparse.ArgumentParser) -> None:
     """--file RELEASE.json or --dataset NAME (a dataset in the store)."""
     g = p.add_mutually_exclusive_group(required=True)
@@ -231,6 +236,16 @@ def add_groups(p: argparse.ArgumentParser) -> None:
                    "question and groups get different budgets (exact knapsack on training)")
     p.add_argument("--min-group", type=count("--min-group"), metavar="N", help="groups with fewer training "
                    "questions use the global mix (default 10)")
+
+
+def add_evaluation_args(p) -> None:
+    """The options ``optimize`` and ``curves`` share: experiment settings, holdout, missing cells, bootstrap,
+    groups."""
+    add_experiment_args(p, bans=BANS)
+    add_holdout(p)
+    add_missing(p)
+    add_bootstrap(p)
+    add_groups(p)
 
 
 def resolve_holdout(args: argparse.Namespace) -> None:
