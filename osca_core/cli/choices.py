@@ -16,7 +16,7 @@ PURE_PREFIX = "pure:"
 OPTIMIZERS = ("hillclimb", "osca")
 CERTIFIERS = ("osca",)
 
-BANS = ("multi-model", "multi-temperature", "multi-variant")  # osca_core.analysis.experiments.BANS
+BANS = ("multi-model", "multi-temperature", "multi-variant", "multi-prompt")  # osca_core.analysis.experiments.BANS
 
 # osca_core.data.formats: names() (auto-detection order), PARTIAL_CHOICES, VERIFIERS
 FORMATS = ("osca", "inspect", "swebench", "evalplus", "lm-eval", "lcb", "long")
