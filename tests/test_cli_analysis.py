@@ -178,6 +178,7 @@ def test_progress_is_silent_for_short_work_and_counts_long_work(capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # the interrupted run must end within communicate's 60 s: alone (tests/conftest.py)
 def test_ctrl_c_ends_long_work_in_one_line_exit_130(bcb_path):
     p = subprocess.Popen([*CLI, "optimize", "--file", str(bcb_path), "--budgets", "1-4000", "--strategy",
                           "hillclimb", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
