@@ -188,20 +188,7 @@ class _RefuseReplace:
         return self._s.save_matrices(items, replace=False)
 
     def _check(self, target: str) -> None:
-        if target in self._existing:
-            raise InputError(f"dataset {target!r} already exists: tick \"Replace an existing dataset\" to "
-                             f"overwrite it, or choose another name")
-
-
-def import_upload(filename: str, data: bytes, *, format: str | None, name: str | None,
-                  replace: bool) -> DatasetInfo:
-    """Import an uploaded file (``osca_core.data.importers.import_bytes``); without ``replace``, a dataset of the same
-    name is an :class:`InputError` naming it and nothing is stored."""
-    from osca_core.data.importers import import_bytes
-
-    with store.Store.open() as s:
-        target = s if replace else _RefuseReplace(s, {d.name for d in s.list_datasets()})
-        return import_bytes(target, filename, data, format=format, name=name)
+        store.refuse_existing(target, self._existing, surface="app")
 
 
 def import_uploads(files: list[tuple[str, bytes]], *, format: str | None, name: str | None, replace: bool,

@@ -61,7 +61,7 @@ def strategy_curve(name: str, checksum: str, configs: tuple[str, ...], strategy:
 def savings(name: str, checksum: str, configs: tuple[str, ...], top: int, setting_key: tuple) -> ex.Savings:
     """OSCA's compute savings against best pure over budgets 1..top (every integer)."""
     m = view_matrix(name, checksum, configs)
-    return ex.savings(m, list(range(1, top + 1)), setting(setting_key))
+    return ex.savings(m, ex.savings_budgets(None, top=top), setting(setting_key))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -158,24 +158,11 @@ def curve_bootstrap(name: str, checksum: str, configs: tuple[str, ...], strategi
 def expected_costs(name: str, checksum: str, configs: tuple[str, ...], strategy: str,
                    budgets: tuple[int, ...], fit_seed: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """(expected cost per test question under early stopping, nominal cost) per budget of one strategy on the
-    dataset's own split: a plan's best order (``stopping_plans.schedules``); uniform by ``uniform_expected_cost``;
-    the oracle by ``oracle.oracle_expected_costs``; a pure configuration as a one-configuration plan."""
-    from osca_core.model import extrapolation
-    from osca_core.strategies import oracle, registry, stopping_plans
+    dataset's own split (``registry.expected_costs``: a plan's best order, a pure configuration as a
+    one-configuration plan; uniform and the oracle by their expected-cost hooks)."""
+    from osca_core.strategies import registry
     m = view_matrix(name, checksum, configs)
-    nominal_unit = float(m.costs.mean())
-    if strategy == "uniform":
-        n, c = m.test_counts()
-        e, _ = stopping_plans.uniform_expected_cost(n, c, list(budgets), m.costs, prior=extrapolation.lazy_prior(m))
-        return tuple(float(x) for x in e), tuple(nominal_unit * b for b in budgets)
-    if strategy == oracle.ORACLE:
-        n, c = m.test_counts()
-        res = oracle.oracle(m, list(budgets))
-        e, _ = oracle.oracle_expected_costs(n, c, res, m.costs, prior=extrapolation.lazy_prior(m))
-        return tuple(e), tuple(nominal_unit * b for b in budgets)
-    allocs = registry.allocate(m, strategy, list(budgets), seed=fit_seed)
-    plans = stopping_plans.schedules(m, allocs)
-    return (tuple(p.expected_cost_test for p in plans), tuple(p.cost_without_stopping for p in plans))
+    return registry.expected_costs(m, strategy, list(budgets), seed=fit_seed)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

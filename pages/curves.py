@@ -51,8 +51,7 @@ def _own_split(v: View) -> bool:
 
 
 def _bootstrappable(strategy: str) -> bool:
-    spec = registry.get(strategy)
-    return spec.kind == "allocation" or strategy == "uniform"
+    return registry.has_question_values(strategy)
 
 
 def _bootstrap(v: View, strats: list[str]):

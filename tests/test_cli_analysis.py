@@ -242,10 +242,10 @@ def test_unbounded_requests_end_in_one_line_under_a_memory_limit(bcb_path, argv)
 # -- --certify progress, deprecated names -----------------------------------------------------------------------
 
 def test_certify_passes_a_progress_callback_when_the_solver_takes_one(capsys, bcb_path, monkeypatch):
-    from osca_core.cli import analysis
+    from osca_core.cli import optimize
     from osca_core.strategies import registry
 
-    assert analysis.solve_kwargs(False) == {}
+    assert optimize.solve_kwargs(False) == {}
     seen = {}
     real = registry.solve
 

@@ -1,4 +1,4 @@
-"""``osca report`` and ``osca figure`` (osca_core.cli.share): the report file and its JSON summary, the
+"""``osca report`` and ``osca figure`` (osca_core.cli.report, osca_core.cli.figure): the report file and its JSON summary, the
 command in its provenance reproduces it, bad input is one line and exit 2 with no file written, and the
 figures are valid PNG / SVG / PDF files of the asked size (kaleido in the system Chromium)."""
 

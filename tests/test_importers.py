@@ -263,3 +263,18 @@ def test_several_uploads_make_one_dataset_named_by_their_files(store, tmp_path):
     r = import_uploads(store, [(a.name, a.read_bytes()), (b.name, b.read_bytes())], name="two")
     m = store.load_matrix("two")
     assert r.files == (a.name, b.name) and m.config_names == ("gpt4o_0.2", "gpt4o_0.8") and m.c.tolist() == [[1, 2]]
+
+
+def test_file_reads_the_release_through_the_format_registry_into_the_matrix_load_release_gives(bcb_path, tmp_path):
+    import numpy as np
+
+    from osca_core.data.importers import read_release
+    from osca_core.model.outcomes import load_release
+
+    a, b = read_release(bcb_path), load_release(bcb_path)
+    assert (a.name, a.checksum, a.source, a.config_names, a.question_ids) == (
+        b.name, b.checksum, b.source, b.config_names, b.question_ids)
+    assert np.array_equal(a.n, b.n) and np.array_equal(a.c, b.c) and np.array_equal(a.train, b.train)
+    assert a.content_checksum() == b.content_checksum()
+    with pytest.raises(InputError, match=f"^{tmp_path / 'nope.json'}: no such file$"):
+        read_release(tmp_path / "nope.json")

@@ -330,3 +330,21 @@ def test_imputed_matrices_are_analysis_views_and_never_stored(osca_home, bcb):
     with pytest.raises(ValueError, match="imputed"):
         Store.open().save_matrix(dataclasses.replace(bcb, imputed=imp), name="x")
     assert not (osca_home / DB_FILE).exists() or Store.open().list_datasets() == []
+
+
+def test_an_existing_name_is_refused_by_one_function_with_each_surfaces_own_hint():
+    from pathlib import Path
+
+    import osca_core
+    from osca_core.data.store import refuse_existing
+
+    refuse_existing("new", {"old"}, surface="cli")  # an unknown name passes
+    for surface, tail in (("store", " (remove it first: osca remove o{x})"),
+                          ("cli", "; pass --replace to replace it (or osca remove o{x} first)"),
+                          ("app", ': tick "Replace an existing dataset" to overwrite it, or choose another name')):
+        with pytest.raises(InputError) as e:
+            refuse_existing("o{x}", ["o{x}"], surface=surface)
+        assert str(e.value) == "dataset 'o{x}' already exists" + tail
+    root = Path(osca_core.__file__).parent
+    said = [p for p in [*root.rglob("*.py"), *(root.parent / "pages").glob("*.py")] if "already exists" in p.read_text()]
+    assert [p.relative_to(root.parent).as_posix() for p in said] == ["osca_core/data/store/__init__.py"]

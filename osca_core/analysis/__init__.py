@@ -8,14 +8,14 @@ from osca_core._face import lazy_face
 _EXPORTS = {
     "run_curves": "experiments",
     "CurveSet": "experiments",
-    "Savings": "experiments",
+    "Savings": "savings_result",
     "savings": "experiments",
     "study_summary": "study",
     "Study": "study",
-    "question_values": "bootstrap",
+    "strategy_values": "bootstrap",
     "BootstrapResult": "bootstrap",
     "DEFAULT_LEVEL": "bootstrap",
-    "Difference": "paired",
+    "Difference": "difference",
     "bootstrap_curves": "paired",
     "bootstrap_savings": "paired",
 }

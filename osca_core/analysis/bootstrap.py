@@ -31,16 +31,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import binom
 
 from osca_core.errors import InputError
-from osca_core.model.extrapolation import PriorLike, columns, eval_fail, lazy_prior, question_fail, resolve
+from osca_core.model.extrapolation import PriorLike, lazy_prior
+from osca_core.model.intervals import DEFAULT_LEVEL, Interval, percentile_interval  # noqa: F401  (part of this API)
 from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.model.per_question import allocation_values, question_values  # noqa: F401  (part of this API)
 from osca_core.model.results import Allocation, check_budgets
-from osca_core.strategies import allocators as st
 from osca_core.strategies import registry
+from osca_core.strategies import uniform as uni
 
-DEFAULT_LEVEL = 0.95
 DEFAULT_RESAMPLES = 2000
 
 
@@ -59,51 +59,15 @@ def check_options(n_resamples: int, level: float, seed: int) -> tuple[int, float
 
 
 # -- per-question values ---------------------------------------------------------------------------------------
-
-def question_values(n: np.ndarray, c: np.ndarray, counts: Sequence[int], *, prior: PriorLike = None
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Per question, v_q = 1 - prod_s f_s(k_s) of the allocation ``counts`` (module docstring), and per question
-    whether some term was extrapolated (k_s > n_qs; ``prior`` as in ``extrapolation.question_fail``). Only
-    configurations with k_s > 0 are touched, in the same order as ``estimators.mix_pass``, so ``np.mean`` of the
-    values is exactly ``Allocation.test_pass`` (given the matrix's ``extrapolation.priors``)."""
-    n, c = np.asarray(n), np.asarray(c)
-    k = np.asarray(counts, dtype=np.int64)
-    if n.ndim != 2 or n.shape != c.shape or k.shape != (n.shape[1],):
-        raise ValueError(f"question_values: n, c must be (Q, S) and counts (S,) (got {n.shape}, {c.shape}, {k.shape})")
-    if not (k > 0).any():
-        return np.zeros(n.shape[0]), np.zeros(n.shape[0], dtype=bool)
-    f, over = question_fail(n, c, k, prior)
-    return 1.0 - f, over
-
+# question_values / allocation_values live in osca_core.model.per_question (imported above, part of this API);
+# a strategy's per-question values come from the registry (registry.question_values: no branching on names).
 
 def uniform_question_values(n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *, prior: PriorLike = None
                             ) -> tuple[np.ndarray, np.ndarray]:
     """Per question and budget, the exact E[1 - prod_s f_s(K_s)] with K ~ Multinomial(C, 1/S): (Q, P) values and
-    (P,) extrapolated flags (C above the smallest n). The dynamic program of ``strategies.uniform_expected``
-    without the final mean over questions (``strategies.uniform_expected_per_question`` when it exists, else the program here)."""
-    budgets = check_budgets(budgets)
-    nmin = int(np.asarray(n).min())
-    extra = np.array([b > nmin for b in budgets])
-    shared = getattr(st, "uniform_expected_per_question", None)
-    if shared is not None:
-        vals = shared(n, c, budgets, prior=prior)
-        return np.asarray(vals[0] if isinstance(vals, tuple) else vals, float), extra
-    cmax = max(budgets)
-    q, s = n.shape
-    ks = np.arange(cmax + 1, dtype=float)
-    f = np.empty((s, q, cmax + 1))
-    pr = resolve(prior) if cmax > nmin else None
-    for j in range(s):
-        f[j], _ = eval_fail(n[:, j : j + 1], c[:, j : j + 1], ks[None, :], columns(pr, slice(j, j + 1)))
-    v = f[s - 1].copy()
-    for j in range(s - 2, -1, -1):
-        prob = 1.0 / (s - j)
-        new = np.empty_like(v)
-        for m in range(cmax + 1):
-            w = binom.pmf(np.arange(m + 1), m, prob)
-            new[:, m] = (f[j][:, : m + 1] * v[:, m::-1]) @ w
-        v = new
-    return 1.0 - v[:, budgets], extra
+    (P,) extrapolated flags (C above the smallest n): ``uniform``'s registry hook
+    (``strategies.uniform.uniform_question_values``)."""
+    return uni.uniform_question_values(n, c, budgets, prior=prior)
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,40 +104,23 @@ class QuestionValues:
         return self.strategies.index(strategy)
 
 
-def allocation_values(n: np.ndarray, c: np.ndarray, allocations: Sequence[Allocation], *,
-                      prior: PriorLike = None) -> tuple[np.ndarray, np.ndarray]:
-    """(Q, P) per-question values and (P,) extrapolated flags of P allocations on the questions (n, c)."""
-    cols = [question_values(n, c, a.counts, prior=prior) for a in allocations]
-    return (np.stack([v for v, _ in cols], axis=1) if cols else np.zeros((n.shape[0], 0)),
-            np.array([bool(e.any()) for _, e in cols], dtype=bool))
-
-
 def per_question_expectation(name: str, n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *,
                              prior: PriorLike = None) -> tuple[np.ndarray, np.ndarray]:
-    """(Q, P) per-question values of a strategy without a fixed allocation (registry kind ``"expectation"``):
-    only ``uniform`` has one (:func:`uniform_question_values`); any other is an :class:`InputError`."""
-    if name != "uniform":
-        raise InputError(f"{name}: no per-question values to bootstrap (only uniform among the strategies "
-                         "without a fixed allocation)")
-    return uniform_question_values(n, c, budgets, prior=prior)
+    """(Q, P) per-question values of a strategy without a fixed allocation (registry kind ``"expectation"``): its
+    registry hook (``registry.expectation_question_values``); one without a hook is an :class:`InputError`."""
+    return registry.expectation_question_values(name, n, c, budgets, prior=prior)
 
 
 def strategy_values(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: Sequence[int], *, seed: int = 0
                     ) -> QuestionValues:
     """Fit each strategy on the training questions (``registry.allocate``, seeded by ``seed``) and evaluate it
-    per test question (:func:`question_values`; ``uniform``: :func:`uniform_question_values`)."""
+    per test question (``registry.question_values``: allocations by :func:`question_values`, an expectation
+    strategy by its registry hook)."""
     budgets = check_budgets(budgets)
     registry.check_names(matrix, strategies)
-    n, c = matrix.test_counts()
-    prior = lazy_prior(matrix)
     vals, extra, allocs = [], [], {}
     for s in strategies:
-        if registry.get(s).kind == "expectation":
-            v, e = per_question_expectation(s, n, c, budgets, prior=prior)
-            al = None
-        else:
-            al = tuple(registry.allocate(matrix, s, budgets, seed=seed))
-            v, e = allocation_values(n, c, al, prior=prior)
+        v, e, al = registry.question_values(matrix, s, budgets, seed=seed)
         vals.append(v)
         extra.append(e)
         allocs[s] = al
@@ -199,14 +146,6 @@ def resample_counts(indices: np.ndarray, questions: int) -> np.ndarray:
     return np.bincount(flat, minlength=b * questions).reshape(b, questions)
 
 
-def percentile_interval(distribution: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """The 100 (1 - level)/2 and 100 (1 + level)/2 percentiles over axis 0 (``numpy.percentile``, linear
-    interpolation; the tail rounded to 10 digits so that level 0.95 asks for exactly 2.5 and 97.5)."""
-    tail = round(50.0 * (1.0 - level), 10)  # 2.5 exactly for level 0.95 (not 2.5000000000000022)
-    lo, hi = np.percentile(distribution, [tail, 100.0 - tail], axis=0)
-    return lo, hi
-
-
 @dataclass(frozen=True, eq=False)
 class BootstrapResult:
     """Bootstrap of means over questions: point ``estimate`` (mean over the original questions), percentile
@@ -222,6 +161,11 @@ class BootstrapResult:
     n_resamples: int
     seed: int
     distribution: np.ndarray = field(repr=False)
+
+    @property
+    def interval(self) -> Interval | None:
+        """The percentile interval as the one :class:`~osca_core.model.intervals.Interval` type (None when B = 0)."""
+        return None if self.ci_low is None else Interval(self.ci_low, self.ci_high, self.level)
 
     def as_dict(self) -> dict:
         def lst(a):

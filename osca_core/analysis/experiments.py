@@ -31,7 +31,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from osca_core.analysis.savings_result import (  # noqa: F401  (re-exported: the experiment API)
+    SAVINGS_NOTE,
+    Savings,
+    first_reaching,
+    savings_budgets,
+)
 from osca_core.model.extrapolation import columns, eval_pass, lazy_prior, priors
+from osca_core.model.intervals import percentile_interval
 from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.model.results import Allocation, Curve, check_budgets, is_certified, score
 from osca_core.model.splits import (  # noqa: F401  (re-exported: the experiment API)
@@ -39,19 +46,11 @@ from osca_core.model.splits import (  # noqa: F401  (re-exported: the experiment
     Setting,
     Trial,
     ban_groups,
-    check_c0,
     obeys_bans,
     split_masks,
-    subsample_counts,
     trials,
 )
 from osca_core.strategies import registry
-
-SAVINGS_NOTE = (
-    "budget_needed is where OSCA's test curve first crosses the baseline's accuracy; a threshold crossing of a "
-    "noisy curve is unstable (a small change in either curve can move it far), so read the ratio's interval and "
-    "the accuracy gaps at fixed budgets, which are stable"
-)
 
 Progress = Callable[[int, int], None]
 DEFAULT_SETTING = Setting()  # the log's own split, all samples, no bans
@@ -137,7 +136,7 @@ def interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndar
     mean = v.mean(axis=0)
     if v.shape[0] < 2:
         return mean, None, None
-    lo, hi = np.percentile(v, [2.5, 97.5], axis=0)
+    lo, hi = percentile_interval(v, 0.95)
     return mean, lo, hi
 
 
@@ -167,10 +166,18 @@ class CurveSet:
         return Curve(f"{a} - {b}", self.budgets, as_tuple(mean), (False,) * len(self.budgets), as_tuple(lo), as_tuple(hi))
 
 
+def own_split(trial: Trial, setting: Setting) -> bool:
+    """Whether ``trial`` is a log's own split as it stands (all samples, no bans): its curve is then
+    ``registry.evaluate`` (the one path shared with the bootstrap's fits and the registry)."""
+    return setting.train_fraction is None and trial.est is trial.full and not setting.bans
+
+
 def run_curves(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: Sequence[int],
                setting: Setting = DEFAULT_SETTING, *, progress: Progress | None = None) -> CurveSet:
     """Every strategy trained and scored on each trial of ``setting``; curves are means over trials with the
-    percentile interval (module docstring). With one trial a curve keeps its allocations."""
+    percentile interval (module docstring). With one trial a curve keeps its allocations. A trial on the log's
+    own split (:func:`own_split`) is ``registry.evaluate``; others :func:`fit` (bans, C0, random splits) or
+    :func:`expected_values`."""
     budgets = check_budgets(budgets)
     ts = trials(matrix, setting)
     per, extra, allocs = {}, {}, {}
@@ -179,7 +186,13 @@ def run_curves(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: Sequen
         vals, ext, al = [], [], []
         expectation = registry.get(s).kind == "expectation"
         for t in ts:
-            if expectation:
+            if own_split(t, setting):  # the one path for "the curve on a log's own split"
+                cv = registry.evaluate(t.full, s, budgets, seed=setting.seed)
+                if cv.allocations is not None:
+                    al.append(cv.allocations)
+                vals.append(cv.values)
+                ext.append(cv.extrapolated)
+            elif expectation:
                 v, e = expected_values(t, s, budgets, bans=setting.bans)
                 vals.append(v)
                 ext.append(e)
@@ -226,69 +239,11 @@ def optimize_runs(matrix: OutcomeMatrix, budgets: Sequence[int], setting: Settin
 
 # -- compute savings -------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, kw_only=True)
-class Savings:
-    """OSCA against the best pure configuration chosen on training data at the largest budget B.
-
-    ``target_pass`` is that baseline's test pass@B and ``budget_needed`` the smallest budget at which OSCA's test
-    pass reaches it (None if none does); ``ratio`` = B / budget_needed. With several splits these top-level
-    numbers are read off the mean curves (target = mean best-pure test pass at B; budget_needed = first budget
-    where OSCA's mean test curve >= target), ``baseline`` is the configuration chosen most often, and the
-    per-split values give ``ratio_ci_low``/``ratio_ci_high`` (percentiles; a split where OSCA never reaches its
-    target counts as ratio 0) and the stable accuracy gaps OSCA - best-pure at every budget.
-    """
-
-    dataset: str
-    baseline: str
-    baseline_budget: int
-    target_pass: float
-    budget_needed: int | None
-    ratio: float | None
-    setting: Setting
-    budgets: tuple[int, ...]
-    osca_pass: tuple[float, ...]
-    best_pure_pass: tuple[float, ...]
-    baseline_counts: Mapping[str, int]
-    split_targets: tuple[float, ...]
-    split_budget_needed: tuple[int | None, ...]
-    split_ratios: tuple[float | None, ...]
-    ratio_ci_low: float | None
-    ratio_ci_high: float | None
-    gap: tuple[float, ...]
-    gap_ci_low: tuple[float, ...] | None
-    gap_ci_high: tuple[float, ...] | None
-    note: str = SAVINGS_NOTE
-
-    def as_dict(self) -> dict:
-        return {
-            "dataset": self.dataset, "baseline": self.baseline, "baseline_budget": self.baseline_budget,
-            "target_pass": self.target_pass, "budget_needed": self.budget_needed, "ratio": self.ratio,
-            "ratio_ci_low": self.ratio_ci_low, "ratio_ci_high": self.ratio_ci_high,
-            "splits": self.setting.splits, "setting": self.setting.as_dict(),
-            "baseline_counts": dict(self.baseline_counts),
-            "split_budget_needed": list(self.split_budget_needed), "split_ratios": list(self.split_ratios),
-            "gaps": [{"budget": b, "osca": o, "best_pure": p, "gap": g,
-                      "ci_low": None if self.gap_ci_low is None else self.gap_ci_low[i],
-                      "ci_high": None if self.gap_ci_high is None else self.gap_ci_high[i]}
-                     for i, (b, o, p, g) in enumerate(zip(self.budgets, self.osca_pass, self.best_pure_pass,
-                                                          self.gap, strict=True))],
-            "note": self.note,
-        }
-
-
-def first_reaching(budgets: Sequence[int], values: Sequence[float], target: float) -> int | None:
-    """The smallest budget whose value is >= target (budgets ascending), or None."""
-    for b, v in zip(budgets, values, strict=True):
-        if v >= target:
-            return int(b)
-    return None
-
-
 def savings(matrix: OutcomeMatrix, budgets: Sequence[int] | None = None, setting: Setting = DEFAULT_SETTING, *,
             progress: Progress | None = None) -> Savings:
     """Compute savings of OSCA over the best pure configuration (see :class:`Savings`); budgets default to
-    1 .. the smallest n among the configurations."""
-    budgets = sorted(set(check_budgets(budgets))) if budgets is not None else list(range(1, int(matrix.n.min()) + 1))
+    1 .. the smallest n among the configurations (``savings_result.savings_budgets``)."""
+    budgets = savings_budgets(budgets, top=int(matrix.n.min()))
     cs = run_curves(matrix, ["best-pure", "osca"], budgets, setting, progress=progress)
     bp, os_ = cs.per_split["best-pure"], cs.per_split["osca"]
     big = budgets[-1]

@@ -25,21 +25,26 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from osca_core.analysis.bootstrap import (
-    DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     QuestionValues,
     check_options,
-    percentile_interval,
-    question_values,
     resample_counts,
     resample_indices,
     strategy_values,
 )
-from osca_core.analysis.experiments import SAVINGS_NOTE, first_reaching
-from osca_core.errors import InputError
+from osca_core.analysis.difference import Difference
+from osca_core.analysis.savings_result import (  # noqa: F401  (re-exported: part of this API)
+    Savings,
+    crossing_ratios,
+    first_reaching,
+)
+from osca_core.analysis.savings_result import savings_budgets as _savings_budgets
 from osca_core.model.extrapolation import lazy_prior
+from osca_core.model.intervals import DEFAULT_LEVEL, percentile_interval
 from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.model.per_question import question_values
 from osca_core.model.results import Allocation, Curve, check_budgets
+from osca_core.model.splits import Setting
 from osca_core.strategies import registry
 
 PAIRS = (("osca", "best-pure"), ("osca", "uniform"))
@@ -49,45 +54,6 @@ Progress = Callable[[int, int], None]
 
 def _tup(a) -> tuple[float, ...] | None:
     return None if a is None else tuple(float(x) for x in np.atleast_1d(a))
-
-
-@dataclass(frozen=True)
-class Difference:
-    """Paired difference a - b of test pass@C per budget, with its percentile interval (None when B = 0)."""
-
-    a: str
-    b: str
-    budgets: tuple[int, ...]
-    diff: tuple[float, ...]
-    ci_low: tuple[float, ...] | None
-    ci_high: tuple[float, ...] | None
-    level: float = DEFAULT_LEVEL
-
-    @property
-    def excludes_zero(self) -> tuple[bool | None, ...]:
-        """Per budget: True when the interval lies entirely above or below 0 (None without an interval)."""
-        if self.ci_low is None or self.ci_high is None:
-            return (None,) * len(self.budgets)
-        return tuple(bool(lo > 0.0 or hi < 0.0) for lo, hi in zip(self.ci_low, self.ci_high, strict=True))
-
-    def rows(self) -> list[dict]:
-        """The ``differences`` rows of ``osca curves --json``: a, b, budget, diff, ci_low, ci_high."""
-        lo = self.ci_low or (None,) * len(self.budgets)
-        hi = self.ci_high or (None,) * len(self.budgets)
-        return [{"a": self.a, "b": self.b, "budget": int(x), "diff": d, "ci_low": u, "ci_high": v}
-                for x, d, u, v in zip(self.budgets, self.diff, lo, hi, strict=True)]
-
-    def headline(self, budget: int) -> str:
-        """One line, e.g. ``osca - best-pure at C = 16: +0.0128 [95% interval -0.0051, +0.0321], includes 0``."""
-        if budget not in self.budgets:
-            raise InputError(f"budget {budget} was not evaluated")
-        i = self.budgets.index(budget)
-        text = f"{self.a} - {self.b} at C = {budget}: {self.diff[i]:+.4f}"
-        if self.ci_low is None:
-            return text + " (no interval: --bootstrap 0)"
-        verdict = "excludes 0" if self.excludes_zero[i] else "includes 0"
-        return text + (f" [{100 * self.level:g}% interval {self.ci_low[i]:+.4f}, {self.ci_high[i]:+.4f}], "
-                       f"{verdict}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -252,72 +218,21 @@ def refit_curves(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: Sequ
 
 # -- compute savings -------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, eq=False)
-class BootstrapSavings:
-    """``experiments.Savings`` on one split with bootstrap intervals.
-
-    Point values are those of ``experiments.savings`` (baseline = best pure chosen on training data at the largest
-    budget B; ``target_pass`` its test pass@B; ``budget_needed`` the first budget where OSCA's test curve reaches
-    it; ratio = B / budget_needed). Replicate r repeats the whole reading on resampled curves (its own target,
-    its own crossing; never reached counts as ratio 0, as over splits); ``ratio_ci_*`` are percentiles of those
-    ratios and ``not_reached`` the share of replicates with ratio 0. The crossing of a threshold by a noisy curve
-    is unstable; the gaps OSCA - best-pure at fixed budgets (``gaps``) are the stable comparison.
-    """
-
-    dataset: str
-    baseline: str
-    baseline_budget: int
-    target_pass: float
-    budget_needed: int | None
-    ratio: float | None
-    ratio_ci_low: float | None
-    ratio_ci_high: float | None
-    not_reached: float | None
-    gaps: Difference
-    osca_pass: tuple[float, ...]
-    best_pure_pass: tuple[float, ...]
-    setting: dict
-    ratio_distribution: np.ndarray = field(repr=False)
-    note: str = SAVINGS_NOTE
-
-    def as_dict(self) -> dict:
-        """The ``osca savings --json`` layout (keys of ``Savings.as_dict``, one split) plus ``ratio_not_reached``;
-        ``"setting"`` says bootstrap."""
-        g = self.gaps
-        lo = g.ci_low or (None,) * len(g.budgets)
-        hi = g.ci_high or (None,) * len(g.budgets)
-        return {
-            "dataset": self.dataset, "baseline": self.baseline, "baseline_budget": self.baseline_budget,
-            "target_pass": self.target_pass, "budget_needed": self.budget_needed, "ratio": self.ratio,
-            "ratio_ci_low": self.ratio_ci_low, "ratio_ci_high": self.ratio_ci_high, "splits": 1,
-            "setting": self.setting, "baseline_counts": {self.baseline: 1},
-            "split_budget_needed": [self.budget_needed], "split_ratios": [self.ratio],
-            "gaps": [{"budget": b, "osca": o, "best_pure": p, "gap": d, "ci_low": u, "ci_high": v}
-                     for b, o, p, d, u, v in zip(g.budgets, self.osca_pass, self.best_pure_pass, g.diff, lo, hi,
-                                                 strict=True)],
-            "ratio_not_reached": self.not_reached, "note": self.note,
-        }
+BootstrapSavings = Savings  # the one savings result (``savings_result.Savings``), kept under its former name
 
 
 def savings_budgets(matrix: OutcomeMatrix, budgets: Sequence[int] | None) -> list[int]:
-    """As ``experiments.savings``: sorted distinct budgets, default 1 .. the smallest n."""
-    if budgets is None:
-        return list(range(1, int(matrix.n.min()) + 1))
-    return sorted(set(check_budgets(budgets)))
-
-
-def crossing_ratios(budgets: Sequence[int], osca: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Per replicate r, B / (first budget with osca[r] >= target[r]), 0 where none reaches (vectorized
-    ``experiments.first_reaching``)."""
-    reached = osca >= target[:, None]
-    first = np.asarray(budgets, float)[np.argmax(reached, axis=1)]
-    return np.where(reached.any(axis=1), float(budgets[-1]) / first, 0.0)
+    """As ``experiments.savings`` (``savings_result.savings_budgets``): sorted distinct budgets, default 1 .. the
+    smallest n."""
+    return _savings_budgets(budgets, top=int(matrix.n.min()))
 
 
 def bootstrap_savings(matrix: OutcomeMatrix, budgets: Sequence[int] | None = None, *,
                       n_resamples: int = DEFAULT_RESAMPLES, level: float = DEFAULT_LEVEL, seed: int = 0,
-                      refit: bool = False, fit_seed: int = 0, fitter: Fitter | None = None) -> BootstrapSavings:
-    """Savings of OSCA over best pure (:class:`BootstrapSavings`); ``refit=True`` uses :func:`refit_curves`."""
+                      refit: bool = False, fit_seed: int = 0, fitter: Fitter | None = None) -> Savings:
+    """Savings of OSCA over best pure on one split with bootstrap intervals (``savings_result.Savings``: point
+    values those of ``experiments.savings``, intervals from replicate readings); ``refit=True`` uses
+    :func:`refit_curves`."""
     budgets = savings_budgets(matrix, budgets)
     names, pairs = ["best-pure", "osca"], [("osca", "best-pure")]
     if refit:
@@ -336,5 +251,11 @@ def bootstrap_savings(matrix: OutcomeMatrix, budgets: Sequence[int] | None = Non
     if cb.n_resamples:
         lo, hi = (float(x) for x in percentile_interval(ratios, cb.level))
         miss = float(np.mean(ratios == 0.0))
-    return BootstrapSavings(matrix.name, baseline, big, target, need, None if need is None else big / need, lo, hi,
-                            miss, cb.differences[0], os_.values, bp.values, cb.setting, ratios)
+    g = cb.differences[0]
+    ratio = None if need is None else big / need
+    return Savings(
+        dataset=matrix.name, baseline=baseline, baseline_budget=big, target_pass=target, budget_needed=need,
+        ratio=ratio, setting=Setting(), budgets=g.budgets, osca_pass=os_.values, best_pure_pass=bp.values,
+        baseline_counts={baseline: 1}, split_targets=(target,), split_budget_needed=(need,), split_ratios=(ratio,),
+        ratio_ci_low=lo, ratio_ci_high=hi, gap=g.diff, gap_ci_low=g.ci_low, gap_ci_high=g.ci_high,
+        level=cb.level, bootstrap=cb.setting, not_reached=miss, ratio_distribution=ratios)

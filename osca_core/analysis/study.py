@@ -3,8 +3,9 @@
 For random splits (``osca_core.analysis.experiments``): test pass@C against the training fraction (0.1 .. 0.9), against the
 estimation budget C0 in {1, 5, 10, 50, all} (values above n skipped), and with each ban on mixing, for
 ``best-pure``, ``osca`` and ``osca-eb``, with mean, 95% percentile interval and paired differences per budget; then
-compute savings on the log's own split and on random splits. Rows are plain frozen dataclasses, written to CSV by
-the CLI; :func:`study_summary` makes the short table printed by ``osca study`` and shown in the README.
+compute savings on the log's own split and on random splits (on ``--budgets`` when given, else every budget
+1..n). Rows are plain frozen dataclasses, written to CSV by the CLI; :func:`study_summary` makes the short table
+printed by ``osca study`` and shown in the README.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from osca_core.analysis.experiments import Savings, Setting, as_tuple, interval, run_curves, savings
+from osca_core.analysis.experiments import Setting, as_tuple, interval, run_curves, savings
+from osca_core.analysis.savings_result import Savings, savings_budgets
 from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.model.results import Curve
 
@@ -67,8 +69,10 @@ def study(matrix: OutcomeMatrix, *, budgets: Sequence[int] | None = None, splits
     """The three studies on random splits: training fraction (0.1..0.9, all samples), C0 in {1, 5, 10, 50, all}
     (skipping values above n) at ``base_fraction``, and each ban at ``base_fraction`` (osca, banned vs free);
     rows hold mean and interval per strategy and budget, plus paired differences (same splits). Then savings on
-    the log's own split and on ``splits`` random splits at ``base_fraction`` (budgets 1..n)."""
-    budgets = list(budgets) if budgets else study_budgets(matrix)
+    the log's own split and on ``splits`` random splits at ``base_fraction``, on ``budgets`` when given, else on
+    every budget 1..n (``savings_result.savings_budgets``: the given budgets, sorted and distinct)."""
+    given = list(budgets) if budgets else None
+    budgets = given or study_budgets(matrix)
     nmin = int(matrix.n.min())
     rows: list[StudyRow] = []
 
@@ -112,7 +116,8 @@ def study(matrix: OutcomeMatrix, *, budgets: Sequence[int] | None = None, splits
                                 (False,) * len(budgets), as_tuple(lo), as_tuple(hi)))
         add("ban", s, curves)
     say("savings")
-    sv = (savings(matrix), savings(matrix, setting=Setting(base_fraction, splits, seed)))
+    sv_budgets = savings_budgets(given, top=nmin)
+    sv = (savings(matrix, sv_budgets), savings(matrix, sv_budgets, setting=Setting(base_fraction, splits, seed)))
     return Study(matrix.name, tuple(budgets), tuple(rows), sv)
 
 

@@ -340,9 +340,3 @@ def bench_optimizer(*, runs: int = 5, certify_runs: int = 3, paper_runs: int = 3
     synthetic = bench_scale(scale_questions, scale_configs, scale_budget, blas_threads=blas_threads) \
         if scale else None
     return OptimizerBench(machine, [bcb, swe], synthetic)
-
-
-def run_optimizer_bench(**options) -> dict:
-    """:func:`bench_optimizer` as a JSON-ready dict (the former entry point of ``osca_core.bench_optimizer``)."""
-    options.setdefault("paper_runs", 1)
-    return bench_optimizer(**options).as_dict()

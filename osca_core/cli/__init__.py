@@ -1,16 +1,22 @@
 """The ``osca`` command line: parse arguments, call the core, print tables or stable JSON.
 
-One module per command family, each adding its subcommands with ``register(subparsers)``:
+One module per command family, named after its command, each adding its subcommands with ``register(sub)``;
+:data:`COMMANDS` lists them in the order ``osca --help`` shows them:
 
-- :mod:`osca_core.cli.analysis` — ``optimize``, ``curves``, ``study`` (``savings``: :mod:`osca_core.cli.savings`;
-  loading and ``--missing``: :mod:`osca_core.cli.loading`);
-- :mod:`osca_core.cli.data` — ``fetch``, ``import``, ``datasets``, ``remove``, ``demo``;
-- :mod:`osca_core.cli.bench` — ``bench ingest``, ``bench optimizer``;
-- :mod:`osca_core.cli.schedule` — ``schedule``, ``bench schedule`` (and the plan options of optimize/curves);
-- :mod:`osca_core.cli.uncertainty` — ``bench bootstrap`` (and the ``--bootstrap`` options);
+- :mod:`~osca_core.cli.optimize`, :mod:`~osca_core.cli.curves`, :mod:`~osca_core.cli.savings`,
+  :mod:`~osca_core.cli.study`, :mod:`~osca_core.cli.schedule` — the analyses;
+- :mod:`~osca_core.cli.data` — ``fetch``, ``import``, ``datasets``, ``remove``, ``demo``;
+- :mod:`~osca_core.cli.export`, :mod:`~osca_core.cli.aggregate` — a dataset out, a Parquet dataset reduced to
+  counts;
+- :mod:`~osca_core.cli.report`, :mod:`~osca_core.cli.figure` — an HTML report, one chart;
+- :mod:`~osca_core.cli.bench` — ``bench`` and every benchmark under it.
 
-plus :mod:`osca_core.cli.args` (argument types, budget SPECs, work limits) and :mod:`osca_core.cli.output` (JSON,
-tables, progress). A new family is one module with ``register`` and one line in ``FAMILIES``.
+Helpers the commands share (none registers anything): :mod:`~osca_core.cli.args` (argument types, budget SPECs,
+work limits and the option groups a command adds to itself), :mod:`~osca_core.cli.loading` (``--file`` /
+``--dataset``, ``--missing``, the split), :mod:`~osca_core.cli.uncertainty` (``--bootstrap``),
+:mod:`~osca_core.cli.plans` (``--x expected-cost``, ``--group-by``, ``--early-stop``) and
+:mod:`~osca_core.cli.output` (JSON, tables, progress). A new command is one module with ``register`` and one line
+in :data:`COMMANDS`.
 
 User mistakes (missing file, bad budget spec, unknown configuration, malformed data, a request above a work
 limit) print one line ``osca: error: ...`` on stderr and exit with code 2, without a traceback; Ctrl-C prints
@@ -28,18 +34,18 @@ from collections.abc import Sequence
 from osca_core.cli.args import Parser
 from osca_core.errors import InputError
 
-# the command families, imported by build_parser (inside main's error handling: a Ctrl-C while numpy and scipy
-# load is one line too)
-FAMILIES = ("osca_core.cli.analysis", "osca_core.cli.data", "osca_core.cli.bench", "osca_core.cli.share",
-            "osca_core.cli.schedule", "osca_core.cli.uncertainty")  # these two add to ``bench``: after it
+# every command family, in the order of `osca --help` (imported by build_parser, inside main's error handling: a
+# Ctrl-C while a module loads is one line too)
+COMMANDS = ("optimize", "curves", "savings", "study", "data", "export", "aggregate", "bench", "report", "figure",
+            "schedule")
 
 
 def build_parser() -> Parser:
     """The ``osca`` parser: every family's subcommands."""
     p = Parser(prog="osca", description="OSCA Studio: optimized sample compute allocation for LLM inference.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for family in FAMILIES:
-        importlib.import_module(family).register(sub)
+    for name in COMMANDS:
+        importlib.import_module(f"osca_core.cli.{name}").register(sub)
     return p
 
 

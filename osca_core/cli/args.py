@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from osca_core.cli.choices import BANS
 from osca_core.errors import InputError
 from osca_core.limits import (  # noqa: F401  (re-exported: the CLI's work limits)
     DEFAULT_BUDGET_CAP,
@@ -168,6 +169,9 @@ def level(text: str) -> float:
     return v
 
 
+SPEC_HELP = f"SPEC: 1-16, 2,4,8 or 1-8,16,32 (budgets up to {MAX_BUDGET})"
+
+
 def add_source_args(p: argparse.ArgumentParser) -> None:
     """--file RELEASE.json or --dataset NAME (a dataset in the store)."""
     g = p.add_mutually_exclusive_group(required=True)
@@ -231,6 +235,16 @@ def add_groups(p: argparse.ArgumentParser) -> None:
                    "question and groups get different budgets (exact knapsack on training)")
     p.add_argument("--min-group", type=count("--min-group"), metavar="N", help="groups with fewer training "
                    "questions use the global mix (default 10)")
+
+
+def add_evaluation_args(p) -> None:
+    """The options ``optimize`` and ``curves`` share: experiment settings, holdout, missing cells, bootstrap,
+    groups."""
+    add_experiment_args(p, bans=BANS)
+    add_holdout(p)
+    add_missing(p)
+    add_bootstrap(p)
+    add_groups(p)
 
 
 def resolve_holdout(args: argparse.Namespace) -> None:

@@ -1,5 +1,5 @@
-"""The data commands: ``osca fetch``, ``import``, ``datasets``, ``remove``, ``demo`` and ``export`` (the store's
-shell), plus ``osca aggregate`` (:mod:`osca_core.cli.lake`, registered from here).
+"""The data commands: ``osca fetch``, ``import``, ``datasets``, ``remove`` and ``demo`` (the store's shell; ``osca
+export`` is :mod:`osca_core.cli.export`, ``osca aggregate`` :mod:`osca_core.cli.aggregate`).
 
 ``osca import`` never replaces a dataset silently: under an existing name it needs ``--replace`` (without it one
 line names the existing dataset, exit 2, and the store is unchanged). It prints the role given to each column and
@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from osca_core.cli import args as A
-from osca_core.cli import export as export_cli
-from osca_core.cli import lake as lake_cli
+from osca_core.cli import choices as C
 from osca_core.cli.output import emit_json, note, print_table
-from osca_core.data import formats
 from osca_core.errors import InputError
+
+if TYPE_CHECKING:
+    from osca_core.data import formats
+
 
 DEMO_MAX_CELLS = 10_000_000  # questions x configurations of `osca demo` (two int64 matrices: 160 MB)
 
@@ -81,6 +84,8 @@ def import_name(args: argparse.Namespace) -> str:
 
 def read_options(args: argparse.Namespace) -> formats.ReadOptions:
     """The readers' options from the ``osca import`` flags."""
+    from osca_core.data import formats
+
     return formats.ReadOptions(config=args.config, scorer=args.scorer, partial=args.partial,
                                price=formats.parse_price(args.price) if args.price else None, metric=args.metric,
                                filter=args.filter, verifier=args.verifier)
@@ -93,9 +98,9 @@ def role_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from osca_core.data import lake_import
+    from osca_core.data import formats, lake_import
     from osca_core.data.importers import import_files
-    from osca_core.data.store import Store
+    from osca_core.data.store import Store, refuse_existing
 
     options = read_options(args)
     roles = role_overrides(args)
@@ -110,9 +115,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             name = import_name(args)
         if ds is not None and name is None:
             name = lake_import.default_lake_name(ds.uri)
-        if not args.replace and name in {d.name for d in st.list_datasets()}:
-            raise InputError(f"dataset {name!r} already exists; pass --replace to replace it "
-                             f"(or osca remove {name} first)")
+        if not args.replace:
+            refuse_existing(name, {d.name for d in st.list_datasets()}, surface="cli")
         if ds is not None:
             res = lake_import.import_lake(st, ds, name=name, keep=args.keep_samples, replace=args.replace,
                                           s3_endpoint=args.s3_endpoint, roles=roles)
@@ -202,40 +206,34 @@ def register(sub) -> None:
     A.add_json(dm)
     dm.set_defaults(func=cmd_demo)
 
-    export_cli.register(sub)
-    if "aggregate" not in sub.choices:  # osca_core.cli.lake is not a FAMILIES entry of its own
-        lake_cli.register(sub)
-
 
 def _add_import(sub) -> None:
-    from osca_core.data.lake_import import COPY_ROWS, KEEP_SAMPLES
-
     im = sub.add_parser("import", help="import generation logs (files, folders, Parquet datasets in place, "
-                        "s3://); formats: " + ", ".join(formats.names()))
+                        "s3://); formats: " + ", ".join(C.FORMATS))
     im.add_argument("paths", nargs="+", metavar="PATH", help="files, folders (searched recursively, one dataset), "
                     "a glob or s3://bucket/prefix of Parquet files")
-    im.add_argument("--format", choices=list(formats.names()), help="default: guessed from each file's content")
+    im.add_argument("--format", choices=list(C.FORMATS), help="default: guessed from each file's content")
     im.add_argument("--name", help="dataset name (default: the first file's or folder's name)")
     im.add_argument("--replace", action="store_true", help="replace a dataset of that name (without it, an "
                     "existing name is refused)")
     im.add_argument("--config", help="configuration name per file, comma-separated (lcb, inspect, lm-eval, "
                     "evalplus, swebench; default: from the log or its folder)")
     im.add_argument("--scorer", metavar="NAME", help="inspect: the scorer whose value is correctness")
-    im.add_argument("--partial", choices=list(formats.PARTIAL_CHOICES), help="inspect: how partial credit counts "
+    im.add_argument("--partial", choices=list(C.PARTIAL_CHOICES), help="inspect: how partial credit counts "
                     "(default: refused)")
     im.add_argument("--price", action="append", metavar="MODEL=USD_PER_MTOK", help="US dollars per million tokens "
                     "of a model: cost = tokens x price (repeatable)")
     im.add_argument("--metric", metavar="M", help="lm-eval: the 0/1 metric (default: the task's first)")
     im.add_argument("--filter", metavar="F", help="lm-eval: the filter whose responses are read")
-    im.add_argument("--verifier", choices=list(formats.VERIFIERS), help="evalplus: plus (default) or base tests")
+    im.add_argument("--verifier", choices=list(C.VERIFIERS), help="evalplus: plus (default) or base tests")
     im.add_argument("--question-attr", action="append", metavar="NAME", help="long files: make column NAME a "
                     "question attribute (repeatable)")
     im.add_argument("--config-attr", action="append", metavar="NAME", help="long files: make column NAME a "
                     "configuration attribute (repeatable)")
     im.add_argument("--sample-column", metavar="NAME", help="long files: the sample index column")
     im.add_argument("--cost-column", metavar="NAME", help="long files: the cost per sample column")
-    im.add_argument("--keep-samples", choices=list(KEEP_SAMPLES), default="auto", help="Parquet datasets: copy "
-                    f"the per-sample rows into the store (auto: below {COPY_ROWS:,} rows; no: keep counts only "
+    im.add_argument("--keep-samples", choices=list(C.KEEP_SAMPLES), default="auto", help="Parquet datasets: copy "
+                    f"the per-sample rows into the store (auto: below {C.COPY_ROWS:,} rows; no: keep counts only "
                     "and read samples back from the source)")
     im.add_argument("--s3-endpoint", metavar="URL", help="S3-compatible endpoint of an s3:// PATH (credentials "
                     "from the AWS_* environment variables)")

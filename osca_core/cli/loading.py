@@ -3,39 +3,41 @@
 :func:`load` resolves ``--file`` / ``--dataset``, then ``--configs`` and ``--missing`` (``osca_core.model.missing.
 apply_missing``, right after loading; its note goes to stderr) and ``--cost``. :func:`experiment_setting` turns
 ``--holdout`` / ``--train-fraction`` / ``--splits`` / ``--c0`` / ``--ban`` into an ``experiments.Setting``.
-Shared by :mod:`osca_core.cli.analysis`, :mod:`osca_core.cli.uncertainty` and :mod:`osca_core.cli.schedule`
-(which must not import each other in a cycle).
+Shared by every command that analyses a log (optimize, curves, savings, study, schedule, report, figure, bench
+uniform).
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from osca_core.analysis import experiments as ex
 from osca_core.cli import args as A
 from osca_core.cli.output import note
 from osca_core.errors import InputError
-from osca_core.model.extrapolation import largest_measured_n
-from osca_core.model.missing import MissingReport, apply_missing
-from osca_core.model.outcomes import OutcomeMatrix, load_release
-from osca_core.strategies import registry
+
+if TYPE_CHECKING:
+    from osca_core.analysis import experiments as ex
+    from osca_core.model.missing import MissingReport
+    from osca_core.model.outcomes import OutcomeMatrix
 
 
 def load(args: argparse.Namespace) -> tuple[OutcomeMatrix, MissingReport]:
     """The matrix asked for (--file/--dataset, --configs, --missing, --cost) and what the missing policy did
     (say it with :func:`announce` once the request is checked)."""
+    from osca_core.data.importers import read_release
+    from osca_core.model.missing import apply_missing
+
+    names = A.parse_names(getattr(args, "configs", None), "--configs")  # the flags before any data loads
+    costs = A.parse_costs(getattr(args, "cost", None))
     if getattr(args, "file", None):
-        m = load_release(args.file)
+        m = read_release(args.file)  # through the format registry's reader of the release layout
     else:
         from osca_core.data.store import Store
 
         with Store.open(read_only=True) as st:
             m = st.load_matrix(args.dataset)
-    names = A.parse_names(getattr(args, "configs", None), "--configs")
     m, report = apply_missing(m, names, policy=getattr(args, "missing", None) or "drop-questions")
-    costs = A.parse_costs(getattr(args, "cost", None))
     return (m.with_costs(costs) if costs else m), report
 
 
@@ -60,11 +62,15 @@ def missing_key(report: MissingReport) -> dict:
 def largest_n(m: OutcomeMatrix) -> int:
     """The largest measured n among the selected configurations (``extrapolation.largest_measured_n``: missing
     and imputed cells excluded)."""
+    from osca_core.model.extrapolation import largest_measured_n
+
     return largest_measured_n(m)
 
 
 def smallest_n(m: OutcomeMatrix) -> int:
     """The smallest measured n (imputed cells excluded): at budgets up to it nothing is extrapolated."""
+    import numpy as np
+
     meas = np.where(m.imputed, np.iinfo(np.int64).max, m.n)
     return int(meas.min())
 
@@ -72,6 +78,8 @@ def smallest_n(m: OutcomeMatrix) -> int:
 def experiment_setting(args: argparse.Namespace, m: OutcomeMatrix) -> ex.Setting | None:
     """The experiments.Setting asked for, or None when no experiment option was given; warns on stderr when a
     random split leaves fewer than MIN_SPLIT_QUESTIONS training or test questions. --holdout is resolved first."""
+    from osca_core.analysis import experiments as ex
+
     A.resolve_holdout(args)
     f, r = getattr(args, "train_fraction", None), getattr(args, "splits", None)
     c0, bans = getattr(args, "c0", None), getattr(args, "ban", None)
@@ -100,6 +108,8 @@ def warn_small_split(m: OutcomeMatrix, fraction: float) -> None:
 
 def strategy_names(args: argparse.Namespace, m: OutcomeMatrix) -> list[str]:
     """--strategies (each registered, or pure:<config> of the matrix) or the registry's default curve set."""
+    from osca_core.strategies import registry
+
     names = A.parse_names(args.strategies, "--strategies")
     if names is None:
         return registry.default_strategies(m)

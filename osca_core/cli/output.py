@@ -19,9 +19,10 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import allocation_text
+if TYPE_CHECKING:
+    from osca_core.model.outcomes import OutcomeMatrix
 
 
 def emit_json(obj) -> None:
@@ -79,6 +80,8 @@ def study_cell(v) -> str:
 
 def alloc_cell(allocation: dict[str, int]) -> str:
     """An allocation in a table: ``a ×3, b ×1`` (the one text form, ``results.allocation_text``)."""
+    from osca_core.model.results import allocation_text
+
     return allocation_text(allocation)
 
 

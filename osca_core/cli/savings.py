@@ -7,17 +7,17 @@ predictive, flagged); the headline (baseline, target, budget_needed, ratio and i
 measured budgets only unless ``--allow-extrapolation``, while ``gaps`` cover every budget, each row flagged
 ``extrapolated``. New keys: ``extrapolated_budgets`` (budgets where the best-pure or the OSCA point is
 extrapolated), ``headline_points`` (``"measured"`` or ``"all"``), ``early_stop`` (``--early-stop``:
-``stopplans.early_stop_savings``) and ``missing`` (ragged logs).
+``stopping_plans.early_stop_savings``) and ``missing`` (ragged logs).
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from osca_core.analysis import experiments as ex
 from osca_core.cli import args as A
-from osca_core.cli import schedule as plans
+from osca_core.cli import plans
 from osca_core.cli import uncertainty as unc
 from osca_core.cli.loading import (
     announce,
@@ -29,24 +29,31 @@ from osca_core.cli.loading import (
     smallest_n,
 )
 from osca_core.cli.output import Progress, emit_json, note, print_table, split_note
-from osca_core.model.outcomes import OutcomeMatrix
+
+if TYPE_CHECKING:
+    from osca_core.analysis import experiments as ex
+    from osca_core.model.outcomes import OutcomeMatrix
 
 
 def savings_budgets(args: argparse.Namespace, m: OutcomeMatrix) -> list[int]:
     """--budgets, else 1 .. the largest measured n among the selected configurations, capped at
     DEFAULT_BUDGET_CAP (said on stderr when capped)."""
+    from osca_core.analysis import experiments as ex
+
     if args.budgets:
         return A.parse_budgets(args.budgets)
     nmax = largest_n(m)
     if nmax > A.DEFAULT_BUDGET_CAP:
         note(f"note: budgets 1-{A.DEFAULT_BUDGET_CAP}: the default stops at {A.DEFAULT_BUDGET_CAP} although the "
              f"largest n is {nmax}; ask for more with --budgets (at most {A.MAX_BUDGET})")
-    return A.default_budgets(nmax)
+    return ex.savings_budgets(None, top=min(nmax, A.DEFAULT_BUDGET_CAP))
 
 
 def extrapolated_budgets(m: OutcomeMatrix, budgets: list[int], setting: ex.Setting) -> list[int]:
     """Budgets where the best-pure or the OSCA point is extrapolated (k > n somewhere); none at budgets up to
     the smallest measured n, so the curves are only run when the budgets go beyond it."""
+    from osca_core.analysis import experiments as ex
+
     if max(budgets) <= smallest_n(m):
         return []
     cs = ex.run_curves(m, ["best-pure", "osca"], budgets, setting)
@@ -69,6 +76,10 @@ def savings_doc(run: Callable, m: OutcomeMatrix, budgets: list[int], setting: ex
 
 
 def cmd_savings(args: argparse.Namespace) -> int:
+    if args.budgets:
+        A.parse_budgets(args.budgets)  # a bad SPEC is refused before any data loads
+    from osca_core.analysis import experiments as ex
+
     m, report = load(args)
     budgets = savings_budgets(args, m)
     A.check_work(budgets, m.costs)
@@ -146,7 +157,8 @@ def print_extrapolation(d: dict, allow: bool) -> None:
               f"(k > n; their gaps are flagged); --allow-extrapolation includes them")
 
 
-def add_parser(sub, spec_help: str) -> None:
+def register(sub) -> None:
+    """Add ``savings`` to the ``osca`` subparsers."""
     sv = sub.add_parser("savings", help="compute OSCA saves to reach the best pure configuration's accuracy")
     A.add_source_args(sv)
     sv.add_argument("--budgets", help=f"SPEC (default: 1 up to the largest measured n among the configurations, "

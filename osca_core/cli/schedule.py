@@ -1,5 +1,5 @@
-"""Plans beyond a fixed mix (issue 14): ``osca schedule``, ``curves --x expected-cost``, ``--group-by`` on optimize and
-curves, ``savings --early-stop`` and ``osca bench schedule``.
+"""``osca schedule``: plans ordered for early stopping (issue 14; the plan options of other commands are
+:mod:`osca_core.cli.plans`).
 
 ``osca schedule`` orders each plan for early stopping (``stopping_plans.schedules``: the best order on training rates)
 and prints ``stopping_plans.schedule_document``: ``{"dataset", "results": [{"strategy", "budget", "allocation", "order",
@@ -13,30 +13,26 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from osca_core.cli import args as A
 from osca_core.cli.loading import announce, load
-from osca_core.cli.output import alloc_cell, emit_json, print_table, split_note
-from osca_core.errors import InputError
-from osca_core.model.extrapolation import lazy_prior
-from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import Curve
-from osca_core.strategies import groups as grp
-from osca_core.strategies import oracle as orc
-from osca_core.strategies import registry, stopping_plans
+from osca_core.cli.output import emit_json, print_table, split_note
+
+if TYPE_CHECKING:
+    from osca_core.model.outcomes import OutcomeMatrix
+    from osca_core.strategies import stopping_plans
+
 
 SCHEDULE_STRATEGIES = ("osca", "osca-stop", "best-pure", "even")
-X_AXES = ("budget", "expected-cost")
 
-
-# -- osca schedule -------------------------------------------------------------------------------------------------
 
 def plan_schedules(m: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed: int = 0
                    ) -> list[stopping_plans.Schedule]:
-    """Ordered plans of ``strategy`` at ``budgets`` (osca-stop: expected-cost budgets)."""
-    if strategy == stopping_plans.OSCA_STOP:
-        return stopping_plans.osca_stop(m, budgets)
-    return stopping_plans.schedules(m, registry.allocate(m, strategy, budgets, seed=seed))
+    """Ordered plans of ``strategy`` at ``budgets`` (osca-stop: expected-cost budgets): ``registry.plans``."""
+    from osca_core.strategies import registry
+
+    return registry.plans(m, strategy, budgets, seed=seed)
 
 
 def order_text(names: Sequence[str], *, runs_shown: int = 6) -> str:
@@ -54,8 +50,10 @@ def order_text(names: Sequence[str], *, runs_shown: int = 6) -> str:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    budgets = A.parse_budgets(args.budgets)  # arguments before any data loads
+    from osca_core.strategies import registry, stopping_plans
+
     m, report = load(args)
-    budgets = A.parse_budgets(args.budgets)
     A.check_work(budgets, m.costs)
     announce(m, report)
     split_note(m)
@@ -64,130 +62,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(doc)
         return 0
-    what = "expected-cost budget" if args.strategy == stopping_plans.OSCA_STOP else "budget"
+    what = registry.get(args.strategy).budget_unit
     print(f"dataset {m.name} ({m.split_label}), strategy {args.strategy} ({what}); expected cost per question "
           "when sampling stops at the first accepted sample")
     cols = ["budget", "test_pass", "expected_cost_test", "expected_cost_train", "cost_without_stopping",
             "order_exact"]
     print_table([*cols, "order"], [[r[k] for k in cols] + [order_text(r["order"])] for r in doc["results"]])
-    return 0
-
-
-# -- curves: expected cost, groups -----------------------------------------------------------------------------------
-
-def expected_costs(m: OutcomeMatrix, curve: Curve) -> list[float]:
-    """Per budget, the curve's expected test cost per question under early stopping: its ordered plans'
-    ``expected_cost_test``; ``uniform``: ``stopping_plans.uniform_expected_cost``; ``oracle``:
-    ``oracle.oracle_expected_costs``."""
-    budgets = list(curve.budgets)
-    if curve.allocations is not None:
-        return [s.expected_cost_test for s in stopping_plans.schedules(m, curve.allocations)]
-    n, c = m.test_counts()
-    if curve.strategy == "uniform":
-        vals, _ = stopping_plans.uniform_expected_cost(n, c, budgets, m.costs, prior=lazy_prior(m))
-        return [float(v) for v in vals]
-    if curve.strategy == orc.ORACLE:
-        result = orc.oracle_counts(n, c, budgets, prior=lazy_prior(m))
-        vals, _ = orc.oracle_expected_costs(n, c, result, m.costs, prior=lazy_prior(m))
-        return [float(v) for v in vals]
-    raise InputError(f"--x expected-cost: no expected cost for {curve.strategy} (it has no fixed allocation)")
-
-
-def check_plan_flags(args: argparse.Namespace, m: OutcomeMatrix, *, strategies: Sequence[str] | None = None
-                     ) -> None:
-    """--x expected-cost and --group-by work on the log's own split; --reallocate/--min-group need --group-by;
-    the attribute must be one of the matrix's question attributes (the refusal names the known ones)."""
-    if getattr(args, "x", "budget") != "budget":
-        A.refuse_with(args, "--x expected-cost")
-    group = getattr(args, "group_by", None)
-    if group is None:
-        for flag, given in (("--reallocate", getattr(args, "reallocate", False)),
-                            ("--min-group", getattr(args, "min_group", None) is not None)):
-            if given:
-                raise InputError(f"{flag} needs --group-by ATTR")
-        return
-    A.refuse_with(args, "--group-by")
-    if not group.strip():
-        raise InputError("--group-by: give a question attribute name")
-    if strategies is not None and "osca" not in strategies:
-        raise InputError("--group-by learns an OSCA mix per group: include osca in --strategies")
-    grp.group_labels(m, group)
-
-
-def group_rows(m: OutcomeMatrix, args: argparse.Namespace, budgets: Sequence[int]) -> dict[int, dict]:
-    """budget -> the keys a result gains with --group-by: ``groups`` (``GroupPlan.groups_as_dicts``) and
-    ``group_plan`` (attribute, reallocated, min_group, train_pass, test_pass, extrapolated, mean budgets)."""
-    min_group = args.min_group if args.min_group is not None else grp.MIN_GROUP
-    plans = grp.group_plans(m, args.group_by, budgets, min_group=min_group, reallocate=args.reallocate)
-    return {p.budget: {"groups": p.groups_as_dicts(), "group_plan": {
-        "attribute": p.attribute, "reallocated": p.reallocated, "min_group": p.min_group, "train_pass": p.train_pass,
-        "test_pass": p.test_pass, "extrapolated": p.extrapolated, "mean_budget_train": p.mean_budget_train,
-        "mean_budget_test": p.mean_budget_test}} for p in plans}
-
-
-def decorate_curves(m: OutcomeMatrix, args: argparse.Namespace, curves: Sequence[Curve], rows: list[dict]) -> None:
-    """Add ``expected_cost`` to every row (--x expected-cost) and ``groups`` to the osca rows (--group-by)."""
-    if args.x == "expected-cost":
-        costs = [e for cv in curves for e in expected_costs(m, cv)]
-        for r, e in zip(rows, costs, strict=True):
-            r["expected_cost"] = e
-    if args.group_by is not None:
-        extra = group_rows(m, args, curves[0].budgets)
-        for r in rows:
-            if r["strategy"] == "osca":
-                r.update(extra[r["budget"]])
-
-
-def print_groups(results: Sequence[dict]) -> None:
-    """The per-group table of --group-by (text output)."""
-    rows = [[r["budget"], g["value"], g["train_questions"], g["test_questions"], g["budget"],
-             alloc_cell(g["allocation"])] for r in results if "groups" in r for g in r["groups"]]
-    if rows:
-        print("\nper group (groups below --min-group training questions use the global mix)")
-        print_table(["budget", "group", "train_q", "test_q", "group_budget", "allocation"], rows)
-        print_table(["budget", "grouped_train_pass", "grouped_test_pass"],
-                    [[r["budget"], r["group_plan"]["train_pass"], r["group_plan"]["test_pass"]]
-                     for r in results if "group_plan" in r])
-
-
-# -- savings under early stopping --------------------------------------------------------------------------------
-
-def early_stop(m: OutcomeMatrix, budgets: Sequence[int]) -> stopping_plans.EarlyStopSavings:
-    """``stopping_plans.early_stop_savings`` of best-pure and osca over ``budgets`` (and osca-stop over the same
-    numbers read as expected-cost budgets)."""
-    bp = registry.allocate(m, "best-pure", budgets)
-    os_ = registry.allocate(m, "osca", budgets)
-    return stopping_plans.early_stop_savings(m, bp, os_, stopping_plans.osca_stop(m, budgets))
-
-
-def print_early_stop(es: stopping_plans.EarlyStopSavings) -> None:
-    def part(name, budget, cost, ratio, unit):
-        if budget is None:
-            return f"{name} does not reach it within the budgets"
-        return f"{name} reaches it at {unit} {budget}: expected cost {cost:.3f} ({ratio:.2f}x less)"
-
-    label = " (in-sample)" if es.in_sample else ""
-    print(f"\nwith early stopping{label}: best pure {es.baseline} at C = {es.baseline_budget} costs "
-          f"{es.baseline_expected_cost:.3f} per question in expectation (test pass {es.target_pass:.5f})")
-    print(part("OSCA (best order)", es.osca_budget, es.osca_expected_cost, es.osca_ratio, "C ="))
-    print(part("osca-stop", es.stop_budget, es.stop_expected_cost, es.stop_ratio, "expected-cost budget"))
-
-
-# -- parsers -------------------------------------------------------------------------------------------------------
-
-def cmd_bench_schedule(args: argparse.Namespace) -> int:
-    from osca_core.bench.stopping import run_schedule_bench
-
-    r = run_schedule_bench(runs=args.runs)
-    if args.json:
-        emit_json(r.as_dict())
-        return 0
-    print(f"best order of the BigCodeBench C = {r.bcb_order_budget} OSCA plan: {r.bcb_order_seconds:.3f} s "
-          f"({r.bcb_order_states} lattice states, exact: {r.bcb_order_exact}); expected training cost "
-          f"{r.bcb_order_expected_cost_train:.3f} vs {r.bcb_nominal_expected_cost_train:.3f} in nominal order "
-          f"(lower bound {r.bcb_order_lower_bound:.3f})")
-    print(f"osca-stop over budgets 1..{r.bcb_stop_budgets} on BigCodeBench: {r.bcb_stop_seconds:.3f} s; "
-          f"1..{r.swe_stop_budgets} on SWE-bench: {r.swe_stop_seconds:.3f} s (medians of {r.runs} runs)")
     return 0
 
 
@@ -201,4 +81,4 @@ def register(sub) -> None:
     s.add_argument("--cost", action="append", metavar="CONFIG=VALUE", help="cost per sample (repeatable)")
     A.add_missing(s)
     A.add_json(s)
-    s.set_defaults(func=cmd_schedule)  # `osca bench schedule` (cmd_bench_schedule) is registered by cli.bench
+    s.set_defaults(func=cmd_schedule)

@@ -1,5 +1,5 @@
-"""Bootstrap intervals on one split (issue 13): ``--bootstrap B`` on ``curves``, ``optimize`` and ``savings``, and
-``osca bench bootstrap``.
+"""Bootstrap intervals on one split (issue 13): the ``--bootstrap B`` option of ``curves``, ``optimize`` and
+``savings`` (``osca bench bootstrap`` is :mod:`osca_core.cli.bench`'s).
 
 With ``--bootstrap B`` the test questions are resampled B times with replacement (``osca_core.analysis.bootstrap``; seeded
 by ``--seed``, level ``--level``), the same resamples for every strategy and budget, so differences are paired
@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from osca_core.analysis import bootstrap as bs
-from osca_core.analysis import paired
-from osca_core.analysis.bootstrap import DEFAULT_LEVEL
 from osca_core.cli import args as A
-from osca_core.cli.output import Progress, emit_json, print_table
+from osca_core.cli.output import Progress
 from osca_core.errors import InputError
-from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import Allocation
+
+if TYPE_CHECKING:
+    from osca_core.analysis import paired
+    from osca_core.model.outcomes import OutcomeMatrix
+    from osca_core.model.results import Allocation
 
 
 def wanted(args: argparse.Namespace) -> bool:
     """True when --bootstrap B > 0; refuses --bootstrap-refit without it and random splits with it."""
+    from osca_core.analysis.bootstrap import DEFAULT_LEVEL
+
     b, refit = getattr(args, "bootstrap", 0), getattr(args, "bootstrap_refit", False)
     if refit and not b:
         raise InputError("--bootstrap-refit needs --bootstrap B (B > 0 resamples)")
@@ -41,6 +44,8 @@ def wanted(args: argparse.Namespace) -> bool:
 def curve_bootstrap(m: OutcomeMatrix, names: Sequence[str], budgets: Sequence[int], args: argparse.Namespace
                     ) -> paired.CurveBootstrap:
     """``paired.bootstrap_curves`` (or ``refit_curves`` with --bootstrap-refit) with the CLI's options."""
+    from osca_core.analysis import paired
+
     kw = dict(n_resamples=args.bootstrap, level=args.level, seed=args.seed, fit_seed=args.seed)
     if getattr(args, "bootstrap_refit", False):
         return paired.refit_curves(m, names, budgets, progress=Progress("bootstrap-refit"), **kw)
@@ -73,6 +78,9 @@ def optimize_intervals(m: OutcomeMatrix, strategy: str, allocations: Sequence[Al
                        args: argparse.Namespace) -> tuple[list[tuple[float, float]], dict]:
     """Per result (ci_low, ci_high) and the ``"setting"``: ``bootstrap.bootstrap_allocations`` (allocations
     fixed) or, with --bootstrap-refit, the refitted curve's interval (``paired.refit_curves``)."""
+    from osca_core.analysis import bootstrap as bs
+    from osca_core.analysis import paired
+
     if getattr(args, "bootstrap_refit", False):
         budgets = [a.budget for a in allocations]
         cb = paired.refit_curves(m, [strategy], budgets, n_resamples=args.bootstrap, level=args.level,
@@ -86,51 +94,7 @@ def optimize_intervals(m: OutcomeMatrix, strategy: str, allocations: Sequence[Al
 
 def savings_bootstrap(m: OutcomeMatrix, budgets: Sequence[int], args: argparse.Namespace
                       ) -> paired.BootstrapSavings:
+    from osca_core.analysis import paired
+
     return paired.bootstrap_savings(m, budgets, n_resamples=args.bootstrap, level=args.level, seed=args.seed,
                                     refit=getattr(args, "bootstrap_refit", False), fit_seed=args.seed)
-
-
-def print_savings_bootstrap(sv: paired.BootstrapSavings, label: str) -> None:
-    d = sv.as_dict()
-    st = d["setting"]
-    print(f"dataset {sv.dataset} ({label}; bootstrap: {st['n_resamples']} resamples of {st['test_questions']} "
-          f"test questions, {100 * st['level']:g}% percentile intervals)")
-    print(f"baseline: best pure chosen on training data at C = {sv.baseline_budget}: {sv.baseline} "
-          f"(test pass {sv.target_pass:.5f})")
-    if sv.budget_needed is None:
-        print(f"OSCA does not reach {sv.target_pass:.5f} within budgets up to {sv.baseline_budget}")
-    else:
-        print(f"OSCA reaches it at C = {sv.budget_needed}: {sv.ratio:.2f}x less compute")
-    if sv.ratio_ci_low is not None:
-        print(f"ratio: {100 * st['level']:g}% interval {sv.ratio_ci_low:.2f} .. {sv.ratio_ci_high:.2f} (0 = not "
-              f"reached, in {100 * sv.not_reached:.0f}% of resamples)")
-        print(sv.gaps.headline(sv.gaps.budgets[-1]))
-    print(f"note: {sv.note}")
-    gaps = d["gaps"]
-    show = [r for r in gaps if r["budget"] & (r["budget"] - 1) == 0 or r is gaps[-1]]  # powers of two and B
-    print("accuracy gap OSCA - best-pure at fixed budgets (paired bootstrap interval)")
-    print_table(["budget", "osca", "best_pure", "gap", "ci_low", "ci_high"],
-                [[r[k] for k in ("budget", "osca", "best_pure", "gap", "ci_low", "ci_high")] for r in show])
-
-
-# -- osca bench bootstrap ------------------------------------------------------------------------------------------
-
-def cmd_bench_bootstrap(args: argparse.Namespace) -> int:
-    from osca_core.bench.bootstrap import bench_bootstrap
-
-    r = bench_bootstrap(n_resamples=args.resamples, runs=args.runs)
-    if args.json:
-        emit_json(r.as_dict())
-        return 0
-    print(f"{r.dataset}: {r.strategies} strategies x {r.budgets} budgets = {r.points} points, {r.questions} test "
-          f"questions, B = {r.n_resamples}")
-    print(f"fit + per-question values once: {r.fit_seconds:.3f} s; bootstrap step: median {r.bootstrap_seconds:.4f} s "
-          f"(min {r.bootstrap_seconds_min:.4f}, max {r.bootstrap_seconds_max:.4f}, {r.runs} runs)"
-          + ("" if r.loop_seconds is None else f"; loop twin {r.loop_seconds:.3f} s"))
-    print("goal: the bootstrap step well under 1 s for B = 2000 on the full curve (reported, never asserted)")
-    return 0
-
-
-def register(sub) -> None:
-    """Nothing to add: ``osca bench bootstrap`` (:func:`cmd_bench_bootstrap`) is registered by
-    :mod:`osca_core.cli.bench`, the analysis flags by :mod:`osca_core.cli.analysis`."""

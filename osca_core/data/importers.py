@@ -29,7 +29,7 @@ from osca_core.data import formats
 from osca_core.errors import InputError
 from osca_core.data.formats import ReadOptions, Rows
 from osca_core.data.formats.long import reader_kind
-from osca_core.model.outcomes import parse_json, release_from_dict
+from osca_core.model.outcomes import OutcomeMatrix, parse_json, release_from_dict
 from osca_core.data.store import DatasetInfo, Store, read_long
 from osca_core.data.store import longfiles as _longfiles
 
@@ -154,6 +154,17 @@ def import_uploads(store: Store, uploads: Sequence[tuple[str, bytes]], *, format
         return _import_result(store, files, format=format, name=name, options=options or ReadOptions())
 
 
+def read_release(path: str | Path) -> OutcomeMatrix:
+    """``--file``: one release JSON file read by the format registry's ``osca`` reader, named after the file's stem,
+    with the sha256 of its bytes as checksum (the matrix ``outcomes.load_release`` gives); errors name the file and
+    the field."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file")
+    rows = formats.get("osca").read([(p, str(p))], ReadOptions())
+    return to_matrix(rows, name=p.stem, source="osca-release", checksum=_sha256(p))[0]
+
+
 def default_name(where: str) -> str:
     """The dataset name an import takes by default: the first file's (or folder's) name without its suffixes."""
     return _default_name(where)
@@ -174,15 +185,6 @@ def _upload_name(filename: str) -> str:
     if len(base.encode()) > 200:
         base = "upload" + Path(base).suffix[:20]
     return base if base.strip(".") else "upload"
-
-
-def _import(store: Store, files: list[tuple[Path, str]], *, format: str | None, name: str | None,
-            config: str | None, timings: dict[str, float] | None = None,
-            options: ReadOptions | None = None) -> DatasetInfo:
-    options = options or ReadOptions()
-    if config is not None:
-        options = dataclasses.replace(options, config=config)
-    return _import_result(store, files, format=format, name=name, options=options, timings=timings).info
 
 
 def _given_roles(roles: Mapping[str, object] | None) -> dict[str, object]:

@@ -36,6 +36,9 @@ _EXPORTS = {
     "Setting": "splits",
     "Trial": "splits",
     "trials": "splits",
+    "question_values": "per_question",
+    "Interval": "intervals",
+    "percentile_interval": "intervals",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_face(__name__, _EXPORTS)

@@ -41,11 +41,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from osca_core.model.objective import (  # noqa: F401  (Model, allocations, exhaustive, MAX_SAMPLES: re-exported)
+from osca_core.model.objective import (  # noqa: F401  (allocations, exhaustive, MAX_SAMPLES: re-exported)
     CERTIFY_TOL,
-    IMPROVE_TOL,
     MAX_SAMPLES,
-    Model,
     allocations,
     build_model,
     check_work,

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from osca_core.analysis import paired
-from osca_core.analysis.bootstrap import question_values
+from osca_core.analysis import paired, savings_result
 from osca_core.model.extrapolation import lazy_prior
 from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.model.per_question import question_values
 from osca_core.model.results import Allocation, check_budgets
 from osca_core.present import plots, uncertainty_plots, views
 from osca_core.present.report import DASHBOARD, Report, Section, Table, budget_spec, dashboard_url, render  # noqa: F401
@@ -65,7 +65,7 @@ class ReportData:
     strategies: tuple[str, ...]
     curves: paired.CurveBootstrap
     difference: paired.Difference
-    savings: paired.BootstrapSavings | None  # None when computed with savings=False (figures)
+    savings: savings_result.Savings | None  # None when computed with savings=False (figures)
     lists: views.QuestionLists
     only_mix_rows: tuple[dict, ...]
     n_resamples: int
@@ -92,7 +92,7 @@ def savings_budgets(budgets: Sequence[int]) -> list[int]:
     """Every budget 1..max (as the dashboard's headline) when max <= EVERY_BUDGET_UP_TO, else the report's
     own."""
     top = max(budgets)
-    return list(range(1, top + 1)) if top <= EVERY_BUDGET_UP_TO else sorted(set(budgets))
+    return savings_result.savings_budgets(None if top <= EVERY_BUDGET_UP_TO else budgets, top=top)
 
 
 def test_matrix(matrix: OutcomeMatrix) -> OutcomeMatrix:
@@ -219,7 +219,7 @@ def _curve_rows(data: ReportData, *, pure: bool) -> list[dict]:
     return rows
 
 
-def savings_headline(sv: paired.BootstrapSavings, level: float) -> str:
+def savings_headline(sv: savings_result.Savings, level: float) -> str:
     """One line: the budget at which OSCA reaches best pure's accuracy at the largest budget, the compute
     ratio and its bootstrap interval."""
     base = (f"best pure ({sv.baseline}, chosen on training data) reaches {sv.target_pass:.4f} at "

@@ -27,11 +27,11 @@ import numpy as np
 from osca_core.model.estimators import log_fail_rates
 from osca_core.model.extrapolation import beyond_training_n, lazy_prior, priors, train_pass
 from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import Allocation, Curve, Solution, check_budgets, make_allocation, score  # noqa: F401
+from osca_core.model.results import Allocation, Solution, check_budgets, make_allocation, score  # noqa: F401
 from osca_core.model.smoothing import posterior_rates
 from osca_core.optimize.beyond_n import optimize_tabled
 from osca_core.optimize.curve import optimize_curve
-from osca_core.strategies.uniform import uniform_expected, uniform_expected_per_question  # noqa: F401
+from osca_core.strategies.uniform import uniform_expected  # noqa: F401
 
 # -- single-configuration strategies ---------------------------------------------------------------------------
 

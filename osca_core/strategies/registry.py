@@ -10,6 +10,21 @@ configurations (``mixes``: bans on mixing apply to it), and how it is evaluated 
 - ``"expectation"``: no fixed allocation; ``expectation(n, c, budgets, *, prior) -> (values, extrapolated)`` is the exact
   expected pass@C over the strategy's random allocations for counts (n, c) (``uniform``: multinomial counts).
 
+The per-question and early-stopping hooks, so that no caller branches on a strategy's name:
+
+- ``question_values(n, c, budgets, *, prior) -> (values (Q, P), extrapolated (P,))`` (expectation strategies
+  only; an allocation strategy's per-question values are those of its allocations,
+  ``osca_core.model.per_question``): :func:`question_values` serves both kinds (the bootstrap, the Questions page);
+- ``expected_cost(n, c, budgets, costs, *, prior) -> (values, flags)`` (expectation strategies only; an allocation
+  strategy's expected cost is that of its ordered plans, ``stopping_plans.schedules``): :func:`expected_costs`
+  serves both kinds (``curves --x expected-cost``, the dashboard);
+- ``planner(matrix, budgets, *, seed) -> list[Schedule]``: ordered plans made by the strategy itself (``osca-stop``);
+  others are their allocations ordered by ``stopping_plans.schedules`` (:func:`plans`, ``osca schedule``);
+  ``budget_unit`` names what its budgets count (``osca-stop``: an expected-cost budget).
+
+:func:`evaluate` is the one path for "the curve on a log's own split" (``experiments.run_curves`` on the own split
+and the bootstrap's point estimates agree with it; tests/test_homes.py).
+
 ``default`` marks the curve set of ``osca curves`` (after every ``pure:<config>``), ``dashboard`` the strategies
 the dashboard offers (``dashboard_default``: selected at first), ``reference`` a test-set oracle (never a baseline,
 drawn dashed). ``pure:<config>`` specs are made on the fly by :func:`get`.
@@ -29,14 +44,19 @@ import numpy as np
 from osca_core.errors import InputError
 from osca_core.model import extrapolation
 from osca_core.model.outcomes import OutcomeMatrix
+from osca_core.model.per_question import allocation_values
 from osca_core.model.results import Allocation, Curve, Solution, check_budgets
 from osca_core.strategies import allocators as st
 from osca_core.strategies import oracle as orc
 from osca_core.strategies import stopping_plans
+from osca_core.strategies import uniform as uni
 
 Allocator = Callable[..., list[Allocation]]  # (matrix, budgets, *, seed, certify) -> list[Allocation]
 Solver = Callable[..., list[Solution]]  # (matrix, budgets, *, seed, certify) -> list[Solution]
 Expectation = Callable[[np.ndarray, np.ndarray, Sequence[int]], tuple[np.ndarray, np.ndarray]]
+QuestionValuesHook = Callable[..., tuple[np.ndarray, np.ndarray]]  # (n, c, budgets, *, prior) -> ((Q, P), (P,))
+ExpectedCostHook = Callable[..., tuple]  # (n, c, budgets, costs, *, prior) -> (values, flags) per budget
+Planner = Callable[..., list]  # (matrix, budgets, *, seed) -> list[stopping_plans.Schedule]
 
 PURE_PREFIX = "pure:"
 PURE_COLOR = "rgba(140, 140, 140, 0.45)"  # every pure configuration: muted grey, one legend entry
@@ -61,6 +81,10 @@ class StrategySpec:
     allocator: Allocator | None = None
     solver: Solver | None = None
     expectation: Expectation | None = None
+    question_values: QuestionValuesHook | None = None
+    expected_cost: ExpectedCostHook | None = None
+    planner: Planner | None = None
+    budget_unit: str = "budget"
 
     def __post_init__(self) -> None:
         if self.kind not in ("allocation", "expectation"):
@@ -108,6 +132,16 @@ def _osca_stop(m, budgets, *, seed=0, certify=False):
     return stopping_plans.osca_stop_allocations(m, budgets)
 
 
+def _osca_stop_plans(m, budgets, *, seed=0):
+    return stopping_plans.osca_stop(m, budgets)
+
+
+def _oracle_expected_cost(n, c, budgets, costs=None, *, prior=None):
+    """The oracle's allocations per question in their own best orders (``oracle.oracle_expected_costs``)."""
+    result = orc.oracle_counts(n, c, budgets, prior=prior)
+    return orc.oracle_expected_costs(n, c, result, costs, prior=prior)
+
+
 def _solver(name: str) -> Solver:
     def solve(m, budgets, *, seed=0, certify=False):
         return st.solve(m, name, budgets, seed=seed, certify=certify)
@@ -120,7 +154,8 @@ _TABLE: tuple[StrategySpec, ...] = (
                  default=True, dashboard=True, dashboard_default=True, allocator=_best_pure),
     StrategySpec("uniform", "uniform mix", "#009E73", True, "expectation",
                  "each sample's configuration drawn uniformly (exact expectation)",
-                 default=True, dashboard=True, dashboard_default=True, expectation=st.uniform_expected),
+                 default=True, dashboard=True, dashboard_default=True, expectation=st.uniform_expected,
+                 question_values=uni.uniform_question_values, expected_cost=stopping_plans.uniform_expected_cost),
     StrategySpec("even", "even split", "#CC79A7", True, "allocation",
                  "C split as evenly as possible over the configurations (remainder to the best on training)",
                  default=True, dashboard=True, allocator=_even),
@@ -137,9 +172,10 @@ _TABLE: tuple[StrategySpec, ...] = (
     StrategySpec("osca-stop", "OSCA (early stopping)", "#A6761D", True, "allocation",
                  "the mix and order with the best training pass@C whose training expected cost under early "
                  "stopping is at most the budget (osca_core.strategies.stopping_plans)",
-                 dashboard=True, allocator=_osca_stop),
+                 dashboard=True, allocator=_osca_stop, planner=_osca_stop_plans, budget_unit="expected-cost budget"),
     StrategySpec("oracle", "test-set oracle", "#000000", True, "expectation", orc.ORACLE_LABEL,
-                 dashboard=True, reference=True, expectation=orc.oracle_expectation),
+                 dashboard=True, reference=True, expectation=orc.oracle_expectation,
+                 expected_cost=_oracle_expected_cost),
 )
 _BY_NAME = {s.name: s for s in _TABLE}
 assert len(_BY_NAME) == len(_TABLE), "strategy names must be unique"
@@ -248,3 +284,74 @@ def evaluate(matrix: OutcomeMatrix, name: str, budgets: Sequence[int], *, seed: 
     allocs = allocate(matrix, name, budgets, seed=seed)
     return Curve(name, tuple(budgets), tuple(a.test_pass for a in allocs), tuple(a.extrapolated for a in allocs),
                  allocations=tuple(allocs))
+
+
+# -- per-question values, expected cost under early stopping, ordered plans ----------------------------------------
+
+def has_question_values(name: str) -> bool:
+    """Whether :func:`question_values` can give ``name``'s per-question values (every allocation strategy, and the
+    expectation strategies with a ``question_values`` hook)."""
+    spec = get(name)
+    return spec.kind == "allocation" or spec.question_values is not None
+
+
+def expectation_question_values(name: str, n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *,
+                                prior=None) -> tuple[np.ndarray, np.ndarray]:
+    """(Q, P) per-question values and (P,) extrapolated flags of an expectation strategy on counts (n, c), by its
+    ``question_values`` hook; a strategy without one is an :class:`InputError`."""
+    spec = get(name)
+    if spec.question_values is None:
+        have = ", ".join(s.name for s in _TABLE if s.kind == "expectation" and s.question_values is not None)
+        raise InputError(f"{name}: no per-question values to bootstrap (only {have} among the strategies "
+                         "without a fixed allocation)")
+    return spec.question_values(n, c, budgets, prior=prior)
+
+
+def question_values(matrix: OutcomeMatrix, name: str, budgets: Sequence[int], *, seed: int = 0,
+                    allocations: Sequence[Allocation] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, tuple[Allocation, ...] | None]:
+    """Per test question of ``matrix``, the strategy's test values at ``budgets``: (Q, P) values, (P,)
+    extrapolated flags and the allocations (None for an expectation strategy). An allocation strategy is fitted
+    on the training questions (:func:`allocate`, unless ``allocations`` are given) and valued per question
+    (``per_question.allocation_values``: the mean is exactly ``Allocation.test_pass``); an expectation strategy
+    uses its hook (:func:`expectation_question_values`)."""
+    budgets = check_budgets(budgets)
+    spec = get(name)
+    n, c = matrix.test_counts()
+    prior = extrapolation.lazy_prior(matrix)
+    if spec.kind == "expectation":
+        v, e = expectation_question_values(name, n, c, budgets, prior=prior)
+        return v, e, None
+    al = tuple(allocations) if allocations is not None else tuple(allocate(matrix, name, budgets, seed=seed))
+    v, e = allocation_values(n, c, al, prior=prior)
+    return v, e, al
+
+
+def expected_costs(matrix: OutcomeMatrix, name: str, budgets: Sequence[int], *, seed: int = 0,
+                   allocations: Sequence[Allocation] | None = None
+                   ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(expected cost per test question under early stopping, cost without stopping) per budget, on ``matrix``'s
+    own split. An allocation strategy: its allocations (``allocations`` or :func:`allocate`) as ordered plans
+    (``stopping_plans.schedules``: ``expected_cost_test``, ``cost_without_stopping``); an expectation strategy:
+    its ``expected_cost`` hook on the test counts, and mean cost x budget without stopping."""
+    spec = get(name)
+    budgets = check_budgets(budgets)
+    if spec.kind == "allocation":
+        al = allocations if allocations is not None else allocate(matrix, name, budgets, seed=seed)
+        ps = stopping_plans.schedules(matrix, al)
+        return tuple(p.expected_cost_test for p in ps), tuple(p.cost_without_stopping for p in ps)
+    if spec.expected_cost is None:
+        raise InputError(f"{name}: no expected cost under early stopping (it has no fixed allocation)")
+    n, c = matrix.test_counts()
+    vals, _ = spec.expected_cost(n, c, budgets, matrix.costs, prior=extrapolation.lazy_prior(matrix))
+    unit = float(matrix.costs.mean())
+    return tuple(float(v) for v in vals), tuple(unit * b for b in budgets)
+
+
+def plans(matrix: OutcomeMatrix, name: str, budgets: Sequence[int], *, seed: int = 0) -> list:
+    """Ordered plans (``stopping_plans.Schedule``) of ``name`` at ``budgets``: its ``planner`` (osca-stop: the
+    budgets are expected-cost budgets), else its allocations in their best order (``stopping_plans.schedules``)."""
+    spec = get(name)
+    if spec.planner is not None:
+        return spec.planner(matrix, check_budgets(budgets), seed=seed)
+    return stopping_plans.schedules(matrix, allocate(matrix, name, budgets, seed=seed))

@@ -31,7 +31,7 @@ from osca_core.errors import InputError
 from osca_core.model.estimators import plugin_objective
 from osca_core.model.extrapolation import PriorLike, lazy_prior, train_pass
 from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import Allocation, check_budgets, score
+from osca_core.model.results import Allocation, check_budgets, make_allocation, score
 from osca_core.optimize.curve import optimize_curve
 from osca_core.strategies.stopping_cost import EXACT_STATES, best_order, expected_costs
 from osca_core.strategies.uniform import uniform_expected
@@ -146,12 +146,10 @@ def osca_stop(matrix: OutcomeMatrix, budgets: Sequence[int], *, max_samples: int
 
 
 def osca_stop_allocations(matrix: OutcomeMatrix, budgets: Sequence[int], **kw) -> list[Allocation]:
-    """osca-stop as :class:`Allocation` objects (for ``registry.allocate`` and curves)."""
-    out = []
-    for x in osca_stop(matrix, budgets, **kw):
-        out.append(Allocation(OSCA_STOP, x.budget, x.config_names, x.counts, x.train_pass, x.test_pass,
-                              x.extrapolated))
-    return out
+    """osca-stop as :class:`Allocation` objects (for ``registry.allocate`` and curves), scored as every
+    allocation is (``results.make_allocation``: train and test pass, ``extrapolated`` for the test pass, cost), so
+    ``registry.allocate`` gives on the log's own split exactly what ``experiments.fit`` gives."""
+    return [make_allocation(matrix, OSCA_STOP, x.counts, budget=x.budget) for x in osca_stop(matrix, budgets, **kw)]
 
 
 def pareto(plans: Sequence[Schedule]) -> list[bool]:

@@ -169,6 +169,16 @@ def uniform_expected_per_question(n: np.ndarray, c: np.ndarray, budgets: Sequenc
     return np.clip(1.0 - uniform_fail(n, c, budgets, prior=prior), 0.0, 1.0)
 
 
+def uniform_question_values(n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *, prior: PriorLike = None
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """The registry's per-question hook of ``uniform``: (Q, P) :func:`uniform_expected_per_question` and (P,)
+    extrapolated flags (C above the smallest n)."""
+    budgets = check_budgets(budgets)
+    nmin = int(np.asarray(n).min())
+    extra = np.array([b > nmin for b in budgets])
+    return np.asarray(uniform_expected_per_question(n, c, budgets, prior=prior), float), extra
+
+
 def uniform_expected(n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *, prior: PriorLike = None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Exact E[pass@C] of ``uniform``, averaged over questions: 1 - mean_q E prod_s f_s(K_s) (the mean of

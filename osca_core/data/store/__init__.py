@@ -35,20 +35,17 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pandas as pd
-import pyarrow as pa
 
 from osca_core import settings
-from osca_core.errors import InputError, StoreBusyError
-from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
 from osca_core.data.store import errors as dberr
 from osca_core.data.store.errors import StoreDamagedError, StoreFullError
 from osca_core.data.store.gate import gate
@@ -68,10 +65,32 @@ from osca_core.data.store.tables import (
     quote,
     read_props,
 )
+from osca_core.errors import InputError, StoreBusyError
+from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
 
 DB_FILE = "osca.duckdb"
 _gate = gate  # the process-wide connection of a file (tests inspect it)
 _NAME_RE = re.compile(r"^[^\x00-\x1f/\\]{1,100}$")
+
+# how each surface says to replace a dataset: the tail of the refusal of an existing name ({name}: the dataset)
+REPLACE_HINTS = {
+    "store": " (remove it first: osca remove {name})",
+    "cli": "; pass --replace to replace it (or osca remove {name} first)",
+    "app": ': tick "Replace an existing dataset" to overwrite it, or choose another name',
+}
+
+
+def refuse_existing(name: str, existing: Collection[str], *, surface: str = "store") -> None:
+    """The one refusal of an existing dataset name (``osca import`` without --replace, the Data page without its
+    tick, the store's own ``replace=False``): :class:`InputError` ``dataset 'NAME' already exists`` and how
+    ``surface`` replaces one (:data:`REPLACE_HINTS`), when ``name`` is in ``existing``."""
+    if name in existing:
+        raise InputError(f"dataset {name!r} already exists" + REPLACE_HINTS[surface].format(name=name))
 
 
 def osca_home() -> Path:
@@ -359,7 +378,7 @@ class Store:
             for (m, _, smp), nm, src in zip(items, names, sources, strict=True):
                 exists = cur.execute("SELECT count(*) FROM datasets WHERE name = ?", [nm]).fetchone()[0]
                 if exists and not replace:
-                    raise InputError(f"dataset {nm!r} already exists (remove it first: osca remove {nm})")
+                    refuse_existing(nm, {nm})
                 delete_dataset(cur, nm)
                 insert_dataset(cur, nm, m, smp, created, src)
         return [DatasetInfo(nm, m.shape[0], m.shape[1], m.source, m.split_label, m.synthetic, m.checksum, created,

@@ -75,11 +75,6 @@ class LakeCounts:
                 "seconds": round(self.seconds, 3)}
 
 
-def is_lake_uri(uri: str) -> bool:
-    """True for what this module reads: ``s3://...``, a folder, or a glob pattern of Parquet files."""
-    return uri.startswith("s3://") or any(ch in uri for ch in "*?[") or Path(uri).is_dir()
-
-
 def s3_filesystem(endpoint: str | None = None) -> pafs.S3FileSystem:
     """pyarrow's S3 filesystem; ``endpoint`` (``http://127.0.0.1:9000``) for any S3-compatible server."""
     if endpoint is None:

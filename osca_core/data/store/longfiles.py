@@ -17,12 +17,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
 
-from osca_core.errors import InputError
-from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix, parse_config_name
 from osca_core.data.store.roles import (
     COST_NAMES,
     SAMPLE_INDEX_NAMES,
@@ -47,6 +45,12 @@ from osca_core.data.store.staging import (
     special_file,
     text_sql,
 )
+from osca_core.errors import InputError
+from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix, parse_config_name
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 
 __all__ = ["AGGREGATE_COLUMNS", "SAMPLE_COLUMNS", "jsonable", "read_long", "special_file"]
 

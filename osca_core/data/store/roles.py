@@ -83,9 +83,6 @@ class ColumnRoles:
     roles: Mapping[str, str] = field(default_factory=dict)
     cost_column: str = ""  # header of the cost (or tokens) column the configurations' costs are the mean of
 
-    def of_role(self, role: str) -> list[str]:
-        return [k for k, v in self.roles.items() if v == role]
-
     def as_dict(self) -> dict:
         return {"column_roles": dict(self.roles), "cost_column": self.cost_column or None}
 

@@ -14,12 +14,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
 from osca_core.errors import InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 
 
 def jsonable(v):
@@ -181,6 +185,8 @@ class Staging:
         return f"{self.wheres[pos // SHIFT]}: row {pos % SHIFT + 1}"
 
     def load(self, i: int) -> None:
+        import pyarrow as pa
+
         src, kind, where = self.files[i]
         table, types = f"raw_{i}", dict.fromkeys(_CSV_TEXT, "VARCHAR")
         if not isinstance(src, pa.Table) and (err := special_file(src, where)) is not None:
@@ -221,6 +227,8 @@ class Staging:
 
     def _headers(self, src, kind: str, described: list[str]) -> list[str]:
         """The column names as the file writes them (DuckDB's readers rename a repeated name to name_1)."""
+        import pyarrow as pa
+
         if isinstance(src, pa.Table):
             return list(src.column_names)
         try:

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
-from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.data.store.staging import jsonable
+from osca_core.model.outcomes import OutcomeMatrix
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 
 SCHEMA_VERSION = "1"
 DDL = (
@@ -91,6 +95,8 @@ def sample_columns(samples: pa.Table | None) -> list[tuple[str, str]]:
 
 
 def duck_type(t: pa.DataType) -> str:
+    import pyarrow as pa
+
     if pa.types.is_boolean(t):
         return "BOOLEAN"
     if pa.types.is_integer(t):
@@ -126,6 +132,8 @@ def insert_arrow(cur: duckdb.DuckDBPyConnection, table: str, name: str, data: pa
 
 def insert_dataset(cur: duckdb.DuckDBPyConnection, name: str, m: OutcomeMatrix, samples: pa.Table | None,
                    created: str, samples_source: dict | None = None) -> None:
+    import pyarrow as pa
+
     q, s = m.shape
     cur.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [name, m.source, m.synthetic, m.checksum, created, q, s, m.split_label,

@@ -67,8 +67,6 @@ from osca_core.present.views.questions import (  # noqa: F401
 from osca_core.present.views.studies import StudyCache, run_jobs  # noqa: F401
 from osca_core.present.views.text import (  # noqa: F401
     WORD_JOINER,
-    allocation_items,
-    allocation_text,
     md_escape,
     plot_text,
     strategy_label,

@@ -1,5 +1,5 @@
 """Text taken from data, made safe to show: escaping for Streamlit Markdown and for plotly labels, and strategy
-labels (from :mod:`osca_core.strategies.registry`). The one allocation-to-text form is :func:`osca_core.model.results.allocation_text` (re-exported here).
+labels (from :mod:`osca_core.strategies.registry`). The one allocation-to-text form is :func:`osca_core.model.results.allocation_text`.
 
 A configuration called ``<b>x</b>``, ``**x**`` or ``'; DROP TABLE x; --`` is shown exactly as typed: every
 Markdown, directive and LaTeX character is backslash-escaped (CommonMark), and the standalone tokens that
@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import re
 
-from osca_core.model.results import allocation_items, allocation_text  # noqa: F401  (the one text form)
 from osca_core.strategies import registry
 
 WORD_JOINER = "\u2060"

@@ -42,6 +42,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    """Add ``aggregate`` to the ``osca`` subparsers."""
     p = sub.add_parser("aggregate", help="aggregate a per-sample Parquet dataset to counts (DuckDB or Spark)")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="folder, glob or s3://bucket/prefix (Spark: paths)")
     p.add_argument("--out", required=True, help="output: a Parquet file (duckdb) or folder (spark)")
