@@ -25,7 +25,7 @@ from pages._sidebar import View
 
 PAIR = ("osca", "best-pure")
 # The options are the registry names with no format_func: Streamlit writes a bound multiselect's formatted
-# values into the URL, so the URL holds the names (``strategies=osca``, as README and report.dashboard_url say).
+# values into the URL, so the URL holds the names (``strategies=osca``, as docs/dashboard.md and report.dashboard_url say).
 _STRATEGY_HELP = ("Registry names: " + ", ".join(f"{n} = {views.strategy_label(n)}"
                                                  for n in registry.names(dashboard=True))
                   + ". The test-set oracle is a ceiling (it knows each test question's counts), drawn dashed, "

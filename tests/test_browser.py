@@ -157,7 +157,7 @@ def test_curves_widgets_go_to_the_url(page, server):
     open_page(page, server)
     change(page, lambda: pick(page, "Dataset", "osca-swebench", sidebar=True))
     assert query(page)["dataset"] == ["osca-swebench"]
-    # a log without its own split opens held out, on random splits (README), and says nothing is in-sample
+    # a log without its own split opens held out, on random splits (docs/dashboard.md), and says nothing is in-sample
     side = page.locator('[data-testid="stSidebar"]')
     assert side.get_by_role("radio", name="random splits").is_checked()
     assert "In-sample" not in main_text(page)

@@ -10,7 +10,7 @@ with one line that names the file (and, where the oracle can tell, the row), lea
 refused the same way or import into a consistent dataset. Inputs go through the CLI in process (exit 2, one
 stderr line, no traceback), through ``import_paths`` and through ``import_bytes`` (the dashboard's upload).
 
-The number of inputs tried is printed at the end of the module (the README's reliability figures).
+The number of inputs tried is printed at the end of the module (the reliability figures of docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -927,7 +927,7 @@ def test_what_the_fuzzer_found_in_csv_files_stays_fixed(harness, tmp_path):
 
 
 def test_the_fuzzers_tried_inputs_and_the_store_survived(harness, request):
-    """Runs last in this module: prints how many inputs were tried (README figures); the keeper dataset is still
+    """Runs last in this module: prints how many inputs were tried (docs/reliability.md figures); the keeper dataset is still
     exactly the release file it was imported from."""
     total = sum(TRIED.values())
     parts = ", ".join(f"{k} {v}" for k, v in sorted(TRIED.items()))

@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from osca_core.errors import InputError
+from osca_core.model.budgets import check_budgets
 from osca_core.model.extrapolation import PriorLike, lazy_prior
 from osca_core.model.intervals import DEFAULT_LEVEL, Interval, percentile_interval  # noqa: F401  (part of this API)
 from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.model.per_question import allocation_values, question_values  # noqa: F401  (part of this API)
-from osca_core.model.results import Allocation, check_budgets
+from osca_core.model.results import Allocation
 from osca_core.strategies import registry
 from osca_core.strategies import uniform as uni
 

@@ -37,10 +37,11 @@ from osca_core.analysis.savings_result import (  # noqa: F401  (re-exported: the
     first_reaching,
     savings_budgets,
 )
+from osca_core.model.budgets import check_budgets
 from osca_core.model.extrapolation import columns, eval_pass, lazy_prior, priors
 from osca_core.model.intervals import percentile_interval
 from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import Allocation, Curve, check_budgets, is_certified, score
+from osca_core.model.results import Allocation, Curve, is_certified, score
 from osca_core.model.splits import (  # noqa: F401  (re-exported: the experiment API)
     BANS,
     Setting,

@@ -39,11 +39,12 @@ from osca_core.analysis.savings_result import (  # noqa: F401  (re-exported: par
     first_reaching,
 )
 from osca_core.analysis.savings_result import savings_budgets as _savings_budgets
+from osca_core.model.budgets import check_budgets
 from osca_core.model.extrapolation import lazy_prior
 from osca_core.model.intervals import DEFAULT_LEVEL, percentile_interval
 from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.model.per_question import question_values
-from osca_core.model.results import Allocation, Curve, check_budgets
+from osca_core.model.results import Allocation, Curve
 from osca_core.model.splits import Setting
 from osca_core.strategies import registry
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from osca_core.analysis.difference import Difference
+from osca_core.model.budgets import check_budgets
 from osca_core.model.intervals import DEFAULT_LEVEL
-from osca_core.model.results import check_budgets
 from osca_core.model.splits import Setting
 
 SAVINGS_NOTE = (

@@ -5,7 +5,7 @@ estimation budget C0 in {1, 5, 10, 50, all} (values above n skipped), and with e
 ``best-pure``, ``osca`` and ``osca-eb``, with mean, 95% percentile interval and paired differences per budget; then
 compute savings on the log's own split and on random splits (on ``--budgets`` when given, else every budget
 1..n). Rows are plain frozen dataclasses, written to CSV by the CLI; :func:`study_summary` makes the short table
-printed by ``osca study`` and shown in the README.
+printed by ``osca study`` and shown in docs/experiments.md.
 """
 
 from __future__ import annotations

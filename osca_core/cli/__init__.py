@@ -20,7 +20,7 @@ in :data:`COMMANDS`.
 
 User mistakes (missing file, bad budget spec, unknown configuration, malformed data, a request above a work
 limit) print one line ``osca: error: ...`` on stderr and exit with code 2, without a traceback; Ctrl-C prints
-``osca: interrupted`` and exits with 130. JSON layouts are documented in the README and are a contract: keys are
+``osca: interrupted`` and exits with 130. JSON layouts are documented in docs/json.md and are a contract: keys are
 only ever added, never renamed or removed.
 """
 

@@ -25,6 +25,7 @@ from osca_core.limits import (  # noqa: F401  (re-exported: the CLI's work limit
     MAX_SPLITS,
     MIN_SPLIT_QUESTIONS,
 )
+from osca_core.model.budgets import Budgets, check_budgets
 
 _UINT = re.compile(r"[0-9]+", re.ASCII)
 _PART = re.compile(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?", re.ASCII)
@@ -49,7 +50,7 @@ class Parser(argparse.ArgumentParser):
             raise InputError(str(e)) from None
 
 
-def parse_budgets(spec: str, *, flag: str = "--budgets", limit: int = MAX_BUDGET) -> list[int]:
+def parse_budgets(spec: str, *, flag: str = "--budgets", limit: int = MAX_BUDGET) -> Budgets:
     """Budget SPEC: ``1-16``, ``2,4,8`` or mixed ``1-8,16,32`` -> sorted distinct integers in 1..limit.
 
     ASCII digits only; a range ``lo-hi`` needs lo <= hi; the largest budget is at most ``limit``."""
@@ -66,7 +67,7 @@ def parse_budgets(spec: str, *, flag: str = "--budgets", limit: int = MAX_BUDGET
         if hi > limit:
             raise InputError(f"{flag}: budget {hi} is above the limit of {limit}")
         out.update(range(lo, hi + 1))
-    return sorted(out)
+    return check_budgets(sorted(out))  # validated here, at the boundary: inner layers pass it through
 
 
 def default_budgets(largest_n: int, *, cap: int = DEFAULT_BUDGET_CAP) -> list[int]:

@@ -1,7 +1,7 @@
 """What the ``osca`` commands print: stable JSON on stdout, plain tables, and notes/progress on stderr.
 
 JSON is written with ``allow_nan=False`` (a NaN would be a bug, never silently printed) and is a contract
-documented in the README: keys are only ever added. Rows come from the result dataclasses' own forms
+documented in docs/json.md: keys are only ever added. Rows come from the result dataclasses' own forms
 (``Allocation.as_dict``, ``Curve.rows``, ``Savings.as_dict``); this module only lays them out.
 
 Progress: :class:`Progress` prints ``osca: <what>: i/n`` lines on stderr for long work (nothing for work that

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from osca_core.errors import InputError
 from osca_core.model.extrapolation import eval_pass, lazy_prior, train_pass
 from osca_core.model.objective import CERTIFY_TOL
 from osca_core.model.outcomes import OutcomeMatrix
@@ -134,14 +133,6 @@ def make_allocation(
 def is_certified(upper_bound: float | None, train_pass: float) -> bool:
     """True when an upper bound is known and upper_bound - train_pass <= CERTIFY_TOL (the optimizer's tolerance)."""
     return upper_bound is not None and bool(upper_bound - train_pass <= CERTIFY_TOL)
-
-
-def check_budgets(budgets: Sequence[int]) -> list[int]:
-    """Budgets as a list of ints; empty or < 1 is a user's mistake (:class:`InputError`)."""
-    b = [int(x) for x in budgets]
-    if not b or min(b) < 1:
-        raise InputError("budgets must be positive integers")
-    return b
 
 
 @dataclass(frozen=True)

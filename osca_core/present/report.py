@@ -8,8 +8,8 @@ exactly as typed. The report links back to the dashboard view it came from when 
 
 The content (curves, allocation, savings, per-question summary) is assembled by
 :mod:`osca_core.present.report_content`; this module lays it out, and says where it came from: :func:`command` (the ``osca`` command line that
-reproduces it) and :func:`dashboard_url` (the same view in the dashboard, query parameters of the README's
-Dashboard section).
+reproduces it) and :func:`dashboard_url` (the same view in the dashboard, query parameters of
+docs/dashboard.md).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from osca_core.model.results import check_budgets
+from osca_core.model.budgets import check_budgets
 from osca_core.present import views
 from osca_core.strategies import registry
 
@@ -197,7 +197,7 @@ def command(name: str = "report", *, file: str | None = None, dataset: str | Non
 
 def dashboard_url(base: str, dataset: str, budgets: Sequence[int], *, seed: int = 0, log2: bool | None = None,
                   strategies: Sequence[str] = (), configs: Sequence[str] | None = None, page: str = "") -> str:
-    """The dashboard's URL of the same view (query parameters of the README's Dashboard section): ``dataset``,
+    """The dashboard's URL of the same view (query parameters of docs/dashboard.md): ``dataset``,
     ``budget`` twice (the range min..max), ``log2``, ``seed``, ``strategies`` (the dashboard's, repeated),
     ``pures`` (any ``pure:`` asked) and ``configs`` (repeated) when a subset was analysed; ``page`` e.g.
     ``allocation``."""

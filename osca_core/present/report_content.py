@@ -24,10 +24,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from osca_core.analysis import paired, savings_result
+from osca_core.model.budgets import check_budgets
 from osca_core.model.extrapolation import lazy_prior
 from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.model.per_question import question_values
-from osca_core.model.results import Allocation, check_budgets
+from osca_core.model.results import Allocation
 from osca_core.present import plots, uncertainty_plots, views
 from osca_core.present.report import DASHBOARD, Report, Section, Table, budget_spec, dashboard_url, render  # noqa: F401
 from osca_core.strategies import registry

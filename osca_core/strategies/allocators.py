@@ -24,10 +24,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from osca_core.model.budgets import check_budgets
 from osca_core.model.estimators import log_fail_rates
 from osca_core.model.extrapolation import beyond_training_n, lazy_prior, priors, train_pass
 from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import Allocation, Solution, check_budgets, make_allocation, score  # noqa: F401
+from osca_core.model.results import Allocation, Solution, make_allocation, score  # noqa: F401
 from osca_core.model.smoothing import posterior_rates
 from osca_core.optimize.beyond_n import optimize_tabled
 from osca_core.optimize.curve import optimize_curve

@@ -26,9 +26,9 @@ from itertools import product
 import numpy as np
 
 from osca_core.errors import InputError
+from osca_core.model.budgets import check_budgets
 from osca_core.model.extrapolation import eval_pass, lazy_prior, train_pass
 from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import check_budgets
 from osca_core.optimize.curve import optimize_curve
 
 MIN_GROUP = 10

@@ -27,9 +27,10 @@ from itertools import product
 
 import numpy as np
 
+from osca_core.model.budgets import check_budgets
 from osca_core.model.extrapolation import PriorLike, columns, eval_fail, lazy_prior, resolve
 from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import Curve, check_budgets
+from osca_core.model.results import Curve
 from osca_core.strategies.stopping_cost import best_order_test
 
 ORACLE = "oracle"

@@ -43,9 +43,10 @@ import numpy as np
 
 from osca_core.errors import InputError
 from osca_core.model import extrapolation
+from osca_core.model.budgets import check_budgets
 from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.model.per_question import allocation_values
-from osca_core.model.results import Allocation, Curve, Solution, check_budgets
+from osca_core.model.results import Allocation, Curve, Solution
 from osca_core.strategies import allocators as st
 from osca_core.strategies import oracle as orc
 from osca_core.strategies import stopping_plans

@@ -28,10 +28,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from osca_core.errors import InputError
+from osca_core.model.budgets import check_budgets
 from osca_core.model.estimators import plugin_objective
 from osca_core.model.extrapolation import PriorLike, lazy_prior, train_pass
 from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.results import Allocation, check_budgets, make_allocation, score
+from osca_core.model.results import Allocation, make_allocation, score
 from osca_core.optimize.curve import optimize_curve
 from osca_core.strategies.stopping_cost import EXACT_STATES, best_order, expected_costs
 from osca_core.strategies.uniform import uniform_expected

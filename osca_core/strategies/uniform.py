@@ -33,8 +33,8 @@ import numpy as np
 from scipy.stats import binom
 
 from osca_core.errors import InputError
+from osca_core.model.budgets import check_budgets
 from osca_core.model.extrapolation import PriorLike, columns, eval_fail, resolve
-from osca_core.model.results import check_budgets
 
 DENSE_MAX = 256  # budgets up to this use the dense dynamic program (1): bit-for-bit the values published so far
 TAIL_TOL = 1e-16
