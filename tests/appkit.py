@@ -33,6 +33,18 @@ def fresh_app(osca_home: Path, release: Path, monkeypatch: pytest.MonkeyPatch):
     clear_caches()
 
 
+def store_release() -> None:
+    """Store what the app's first start stores (the release, fetched from $OSCA_RELEASE_MIRROR as
+    ``pages._access.fetch`` does), without rendering a page: for tests that only need the release beside their own
+    data (tests/test_app.py's first-start tests check the first start itself)."""
+    from osca_core.data.release import fetch_release
+    from osca_core.data.store import Store
+    from osca_core.settings import release_mirror
+
+    with Store.open() as s:
+        fetch_release(s, mirror=release_mirror())
+
+
 def run_app(page: str | None = None, **query) -> AppTest:
     """The app run once with ``query`` as URL parameters, then switched to ``pages/<page>.py``; no exception."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)

@@ -1,5 +1,17 @@
 """Shared fixtures: the release logs (from $OSCA_RELEASE_MIRROR or ../shared/data/osca-release), their outcome
-matrices, and an isolated $OSCA_HOME per test."""
+matrices, and an isolated $OSCA_HOME per test; and how the suite splits across pytest-xdist workers.
+
+The full suite runs in two phases (the README's test command, which ``.ci/run`` runs)::
+
+    pytest -n 2 --dist loadgroup -m "not serial" && pytest -m serial
+
+- phase 1, two workers: every test that is independent of the others. Each worker has its own base temporary
+  folder, so ``tmp_path`` and the ``osca_home`` fixture are per test as without xdist; servers bind free ports.
+  A test that uses a module-scoped fixture (a streamlit server, a browser, logs written by inspect_ai, a shared
+  store) is put in its module's ``xdist_group``, so that fixture is built once, on one worker, not once per worker.
+- phase 2, one process: tests marked ``serial``, whose point is a number of seconds (the load test, the browser
+  timing test, the benches and the few tests that print a measured time); another test running beside them would
+  skew what they report. Nothing asserts a time, so the split changes no verdict, only the numbers printed."""
 
 from __future__ import annotations
 
@@ -33,6 +45,22 @@ def release_dir() -> Path:
     if env and not env.startswith(("http://", "https://")) and Path(env).is_dir():
         return Path(env)
     return DEFAULT_RELEASE
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks (its own hook, same call)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that uses a fixture of module (or class) scope defined in its own module joins the module's
+    xdist_group (see the module docstring); session fixtures are cheap here (the release logs) and stay per
+    worker."""
+    for item in items:
+        module = getattr(item, "module", None)
+        info = getattr(item, "_fixtureinfo", None)
+        if module is None or info is None or item.get_closest_marker("xdist_group"):
+            continue
+        shared = any(d.scope in ("module", "class") and d.baseid.split("::")[0] == item.nodeid.split("::")[0]
+                     for defs in info.name2fixturedefs.values() for d in defs)
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(module.__name__))
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from appkit import APP, TIMEOUT, figures, fresh_app, run_app  # noqa: F401  (fresh_app: autouse)
+from appkit import APP, TIMEOUT, figures, fresh_app, run_app, store_release  # noqa: F401  (fresh_app: autouse)
 from streamlit.testing.v1 import AppTest
 
 from osca_core.analysis import experiments
@@ -312,7 +312,7 @@ def test_an_unreadable_store_is_reported_not_raised(osca_home: Path):
 @pytest.mark.slow
 @pytest.mark.parametrize("page", [None, "allocation", "questions", "experiments"])
 def test_an_unknown_dataset_in_the_url_is_an_error_not_another_dataset(page):
-    run_app()  # first start: the release is stored
+    store_release()  # what the first start stores (test_first_start_... checks that start)
     at = run_app(page, dataset="nope")
     assert [e.value for e in at.error] == [
         "No dataset named " + views.md_escape("'nope'") + " in the store (from the link's dataset= parameter). "

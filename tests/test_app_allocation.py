@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import streamlit as st
-from appkit import APP, TIMEOUT, figures, fresh_app, run_app  # noqa: F401  (fresh_app: autouse)
+from appkit import APP, TIMEOUT, figures, fresh_app, run_app, store_release  # noqa: F401  (fresh_app: autouse)
 
 from osca_core.data.importers import import_bytes
 from osca_core.data.store import Store
@@ -54,7 +54,7 @@ def test_small_budgets_are_bars_of_shares_and_a_group_by_selector_plans_per_grou
         level = ("easy", "hard")[i % 2]
         p = (0.8, 0.1) if level == "easy" else (0.2, 0.5)
         rows += [f"p{i},m_0.2,10,{rng.binomial(10, p[0])},{level}", f"p{i},m_0.8,10,{rng.binomial(10, p[1])},{level}"]
-    run_app()
+    store_release()  # the release beside the test's own data, as after a first start
     with Store.open() as s:
         import_bytes(s, "attrs.csv", "\n".join(rows).encode(), name="with-attrs")
     st.cache_data.clear()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import streamlit as st
-from appkit import APP, TIMEOUT, figures, fresh_app, run_app  # noqa: F401  (fresh_app: autouse)
+from appkit import APP, TIMEOUT, figures, fresh_app, run_app, store_release  # noqa: F401  (fresh_app: autouse)
 
 from osca_core.analysis import experiments, paired
 from osca_core.data.store import Store
@@ -140,7 +140,7 @@ def test_the_report_download_is_the_views_self_contained_report():
     from osca_core.present import report
     from pages import _compute
 
-    run_app()
+    store_release()  # the release beside the test's own data, as after a first start
     m = stored_matrix("osca-bigcodebench")
     with Store.open(read_only=True) as s:
         info = {d.name: d for d in s.list_datasets()}["osca-bigcodebench"]
@@ -177,7 +177,7 @@ def _import(name: str, rows: list[str]) -> None:
 def test_a_ragged_log_is_analysed_on_the_questions_every_selected_configuration_covers():
     from osca_core.model import missing
     from osca_core.strategies import registry
-    run_app()
+    store_release()  # the release beside the test's own data, as after a first start
     rows = ["question_id,config,n_samples,n_correct"]
     for i in range(30):
         rows.append(f"q{i},a_0.2,10,{i % 11}")
@@ -195,7 +195,7 @@ def test_a_ragged_log_is_analysed_on_the_questions_every_selected_configuration_
 def test_unequal_n_opens_on_budgets_to_the_largest_n_with_extrapolated_points_hollow():
     """n = 10 for a cheap configuration, 3 and 1 for dearer ones: the Curves page opens on 1..10 (the largest n,
     not the smallest) and draws the points that ask a configuration for more samples than it logged hollow."""
-    run_app()
+    store_release()  # the release beside the test's own data, as after a first start
     rows = ["question_id,config,n_samples,n_correct"]
     for i in range(24):
         rows += [f"q{i},cheap_0.2,10,{i % 11}", f"q{i},mid_0.5,3,{i % 4}", f"q{i},big_0.8,1,{i % 2}"]
@@ -214,7 +214,7 @@ def test_unequal_n_opens_on_budgets_to_the_largest_n_with_extrapolated_points_ho
 def test_deselecting_the_configuration_that_causes_the_gaps_brings_its_questions_back():
     from osca_core.model import missing
     from osca_core.strategies import registry
-    run_app()
+    store_release()  # the release beside the test's own data, as after a first start
     rows = ["question_id,config,n_samples,n_correct"]
     for i in range(30):
         rows += [f"q{i},a_0.2,10,{i % 11}", f"q{i},b_0.8,10,{(3 * i) % 11}"]
@@ -241,7 +241,7 @@ def test_deselecting_the_configuration_that_causes_the_gaps_brings_its_questions
 def test_more_configurations_than_a_view_computes_asks_to_narrow_the_selection():
     from osca_core.limits import MAX_VIEW_CONFIGS
 
-    run_app()
+    store_release()  # the release beside the test's own data, as after a first start
     k = MAX_VIEW_CONFIGS + 1
     rows = ["question_id,config,n_samples,n_correct"]
     rows += [f"q{i},m{j}_0.5,4,{(i + j) % 5}" for i in range(12) for j in range(k)]

@@ -47,6 +47,7 @@ def run(**query) -> tuple[AppTest, float]:
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # prints the study's seconds: alone (tests/conftest.py)
 def test_fraction_study_is_fast_cached_across_sessions_and_equals_run_curves():
     cold, t_cold = run(ex_splits="5")
     first = cold.session_state["_ex_first_s"]

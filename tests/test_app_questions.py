@@ -79,6 +79,7 @@ def test_histograms_count_per_question_values_of_the_chosen_strategies(bcb_path)
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # prints the page's seconds: alone (tests/conftest.py)
 def test_ten_thousand_questions_aggregate_the_heatmap_and_page_the_tables():
     big = dataclasses.replace(demo_matrix(questions=10_000, configs=4, samples=5), name="big")
     with Store.open() as s:

@@ -80,6 +80,7 @@ def test_figure_ratio_is_the_paper_time_over_the_time():
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # it times the optimizers: alone (tests/conftest.py)
 def test_bench_optimizer_reports_ratios_to_the_paper_script_and_proves_every_budget():
     r = bo.bench_optimizer(runs=1, certify_runs=1, paper_runs=1, scale_questions=100, scale_configs=8,
                            scale_budget=16)
@@ -100,6 +101,7 @@ def test_bench_optimizer_reports_ratios_to_the_paper_script_and_proves_every_bud
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # it times the optimizers: alone (tests/conftest.py)
 def test_cli_bench_optimizer_small_run(capsys):
     args = ["bench", "optimizer", "--json", "--runs", "1", "--certify-runs", "1", "--scale-questions", "100",
             "--scale-configs", "8", "--scale-budget", "16"]

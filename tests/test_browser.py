@@ -238,6 +238,7 @@ def test_data_page_bad_upload(page, server, tmp_path):
     assert query(page)["dataset"] == ["osca-swebench"]
 
 
+@pytest.mark.serial  # the latency it saves: alone (tests/conftest.py)
 def test_widget_to_chart_latency_on_the_release(page, server):
     """Median seconds from a widget change to the redrawn chart (goal <= 1 s), printed and saved."""
     times = []

@@ -25,7 +25,7 @@ from pathlib import Path
 import browserkit as bk
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.serial]  # the seconds: alone (tests/conftest.py)
 
 DATASET = "osca-bigcodebench"
 REVISITS = 3

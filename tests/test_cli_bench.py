@@ -9,6 +9,8 @@ import pytest
 
 from osca_core.cli import main
 
+pytestmark = pytest.mark.serial  # benches time their work: alone (tests/conftest.py)
+
 
 def run(capsys, *argv) -> tuple[int, str, str]:
     rc = main(list(argv))

@@ -217,16 +217,32 @@ def test_fetch_into_a_home_that_cannot_hold_downloads_is_one_line(osca_home, rel
                    "is OSCA_HOME writable?\n")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def _obey_file_modes() -> None:
+    """``preexec_fn`` for a child that must meet file modes as an ordinary user does, also when the tests run as
+    root (CI does): drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set, so the ``exec``'d program
+    runs without them (root keeps its uid, hence its Python install under /root, but a folder of mode 0555 owned by
+    root is read-only to it). prctl(PR_CAPBSET_DROP) needs CAP_SETPCAP, which root has; a plain user has neither
+    capability to drop (prctl then fails harmlessly with EPERM, and modes already bind that user)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH (linux/capability.h)
+        if libc.prctl(24, cap, 0, 0, 0) != 0 and os.geteuid() == 0:  # 24 = PR_CAPBSET_DROP (linux/prctl.h)
+            raise OSError(ctypes.get_errno(), f"prctl(PR_CAPBSET_DROP, {cap}) failed")
+
+
 def test_fetch_into_a_read_only_home_is_one_line(tmp_path, release):
     home = tmp_path / "ro"
     home.mkdir()
     home.chmod(0o555)
+    exe = shutil.which("osca") or pytest.fail("the osca console script is not installed (pip install -e .)")
     try:
-        r = _osca("fetch", "--mirror", str(release), env={**os.environ, "OSCA_HOME": str(home)})
+        r = subprocess.run([exe, "fetch", "--mirror", str(release)], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "OSCA_HOME": str(home)}, preexec_fn=_obey_file_modes)
     finally:
         home.chmod(0o755)
     assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert list(home.iterdir()) == []  # the home really was read-only to the child (root included)
 
 
 @pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon", "0"])

@@ -35,7 +35,7 @@ from osca_core.data.release import fetch_release
 from osca_core.data.store import Store
 from osca_core.data.synthetic import demo_matrix
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.serial]  # page seconds: alone (tests/conftest.py)
 
 SESSIONS = int(os.environ.get("OSCA_LOAD_SESSIONS", "10"))
 EXPLORE_SECONDS = float(os.environ.get("OSCA_LOAD_SECONDS", "75"))
