@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from osca_core.errors import InputError
+from osca_core.model.budgets import check_budgets
 from osca_core.model.objective import CERTIFY_TOL
 from osca_core.model.results import (
     ALLOCATION_GLYPH,
@@ -16,7 +17,6 @@ from osca_core.model.results import (
     Curve,
     allocation_items,
     allocation_text,
-    check_budgets,
     is_certified,
     make_allocation,
     score,
