@@ -47,7 +47,16 @@ def _counts(parquet: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _files(home: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_size for p in home.iterdir() if p.is_file()}
+    """Name -> size of the store's files now; a file the running import removes between the listing and its stat
+    (DuckDB folds its WAL into the database at a checkpoint) is simply gone."""
+    out = {}
+    for p in home.iterdir():
+        try:
+            if p.is_file():
+                out[p.name] = p.stat().st_size
+        except FileNotFoundError:
+            continue
+    return out
 
 
 def _run_and_kill(home: Path, argv: list[str], wait_for_write: bool, delay: float) -> str:
