@@ -20,13 +20,9 @@ Paper: Zhang, Zhou, Wang, Wang, Li, "Scaling LLM Inference with Optimized Sample
 
 from osca_core._face import lazy_face
 
-_EXPORTS = {
-    "InputError": "errors",
-    "ConfigInfo": "model.outcomes",
-    "OutcomeMatrix": "model.outcomes",
-    "load_release": "model.outcomes",
-    "parse_config_name": "model.outcomes",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_face(__name__, _EXPORTS)
+# submodule -> the public names it defines (each imported on first use)
+__all__, __getattr__, __dir__ = lazy_face(__name__, {
+    "errors": "InputError",
+    "model.outcomes": "ConfigInfo OutcomeMatrix load_release parse_config_name",
+})
 __version__ = "0.1.0"

@@ -12,9 +12,11 @@ import importlib
 from collections.abc import Callable, Mapping
 
 
-def lazy_face(package: str, exports: Mapping[str, str]) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
-    """``(__getattr__, __dir__)`` for ``package``: ``exports`` maps a public name to the submodule (relative to
-    the package) that defines it."""
+def lazy_face(package: str, names_by_module: Mapping[str, str]
+              ) -> tuple[list[str], Callable[[str], object], Callable[[], list[str]]]:
+    """``(__all__, __getattr__, __dir__)`` for ``package``: ``names_by_module`` maps a submodule (relative to the
+    package) to the space-separated public names it defines."""
+    exports = {name: module for module, names in names_by_module.items() for name in names.split()}
 
     def __getattr__(name: str) -> object:
         module = exports.get(name)
@@ -25,4 +27,4 @@ def lazy_face(package: str, exports: Mapping[str, str]) -> tuple[Callable[[str],
     def __dir__() -> list[str]:
         return sorted(exports)
 
-    return __getattr__, __dir__
+    return sorted(exports), __getattr__, __dir__

@@ -6,21 +6,11 @@ Beside the science: imports the model, never the optimizer, the strategies or th
 
 from osca_core._face import lazy_face
 
-# public name -> the module that defines it (imported on first use)
-_EXPORTS = {
-    "Store": "store",
-    "DatasetInfo": "store",
-    "Format": "formats",
-    "ReadOptions": "formats",
-    "import_paths": "importers",
-    "import_files": "importers",
-    "import_bytes": "importers",
-    "import_uploads": "importers",
-    "detect": "importers",
-    "ImportResult": "importers",
-    "fetch_release": "release",
-    "demo_matrix": "synthetic",
-    "scale_rates": "synthetic",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_face(__name__, _EXPORTS)
+# submodule -> the public names it defines (each imported on first use)
+__all__, __getattr__, __dir__ = lazy_face(__name__, {
+    "store": "Store DatasetInfo",
+    "formats": "Format ReadOptions",
+    "importers": "import_paths import_files import_bytes import_uploads detect ImportResult",
+    "release": "fetch_release",
+    "synthetic": "demo_matrix scale_rates",
+})

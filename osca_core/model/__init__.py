@@ -7,39 +7,17 @@ The bottom of the science: imports only the flat modules of ``osca_core`` (error
 
 from osca_core._face import lazy_face
 
-# public name -> the module that defines it (imported on first use)
-_EXPORTS = {
-    "OutcomeMatrix": "outcomes",
-    "ConfigInfo": "outcomes",
-    "load_release": "outcomes",
-    "parse_config_name": "outcomes",
-    "parse_json": "outcomes",
-    "pass_at_k": "estimators",
-    "fail_probability": "estimators",
-    "plugin_objective": "estimators",
-    "Allocation": "results",
-    "Curve": "results",
-    "Solution": "results",
-    "Budgets": "budgets",
-    "check_budgets": "budgets",
-    "score": "results",
-    "allocation_text": "results",
-    "Model": "objective",
-    "build_model": "objective",
-    "exhaustive": "objective",
-    "upper_bounds": "objective",
-    "priors": "extrapolation",
-    "lazy_prior": "extrapolation",
-    "largest_measured_n": "extrapolation",
-    "MissingReport": "missing",
-    "apply_missing": "missing",
-    "posterior_rates": "smoothing",
-    "Setting": "splits",
-    "Trial": "splits",
-    "trials": "splits",
-    "question_values": "per_question",
-    "Interval": "intervals",
-    "percentile_interval": "intervals",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_face(__name__, _EXPORTS)
+# submodule -> the public names it defines (each imported on first use)
+__all__, __getattr__, __dir__ = lazy_face(__name__, {
+    "outcomes": "OutcomeMatrix ConfigInfo load_release parse_config_name parse_json",
+    "estimators": "pass_at_k fail_probability plugin_objective",
+    "results": "Allocation Curve Solution score allocation_text",
+    "budgets": "Budgets check_budgets",
+    "objective": "Model build_model exhaustive upper_bounds",
+    "extrapolation": "priors lazy_prior largest_measured_n",
+    "missing": "MissingReport apply_missing",
+    "smoothing": "posterior_rates",
+    "splits": "Setting Trial trials",
+    "per_question": "question_values",
+    "intervals": "Interval percentile_interval",
+})

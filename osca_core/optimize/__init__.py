@@ -7,13 +7,10 @@ Imports the model; never the strategies above it.
 
 from osca_core._face import lazy_face
 
-# public name -> the module that defines it (imported on first use)
-_EXPORTS = {
-    "optimize_curve": "curve",
-    "BeamSearch": "beam",
-    "SearchOptions": "beam",
-    "certify_budgets": "certify",
-    "optimize_tabled": "beyond_n",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_face(__name__, _EXPORTS)
+# submodule -> the public names it defines (each imported on first use)
+__all__, __getattr__, __dir__ = lazy_face(__name__, {
+    "curve": "optimize_curve",
+    "beam": "BeamSearch SearchOptions",
+    "certify": "certify_budgets",
+    "beyond_n": "optimize_tabled",
+})

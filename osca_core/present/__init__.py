@@ -4,12 +4,9 @@ figure templates and export, and the self-contained HTML report. Never imports t
 
 from osca_core._face import lazy_face
 
-# public name -> the module that defines it (imported on first use)
-_EXPORTS = {
-    "chart_config": "plots",
-    "styled": "figures",
-    "Report": "report",
-    "render": "report",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_face(__name__, _EXPORTS)
+# submodule -> the public names it defines (each imported on first use)
+__all__, __getattr__, __dir__ = lazy_face(__name__, {
+    "plots": "chart_config",
+    "figures": "styled",
+    "report": "Report render",
+})

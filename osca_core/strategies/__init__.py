@@ -5,27 +5,13 @@ the early-stopping plans (``osca-stop``, expected costs and orders), the test-se
 
 from osca_core._face import lazy_face
 
-# public name -> the module that defines it (imported on first use)
-_EXPORTS = {
-    "StrategySpec": "registry",
-    "names": "registry",
-    "specs": "registry",
-    "lookup": "registry",
-    "get": "registry",
-    "allocate": "registry",
-    "solve": "registry",
-    "evaluate": "registry",
-    "osca": "allocators",
-    "hillclimb_counts": "allocators",
-    "uniform_expected": "uniform",
-    "best_order": "stopping_cost",
-    "expected_cost_train": "stopping_cost",
-    "Schedule": "stopping_plans",
-    "osca_stop": "stopping_plans",
-    "oracle_counts": "oracle",
-    "OracleResult": "oracle",
-    "group_plans": "groups",
-    "GroupPlan": "groups",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_face(__name__, _EXPORTS)
+# submodule -> the public names it defines (each imported on first use)
+__all__, __getattr__, __dir__ = lazy_face(__name__, {
+    "registry": "StrategySpec names specs lookup get allocate solve evaluate",
+    "allocators": "osca hillclimb_counts",
+    "uniform": "uniform_expected",
+    "stopping_cost": "best_order expected_cost_train",
+    "stopping_plans": "Schedule osca_stop",
+    "oracle": "oracle_counts OracleResult",
+    "groups": "group_plans GroupPlan",
+})

@@ -243,6 +243,19 @@ def config_names(option: str | None, files: list[tuple[Path, str]], default: lis
     return names_ * len(files) if len(names_) == 1 else names_
 
 
+def distinct_config_names(option: str | None, files: list[tuple[Path, str]], default: list[str]) -> list[str]:
+    """:func:`config_names` for readers where each file is its own configuration: a name given to two files is
+    refused at the second, naming the first."""
+    names_ = config_names(option, files, default)
+    first: dict[str, str] = {}
+    for (_, where), name in zip(files, names_, strict=True):
+        if name in first:
+            raise InputError(f"{where}: configuration name {name!r} is also used by {first[name]}; name them with "
+                             f"--config A,B,...")
+        first[name] = where
+    return names_
+
+
 def folder_name(path: Path, where: str) -> str:
     """A file's parent folder name (a configuration's default name), else its stem."""
     return path.resolve().parent.name or re.sub(r"\.[^.]*$", "", Path(where).name) or "config"

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from osca_core.errors import InputError
-from osca_core.data.formats import Format, ReadOptions, Rows, config_names, folder_name, long_table
+from osca_core.data.formats import Format, ReadOptions, Rows, distinct_config_names, folder_name, long_table
 from osca_core.data.formats.long import reader_kind
 from osca_core.model.outcomes import parse_config_name, parse_json
 
@@ -58,14 +58,10 @@ def identity(name: str) -> tuple[str, float | None, dict[str, object]] | None:
 
 
 def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
-    names = config_names(options.config, files, [default_name(p, w) for p, w in files])
+    names = distinct_config_names(options.config, files, [default_name(p, w) for p, w in files])
     verifier = options.verifier or "plus"
-    tables, seen, attrs = [], {}, {}
+    tables, attrs = [], {}
     for (path, where), cfg in zip(files, names, strict=True):
-        if cfg in seen:
-            raise InputError(f"{where}: configuration name {cfg!r} is also used by {seen[cfg]}; name them with "
-                             f"--config A,B,...")
-        seen[cfg] = where
         data = parse_json(path.read_bytes(), where)
         if not isinstance(data, dict) or "eval" not in data:
             raise InputError(f"{where}: missing field 'eval' (an EvalPlus/BigCodeBench eval_results.json)")

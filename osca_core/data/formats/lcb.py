@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from osca_core.errors import InputError
-from osca_core.data.formats import Format, ReadOptions, Rows, config_names, folder_name
+from osca_core.data.formats import Format, ReadOptions, Rows, distinct_config_names, folder_name
 from osca_core.data.formats.long import reader_kind
 from osca_core.model.outcomes import parse_json
 
@@ -66,11 +66,7 @@ def _lcb_file(path: Path, where: str) -> tuple[list[str], np.ndarray, np.ndarray
 
 
 def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
-    names = config_names(options.config, files, [folder_name(p, w) for p, w in files])
-    for i, nm in enumerate(names):
-        if nm in names[:i]:
-            raise InputError(f"{files[i][1]}: configuration name {nm!r} is also used by "
-                             f"{files[names.index(nm)][1]}; name them with --config A,B,...")
+    names = distinct_config_names(options.config, files, [folder_name(p, w) for p, w in files])
     tables, attrs, first = [], {}, None
     for (path, where), cfg in zip(files, names, strict=True):
         ids, lens, flat, at = _lcb_file(path, where)

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 from osca_core.errors import InputError
-from osca_core.data.formats import Format, ReadOptions, Rows, config_names, long_table, number_samples
+from osca_core.data.formats import Format, ReadOptions, Rows, config_names, distinct_config_names, long_table, number_samples
 from osca_core.data.formats.long import reader_kind
 from osca_core.model.outcomes import parse_json
 
@@ -130,13 +130,9 @@ def _experiments_head(path: Path) -> bool:
 
 
 def _read_experiments(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
-    names = config_names(options.config, files, [experiments_name(p, w) for p, w in files])
-    tables, notes, seen = [], [], {}
+    names = distinct_config_names(options.config, files, [experiments_name(p, w) for p, w in files])
+    tables, notes = [], []
     for (path, where), cfg in zip(files, names, strict=True):
-        if cfg in seen:
-            raise InputError(f"{where}: configuration name {cfg!r} is also used by {seen[cfg]}; name them with "
-                             f"--config A,B,...")
-        seen[cfg] = where
         data = parse_json(path.read_bytes(), where)
         lists = {k: _ids(data, k, where, k == "resolved") for k in EXPERIMENT_LISTS}
         named = list(dict.fromkeys(x for k in EXPERIMENT_LISTS for x in lists[k]))
