@@ -17,25 +17,84 @@ of raising, and the Data page offers :func:`move_store_aside`.
 
 from __future__ import annotations
 
+import logging
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
-from osca_core import settings
+from osca_core import serving, settings
 from osca_core.data import store
 from osca_core.data.store import DatasetInfo, StoreDamagedError
 from osca_core.errors import InputError
 from osca_core.model.missing import MissingReport, apply_missing
 from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.present.views.text import md_escape
+from pages import _visitors as visitors
 
 if TYPE_CHECKING:
     from osca_core.data.formats import ReadOptions
     from osca_core.data.importers import ImportResult
 
 UPLOAD_LIMIT_MB = 200  # also server.maxUploadSize in .streamlit/config.toml
+LOG = logging.getLogger("osca.writes")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What this session may do: ``user`` writes to the shared store (None: nobody here does); ``viewer``: the
+    public demo; ``sign_in``: sign-in is configured, so a visitor can sign in to edit."""
+
+    user: str | None
+    viewer: bool = False
+    sign_in: bool = False
+
+    @property
+    def can_write(self) -> bool:
+        return self.user is not None
+
+
+def secrets() -> dict:
+    """The app's secrets (``.streamlit/secrets.toml``) as a dict; {} without any."""
+    try:
+        return st.secrets.to_dict()
+    except Exception:  # noqa: BLE001 - no secrets file (Streamlit raises its own not-found error), or a bad one
+        return {}
+
+
+def auth_configured() -> bool:
+    return bool(serving.auth_providers(secrets()))
+
+
+def access() -> Access:
+    """This session's :class:`Access` (see ``osca_core.serving`` for the policy)."""
+    if settings.viewer_mode():
+        return Access(None, viewer=True)
+    if st.get_option("global.appTest") or serving.is_loopback(st.get_option("server.address")):
+        return Access(serving.LOCAL_USER)
+    sec = secrets()
+    if not serving.auth_providers(sec):
+        return Access(None)  # (the address guard refuses to serve before any page runs)
+    user = st.user
+    if user.is_logged_in and serving.may_edit(user.get("email"), serving.allow_list(sec)):
+        return Access(str(user.get("email")), sign_in=True)
+    return Access(None, sign_in=True)
+
+
+def _writer() -> str:
+    """Who writes now; InputError when this session may not write to the shared store."""
+    a = access()
+    if not a.can_write:
+        raise InputError("this dashboard is read-only here: the shared store takes no writes"
+                         + (" (sign in as an editor to write)" if a.sign_in else " (viewer mode)"))
+    return a.user
+
+
+def _logged(user: str, action: str, dataset: str | None) -> None:
+    serving.record_write(store.osca_home(), user, action, dataset)
+    LOG.info("write by %s: %s %s", user, action, dataset or "")
 
 
 def mirror() -> str | None:
@@ -97,9 +156,11 @@ def report_damage() -> bool:
 
 def move_store_aside():
     """Rename the damaged store file beside itself (never deleted; ``Store.move_aside``); the new path."""
+    user = _writer()
     with store.Store.open() as s:
         moved = s.move_aside()
     bump()
+    _logged(user, "move-aside", None)
     return moved
 
 
@@ -108,15 +169,27 @@ def datasets() -> list[DatasetInfo]:
     try:
         rows = _list_datasets(_location(), _generation()["n"])
     except StoreDamagedError:
-        return []
-    return sorted(rows, key=lambda r: (r.synthetic, r.name))
+        rows = []
+    shared = {r.name for r in rows}
+    mine = [r for r in visitors.datasets() if r.name not in shared]
+    return sorted(rows, key=lambda r: (r.synthetic, r.name)) + sorted(mine, key=lambda r: r.name)
+
+
+def own_datasets() -> list[DatasetInfo]:
+    """This session's own datasets (its temporary store: viewer mode and visitors)."""
+    return visitors.datasets()
+
+
+def _home(name: str, checksum: str):
+    """The store folder holding dataset (name, checksum): a visitor's temporary store, else the shared one."""
+    return visitors.home_of(name, checksum)
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the dataset ...")
 def raw_matrix(name: str, checksum: str) -> OutcomeMatrix:
     """The stored outcome matrix of a dataset, missing cells (n = 0) included (``checksum`` keys the cache: a
     re-import under the same name reloads)."""
-    with store.Store.open(read_only=True) as s:
+    with store.Store.open(_home(name, checksum), read_only=True) as s:
         return s.load_matrix(name)
 
 
@@ -150,7 +223,7 @@ def coverage(name: str, checksum: str) -> pd.DataFrame:
 @st.cache_data(max_entries=16, show_spinner=False)
 def question_table(name: str, checksum: str) -> pd.DataFrame:
     """Question attributes from the store (difficulty, platform, date, ...)."""
-    with store.Store.open(read_only=True) as s:
+    with store.Store.open(_home(name, checksum), read_only=True) as s:
         return s.question_table(name)
 
 
@@ -160,7 +233,7 @@ def question_samples(name: str, checksum: str, question_id: str) -> pd.DataFrame
     the dataset kept counts only, else from the store); None when the dataset holds no per-sample rows."""
     from osca_core.data.lake_import import question_samples as _samples
 
-    with store.Store.open(read_only=True) as s:
+    with store.Store.open(_home(name, checksum), read_only=True) as s:
         if s.samples_source(name) is None and not s.has_samples(name):
             return None
         return _samples(s, name, question_id).to_pandas()
@@ -197,14 +270,34 @@ def import_uploads(files: list[tuple[str, bytes]], *, format: str | None, name: 
     without ``replace``, a dataset of the same name is an :class:`InputError` naming it and nothing is stored."""
     from osca_core.data.importers import import_uploads as _import
 
+    user = _writer()
     with store.Store.open() as s:
         target = s if replace else _RefuseReplace(s, {d.name for d in s.list_datasets()})
-        return _import(target, files, format=format, name=name, options=options)
+        res = _import(target, files, format=format, name=name, options=options)
+    _logged(user, "import" + (" --replace" if replace else ""), res.info.name)
+    return res
+
+
+def import_own(files: list[tuple[str, bytes]], *, format: str | None, name: str | None, replace: bool,
+               options: ReadOptions | None = None) -> ImportResult:
+    """A visitor's upload into this session's temporary store (``pages._visitors``, bounded): never under a
+    shared dataset's name, and under one of the session's own names only with ``replace``."""
+    from osca_core.data.importers import import_uploads as _import
+
+    shared = {r.name for r in _list_datasets(_location(), _generation()["n"])} if damage() is None else set()
+    vs = visitors.check_upload(files, name, shared)
+    with store.Store.open(vs.home) as s:
+        refuse = shared | (set() if replace else {d.name for d in s.list_datasets()})
+        res = _import(_RefuseReplace(s, refuse), files, format=format, name=name, options=options)
+    vs.uploaded += sum(len(b) for _, b in files)
+    return res
 
 
 def remove_dataset(name: str) -> None:
+    user = _writer()
     with store.Store.open() as s:
         s.remove(name)
+    _logged(user, "remove", name)
 
 
 def fetch(bar=None) -> list[DatasetInfo]:
@@ -217,16 +310,22 @@ def fetch(bar=None) -> list[DatasetInfo]:
 
     from osca_core.data.release import fetch_release
 
+    user = _writer()
     with store.Store.open() as s:
-        return fetch_release(s, mirror=mirror(), progress=progress)
+        infos = fetch_release(s, mirror=mirror(), progress=progress)
+    _logged(user, "fetch", ", ".join(i.name for i in infos))
+    return infos
 
 
-def save_demo() -> None:
-    """Store the synthetic demo dataset (labelled synthetic wherever it is shown)."""
-    from osca_core.data.synthetic import demo_matrix
+def save_demo(*, replace: bool = True) -> None:
+    """Store the synthetic demo dataset (labelled synthetic wherever it is shown); an existing dataset of its name
+    is replaced only with ``replace``, the rule of `osca demo` (``synthetic.store_demo``)."""
+    from osca_core.data.synthetic import store_demo
 
+    user = _writer()
     with store.Store.open() as s:
-        s.save_matrix(demo_matrix(seed=0))
+        info = store_demo(s, replace=replace, surface="app")
+    _logged(user, "demo", info.name)
 
 
 def bootstrap() -> None:
@@ -237,6 +336,8 @@ def bootstrap() -> None:
     if st.session_state.get("_osca_boot"):
         return
     st.session_state["_osca_boot"] = True
+    if not access().can_write:  # viewer mode, or not signed in: the shared store is never written
+        return
     try:
         if datasets():
             return

@@ -9,9 +9,21 @@ import streamlit as st
 from osca_core.present import views
 from osca_core.present.plots import chart_config
 
+# Presentation mode: large text, but a compact top (the chart must fit under the headline at 1280x720)
 PRESENTATION_CSS = ("<style>.stMainBlockContainer p, .stMainBlockContainer li {font-size: 1.25rem;}"
-                    " .stMainBlockContainer h1 {font-size: 3.2rem;} .stMainBlockContainer h3 {font-size: 2rem;}"
+                    " .stMainBlockContainer h1 {font-size: 2.1rem; padding: 0 0 .2rem 0;}"
+                    " .stMainBlockContainer h3 {font-size: 1.6rem; padding: .2rem 0;}"
+                    " .stMainBlockContainer {padding-top: 3.4rem; padding-bottom: 1rem;}"
                     "</style>")
+PRESENTATION_CHART_HEIGHT = 400  # px: under the title and the headline within 720 px
+# A phone (or any window under 640 px): plotly draws its titles on one line at the figure's font size and the
+# server never learns the width (st.context has no viewport), so a CSS rule sets the chart and axis titles
+# smaller there; they keep their anchors (left or centre), so a smaller title only moves away from its neighbours
+NARROW_CSS = ("<style>@media (max-width: 640px) {"
+              " [data-testid='stMain'] .js-plotly-plot .gtitle {font-size: 13px !important;}"
+              " [data-testid='stMain'] .js-plotly-plot .g-xtitle text,"
+              " [data-testid='stMain'] .js-plotly-plot .g-ytitle text {font-size: 13px !important;}"
+              "}</style>")
 
 
 def text(s: object) -> str:
@@ -32,6 +44,11 @@ def chart(fig, name: str, v, *, key: str | None = None) -> None:
 
 def presentation_style() -> None:
     st.html(PRESENTATION_CSS)
+
+
+def narrow_style() -> None:
+    """:data:`NARROW_CSS` on every page (a style-only ``st.html`` takes no room)."""
+    st.html(NARROW_CSS)
 
 
 def banners(v) -> None:
@@ -78,7 +95,10 @@ def _export(fig, fmt: str, template: str, size: tuple[int, int]):
 
 def figure_downloads(fig, name: str, v, *, key: str) -> None:
     """Buttons beside a chart: PDF and SVG in the paper template, PNG in the slides template (kaleido,
-    server-side; the browser starts once per process)."""
+    server-side; the browser starts once per process). Not in presentation mode (fewer controls on a projector;
+    the chart's camera button still downloads it)."""
+    if v.presentation:
+        return
     if st.session_state.get(EXPORT_ERROR):
         error(st.session_state.pop(EXPORT_ERROR))
     cols = st.columns(len(FIGURE_DOWNLOADS) + 2)

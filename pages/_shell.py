@@ -18,9 +18,12 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from osca_core import serving
 from osca_core.errors import InputError
+from osca_core.workers import Busy
 from pages import _access as data
 from pages import _compute as compute
+from pages import _links as links
 from pages import _render as ui
 from pages import _sidebar
 from pages._sidebar import View
@@ -42,15 +45,16 @@ def navigation():
     return pages, st.navigation(pages)
 
 
-def address_problem(address: str | None) -> str | None:
+def address_problem(address: str | None, *, viewer: bool = False, auth: bool = False) -> str | None:
     """Why the dashboard refuses to serve, or None. Unset (Streamlit's default: every interface) happens when
-    the ``.streamlit/config.toml`` beside ``app.py`` was not read; an explicit ``--server.address`` (any value,
-    e.g. 0.0.0.0 to share on a network) is the user's decision and is served."""
+    the ``.streamlit/config.toml`` beside ``app.py`` was not read; an explicit address beyond loopback (e.g.
+    0.0.0.0 to share on a network) is served in viewer mode or with sign-in configured
+    (``osca_core.serving.serve_problem``)."""
     if address is None or not str(address).strip():
         return ("OSCA Studio serves this machine only, but no server address is set (it would listen on every "
                 "interface). Start it with: streamlit run app.py --server.address 127.0.0.1 (or give the "
-                "address to share it on, e.g. --server.address 0.0.0.0).")
-    return None
+                "address to share it on, e.g. --server.address 0.0.0.0, with OSCA_VIEWER=1 or sign-in).")
+    return serving.serve_problem(address, viewer=viewer, auth=auth)
 
 
 def main() -> None:
@@ -58,11 +62,13 @@ def main() -> None:
     then the selected page."""
     # An emoji favicon is drawn inline; a ":material/...:" one is fetched from Google's font CDN (a network request
     # and, offline, a console error on every page).
-    present = str(st.query_params.get("present", "")).lower() in ("true", "1")
+    present = str(st.query_params.get("present", "")).lower() in links.TRUE_WORDS or bool(
+        st.session_state.get("present"))
     st.set_page_config(page_title="OSCA Studio", page_icon="📈", layout="wide",
                        initial_sidebar_state="collapsed" if present else "auto")
     pages, page = navigation()
-    problem = None if st.get_option("global.appTest") else address_problem(st.get_option("server.address"))
+    problem = None if st.get_option("global.appTest") else address_problem(
+        st.get_option("server.address"), viewer=data.access().viewer, auth=data.auth_configured())
     if problem:  # (AppTest serves nothing on a network: no address to check)
         st.error(problem)
         st.stop()
@@ -83,24 +89,35 @@ def _run(page, name: str) -> None:
     _RUN.active, _RUN.side = True, side
     try:
         page.run()
+    except Busy as e:  # the worker pool's queue is full (pages._queue): say so, no traceback
+        st.warning(f"The server is {e}.", icon=":material/hourglass_top:")
+        st.button("Try again", key="retry_busy", icon=":material/refresh:")
     finally:
         _RUN.active, _RUN.side = False, None
 
 
-def serve(title: str, draw: Callable[[View], None] | Callable[[], None], *, view: bool = True) -> None:
+def serve(title: str, draw: Callable[[View], None] | Callable[[], None], module: str, *,
+          view: bool = True) -> None:
     """The last line of every page file: the page's title, then ``draw(view)`` (``draw()`` with ``view=False``)
     when :func:`main` runs this page; else (Streamlit's legacy pages-folder mode, see the module docstring) run
-    :func:`main`, which comes back here."""
+    :func:`main`, which comes back here. ``module``: the page file's ``__name__``; Streamlit runs a page as
+    ``__main__``, so a page imported as a module (``from pages import curves`` in the tests) runs nothing, and in
+    particular no first start that would fetch the release into the default store."""
     if not getattr(_RUN, "active", False):
+        if module != "__main__":
+            return
         main()
         return
     st.title(title)
+    holder = st.empty()  # the one notice of values dropped from the link, filled after the page read its own
     if not view:
         draw()
-        return
-    v = page_view()
-    if v is not None:
-        draw(v)
+    else:
+        v = page_view()
+        if v is not None:
+            draw(v)
+    with holder.container():
+        links.notice()
 
 
 def page_view() -> View | None:

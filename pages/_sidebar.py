@@ -21,6 +21,7 @@ from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.present import views
 from pages import _access as data
 from pages import _compute as compute
+from pages import _links as links
 from pages import _render as ui
 
 C0_CHOICES = (1, 2, 5, 10, 20, 50, 100, 200)
@@ -45,6 +46,7 @@ class View:
     presentation: bool
     dark: bool
     img_format: str
+    selection: str = "all configurations"  # the configuration selection in words (axis filters, preset)
 
     @property
     def setting_key(self) -> tuple:
@@ -78,17 +80,20 @@ def _reset_dataset_widgets() -> None:
     Assigned, not deleted: a widget with a key keeps its identity when its options change, and only a value set
     from code reaches the browser, so the browser never sends back the previous dataset's selection."""
     forget_unknown_dataset()
+    st.session_state.pop(links.DROPPED, None)
     rows = {r.name: r for r in data.datasets()}
     info = rows.get(st.session_state.get("dataset"))
     if info is not None:
         m = data.load_matrix(info.name, info.checksum)
-        st.session_state["configs"] = list(m.config_names)
+        st.session_state["configs"] = []
         st.session_state["budget"] = views.default_budget_range(m)
         st.session_state["log2"] = views.log_axis_default(views.default_budget_range(m)[1])
         st.session_state["split"] = split_default(m)
         st.session_state["splits"] = splits_default(m)
     for k in ("model", "temp", "variant", "ban"):
         st.session_state[k] = []
+    from pages import _selection
+    _selection.reset()
     st.session_state["c0"] = "all"
     for k in ("question", "cfg_a", "cfg_b", "q"):
         st.session_state.pop(k, None)
@@ -112,24 +117,11 @@ def forget_unknown_dataset() -> None:
     st.session_state[UNKNOWN] = None
 
 
-def _configurations(full: OutcomeMatrix) -> tuple[str, ...]:
-    """The configuration picker and facet filters; the names kept, in the matrix's order."""
-    sb = st.sidebar
-    facets = views.config_facets(full.configs)
-    with sb.expander("Configurations", expanded=False):
-        chosen = st.multiselect("Configurations", list(full.config_names), default=list(full.config_names),
-                                key="configs", bind="query-params",
-                                help="Sampling configurations the strategies may use.")
-        models = st.multiselect("Model", list(facets.models), key="model", bind="query-params",
-                                placeholder="all models")
-        temps = st.multiselect("Temperature", list(facets.temperatures), key="temp", bind="query-params",
-                               placeholder="all temperatures")
-        variants = st.multiselect("Variant", list(facets.variants), key="variant", bind="query-params",
-                                  placeholder="all variants")
-    keep = set(views.filter_configs(full.configs, models=models, temperatures=temps, variants=variants))
-    configs = tuple(c for c in full.config_names if c in keep and c in set(chosen))
-    sb.caption(f"{len(configs)} of {len(full.configs)} configurations")
-    return configs
+def _configurations(info: DatasetInfo, full: OutcomeMatrix) -> tuple[tuple[str, ...], str]:
+    """The configuration selection (``pages._selection``): the names kept, in the matrix's order, and the
+    selection in words."""
+    from pages import _selection
+    return _selection.configurations(info, full)
 
 
 def _budgets(full: OutcomeMatrix) -> tuple[tuple[int, int], bool]:
@@ -161,6 +153,9 @@ def splits_default(m: OutcomeMatrix) -> int:
 
 def _training_setup(full: OutcomeMatrix) -> tuple[ex.Setting, str | None]:
     nmin = int(full.n.min())
+    links.choices("split", SPLIT_MODES, "release split or random splits")
+    links.choices("c0", ["all"] + [str(x) for x in C0_CHOICES if x < nmin], f"C0 below n = {nmin}")
+    links.choices("ban", ex.BANS, "no such ban")
     with st.sidebar.expander("Training setup", expanded=full.in_sample):
         mode = st.radio("Train / test questions", list(SPLIT_MODES), index=SPLIT_MODES.index(split_default(full)),
                         key="split", bind="query-params", horizontal=True,
@@ -193,6 +188,7 @@ def _display() -> tuple[bool, bool, str]:
     """Presentation mode, the theme's darkness and the chart download format."""
     sb = st.sidebar
     sb.divider()
+    links.choices("img", ("png", "svg"), "png or svg")
     present = sb.toggle("Presentation mode", key="present", bind="query-params",
                         help="Large fonts and plotly's presentation template, for talks.")
     img = sb.segmented_control("Chart download format", ["png", "svg"], default="png", key="img",
@@ -200,6 +196,7 @@ def _display() -> tuple[bool, bool, str]:
                                help="The camera button in each chart's toolbar downloads this format.")
     theme = getattr(st.context, "theme", None)
     dark = bool(theme is not None and getattr(theme, "type", None) == "dark")
+    ui.narrow_style()
     if present:
         ui.presentation_style()
     return bool(present), dark, img or "png"
@@ -214,16 +211,25 @@ def sidebar(page: str) -> Sidebar:
         return Sidebar(None)
     by_name = {r.name: r for r in rows}
     unknown = _unknown_dataset(list(by_name))
-    name = sb.selectbox("Dataset", list(by_name), key="dataset", bind="query-params",
+    links.land(list(by_name))  # a link without dataset= gets the landing dataset written into it
+    # no default option (index None): the chosen dataset is never "the default", so it stays in the URL
+    name = sb.selectbox("Dataset", list(by_name), index=None, key="dataset", bind="query-params",
                         on_change=_reset_dataset_widgets)
+    if name not in by_name:
+        name = links.landing_dataset(list(by_name))
+    links.remember_opened(name)
     info = by_name[name]
     sb.caption(ui.text(f"{info.questions} questions, {info.configs} configurations, {info.split}"
                        + (" - synthetic demo data" if info.synthetic else "")))
     full = data.load_matrix(info.name, info.checksum)
+    links.guard({"budget": (1, views.budget_limit(full), True, 2), "train": (0.1, 0.9, False, 1),
+                 "splits": (1, 50, True, 1), "seed": (0, 2**31 - 1, True, 1)},
+                booleans=("log2", "present"))
     configs, lo_hi, log2 = full.config_names, views.default_budget_range(full), False
+    chosen_text = "all configurations"
     setting, err = ex.Setting(), None
     if page in PAGES_WITH_CONFIGS:
-        configs = _configurations(full)
+        configs, chosen_text = _configurations(info, full)
         lo_hi, log2 = _budgets(full)
         setting, err = _training_setup(full)
     present, dark, img = _display()
@@ -234,5 +240,5 @@ def sidebar(page: str) -> Sidebar:
         matrix, note = full, data.missing_note(info.name, info.checksum)
     if note:
         sb.caption(ui.text(note))
-    view = View(info, full, matrix, tuple(configs), lo_hi, log2, setting, err, present, dark, img)
+    view = View(info, full, matrix, tuple(configs), lo_hi, log2, setting, err, present, dark, img, chosen_text)
     return Sidebar(None if unknown is not None else view, unknown, info.name)

@@ -12,11 +12,12 @@ import json
 import streamlit as st
 
 from osca_core.errors import InputError
-from osca_core.present import plots, stopping_plots, views
+from osca_core.present import plots, stopping_plots, views, wide
 from osca_core.strategies import registry
 from pages import _compute as compute
 from pages import _render as ui
 from pages import _shell
+from pages._next_panel import next_panel
 from pages._sidebar import View
 
 # the strategies with a fixed allocation per budget, OSCA first (the page opens on it)
@@ -39,9 +40,19 @@ def _downloads(v: View, allocs, strategy: str, split: int, split_text: str) -> N
 def share_chart(v: View, allocs, group: str, kind: str, shares: bool, title: str):
     """Stacked shares (percent of each budget; ``shares=False``: samples) per group, counts in the hover; step
     areas on a log2 axis when the sidebar's axis is logarithmic."""
-    frame = views.allocation_long(allocs, v.matrix.configs, group_by=group)
+    from pages import _selection
+    axis = group.removeprefix("axis: ") if group.startswith("axis: ") else None
+    frame = views.allocation_long(allocs, v.matrix.configs, group_by="configuration" if axis else group)
+    colors = plots.allocation_colors(v.matrix.configs, group) if not axis else None
+    if axis:
+        ax = _selection.config_axes(v.info.name, v.info.checksum, st.session_state.get(_selection.PATTERN_KEY, ""))
+        frame = wide.regroup(frame, dict(zip(ax.configs, ax.values[axis], strict=True)))
+    elif frame["group"].nunique() > wide.REST_ABOVE:
+        frame = wide.regroup(frame)
+    if any(str(g).startswith(wide.REST) for g in frame["group"].cat.categories):
+        title = f"{title}; the {wide.REST_ABOVE} largest groups, the others as one rest share"
     fig = plots.allocation_figure(frame, kind=kind, log2_x=v.log2, presentation=v.presentation, dark=v.dark,
-                                  colors=plots.allocation_colors(v.matrix.configs, group), title=title)
+                                  colors=colors, title=title)
     if shares:
         if kind == "area":
             fig.update_traces(groupnorm="percent", line_shape="hv", selector=dict(type="scatter"))
@@ -49,6 +60,22 @@ def share_chart(v: View, allocs, group: str, kind: str, shares: bool, title: str
             fig.update_layout(barnorm="percent")
         fig.update_layout(yaxis=dict(title="share of the budget (%)", range=[0, 100]))
     return fig
+
+
+def ui_prune_note(v: View, strategy: str) -> None:
+    """How many configurations OSCA's search left out, with the proof's name (``_compute.prune_report``)."""
+    if strategy != "osca" or compute.not_one_split(v) is not None:
+        return
+    rep = compute.prune_report(v.info.name, v.info.checksum, v.configs, tuple(v.grid))
+    if rep is not None:
+        st.caption(rep.note())
+
+
+def _stack_options(v: View) -> list[str]:
+    """The groupings, then the configuration axes beyond model and temperature (``axis: prompt``, ...)."""
+    from pages import _selection
+    ax = _selection.config_axes(v.info.name, v.info.checksum, st.session_state.get(_selection.PATTERN_KEY, ""))
+    return list(GROUPS) + [f"axis: {a}" for a in ax.names if a not in ("model", "temperature")]
 
 
 def _order(v: View, allocs, strategy: str, split: int) -> int:
@@ -120,7 +147,9 @@ def allocation_page(v: View) -> None:
     top = v.grid[-1]
     c1, c2, c3, c4, c5 = st.columns([2, 3, 2, 2, 2])
     strategy = c1.selectbox("Strategy", STRATEGIES, key="strategy", bind="query-params")
-    group = c2.radio("Stack by", GROUPS, key="group", bind="query-params", horizontal=True)
+    group = c2.radio("Stack by", _stack_options(v), key="group", bind="query-params", horizontal=True,
+                     help="A grouping of the configurations, or one of their axes (sidebar: Configurations); "
+                              f"above {wide.REST_ABOVE} groups the smallest are summed into one rest share.")
     kind = c3.radio("Chart", ("bar", "area"), index=1 if views.log_axis_default(top) else 0, key="kind",
                     bind="query-params", horizontal=True,
                     help="Areas (steps) by default when the budgets reach above 32: bars get hair-thin.")
@@ -137,6 +166,7 @@ def allocation_page(v: View) -> None:
         ui.error(e)
         return
     split_text = v.split_text + (f", split {split}" if v.setting.splits > 1 else "")
+    ui_prune_note(v, strategy)
     if v.full.in_sample and v.setting.train_fraction is None:
         st.caption("In-sample dataset: test pass equals the training numbers on the same questions.")
     fig = share_chart(v, allocs, group, kind, shares, f"{v.info.name}: {views.strategy_label(strategy)} "
@@ -156,6 +186,7 @@ def allocation_page(v: View) -> None:
         ui.error(e)
         return
     _groups(v, budget)
+    next_panel(v)
 
 
-_shell.serve("How the budget is spent", allocation_page)
+_shell.serve("How the budget is spent", allocation_page, __name__)

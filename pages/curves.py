@@ -19,6 +19,7 @@ from osca_core.model.results import Curve
 from osca_core.present import plots, report, stopping_plots, uncertainty_plots, views
 from osca_core.strategies import registry
 from pages import _compute as compute
+from pages import _links as links
 from pages import _render as ui
 from pages import _shell
 from pages._sidebar import View
@@ -33,16 +34,22 @@ _STRATEGY_HELP = ("Registry names: " + ", ".join(f"{n} = {views.strategy_label(n
 
 
 def _headline(v: View) -> None:
+    """The one headline rule (``analysis.headline``, as ``osca savings`` and the report): measured points only,
+    the ratio with its interval, "No saving" said plainly, the modelled reading beside it, labelled."""
     try:
-        s = compute.savings(v.info.name, v.info.checksum, v.configs, v.budgets[1], v.setting_key)
+        with st.spinner("Compute savings (bootstrap over test questions) ..."):
+            s, h = compute.headline(v.info.name, v.info.checksum, v.configs, v.budgets[1], v.setting_key)
     except InputError as e:
         ui.error(e)
         return
-    head, detail = views.savings_headline(s, n_logged=int(v.matrix.n.min()))
-    st.subheader(ui.text(head), anchor=False)
-    st.caption(ui.text(detail))
-    if v.setting.splits > 1:
-        st.caption(ui.text(s.note))
+    st.subheader(ui.text(h.text), anchor=False)
+    # presentation mode: the headline alone above the chart (it must fit under it at 1280x720), the rest folded
+    box = st.expander("Headline details") if v.presentation else st.container()
+    box.caption(ui.text(h.detail))
+    if h.modelled:
+        box.caption(ui.text(h.modelled))
+    if v.setting.splits > 1 or h.kind == "unstable":
+        box.caption(ui.text(s.note))
 
 
 def _own_split(v: View) -> bool:
@@ -54,11 +61,16 @@ def _bootstrappable(strategy: str) -> bool:
     return registry.has_question_values(strategy)
 
 
+def _boot_names(strats: list[str]) -> tuple[str, ...]:
+    """The strategies of the bootstrap: the chosen ones that have per-question values, plus OSCA and best pure."""
+    names = [s for s in strats if _bootstrappable(s)]
+    return tuple(names + [s for s in PAIR if s not in names])
+
+
 def _bootstrap(v: View, strats: list[str]):
     """The bootstrap over test questions of the chosen strategies plus OSCA and best pure (for the difference)."""
-    names = [s for s in strats if _bootstrappable(s)]
-    names += [s for s in PAIR if s not in names]
-    return compute.curve_bootstrap(v.info.name, v.info.checksum, v.configs, tuple(names), tuple(v.grid),
+    names = _boot_names(strats)
+    return compute.curve_bootstrap(v.info.name, v.info.checksum, v.configs, names, tuple(v.grid),
                                    v.setting.seed, compute.N_RESAMPLES, v.setting.seed)
 
 
@@ -84,8 +96,9 @@ def _certified(v: View, curves: list[Curve]) -> tuple[list[Curve], int | None]:
     out = []
     for cv in curves:
         if cv.strategy == "osca":
-            cv = dataclasses.replace(cv, values=tuple(a.test_pass for a in allocs),
-                                     extrapolated=tuple(a.extrapolated for a in allocs), allocations=tuple(allocs))
+            cv = compute.with_ranges(v, dataclasses.replace(
+                cv, values=tuple(a.test_pass for a in allocs), extrapolated=tuple(a.extrapolated for a in allocs),
+                allocations=tuple(allocs)))
         out.append(cv)
     return out, sum(bool(a.certified) for a in allocs)
 
@@ -103,7 +116,7 @@ def _difference(v: View, boot) -> None:
     method = "bootstrap over " + ("the (in-sample) questions" if boot.in_sample else "test questions")
     fig = uncertainty_plots.difference_figure(d, log2_x=v.log2, presentation=v.presentation, dark=v.dark,
                                               method=method, title="OSCA - best pure (paired)")
-    fig.update_layout(height=300)
+    fig.update_layout(height=360 if v.presentation else 300)
     ui.chart(fig, "difference", v, key="difference_chart")
     ui.figure_downloads(fig, "difference", v, key="dl_difference")
 
@@ -114,6 +127,21 @@ def _stop_figure(v: View, curves: list[Curve]):
     title = f"{v.info.name}: test pass@C against expected cost ({v.split_text})"
     return stopping_plots.expected_cost_figure(curves, costs, log2_x=v.log2, presentation=v.presentation, dark=v.dark,
                                       title=title)
+
+
+def _stop_costs_line(v: View, curves: list[Curve]) -> None:
+    """Under early stopping, what OSCA and best pure spend at the top budget (expected samples per test question),
+    the stop view's own headline beside the nominal one."""
+    top = max(v.grid)
+    parts = []
+    for cv in curves:
+        if cv.strategy in PAIR and top in cv.budgets:
+            cost = compute.expected_costs(v.info.name, v.info.checksum, v.configs, cv.strategy, tuple(cv.budgets),
+                                          v.setting.seed)[0][list(cv.budgets).index(top)]
+            parts.append(f"{views.strategy_label(cv.strategy)} {float(cost):.2f}")
+    if parts:
+        st.markdown(ui.text(f"Stopping at the first accepted sample, at C = {top}: expected samples per test "
+                            "question " + ", ".join(parts) + "."))
 
 
 def _table(curves, *, certified: bool = False) -> None:
@@ -132,15 +160,16 @@ def _table(curves, *, certified: bool = False) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
 
 
-def _report_button(v: View, strats: list[str]) -> None:
-    """ "Download report (HTML)": the self-contained report of this view (dataset's own split), made on click."""
+def _report_button(v: View, strats: list[str], *, pures: bool) -> None:
+    """ "Download report (HTML)": the self-contained report of this view (dataset's own split), made on click; its
+    link back is this server's own address (``_links.server_base``) with the view's state (``pures`` included)."""
     budgets = tuple(v.grid)
     names = tuple(dict.fromkeys([s for s in strats if s in registry.names(dashboard=True)] + ["best-pure", "osca"]))
     subset = None if len(v.configs) == len(v.full.configs) else list(v.configs)
     cmd = report.command(dataset=v.info.name, budgets=budgets, strategies=names, configs=subset,
                          n_resamples=compute.N_RESAMPLES, seed=v.setting.seed)
-    url = report.dashboard_url(report.DASHBOARD, v.info.name, budgets, seed=v.setting.seed, log2=v.log2,
-                               strategies=names, configs=subset)
+    url = report.dashboard_url(links.server_base(), v.info.name, budgets, seed=v.setting.seed, log2=v.log2,
+                               strategies=names, configs=subset, pures=pures)
 
     def make() -> str:
         try:
@@ -160,7 +189,10 @@ def curves_page(v: View) -> None:
     if problem:
         st.warning(problem, icon=":material/filter_alt:")
         return
-    c1, c2, c3, c4 = st.columns([5, 2, 2, 2])
+    links.guard(booleans=("pures", "bands", "stop"))
+    links.choices("strategies", registry.names(dashboard=True), "no such strategy on the dashboard")
+    box = st.expander("Chart controls") if v.presentation else st.container()  # fewer controls on a projector
+    c1, c2, c3, c4 = box.columns([5, 2, 2, 2])
     strats = c1.multiselect("Strategies", list(registry.names(dashboard=True)),
                             default=list(registry.names(dashboard_default=True)), key="strategies",
                             bind="query-params", help=_STRATEGY_HELP)
@@ -177,9 +209,15 @@ def curves_page(v: View) -> None:
                    "a training number. Choose random splits in the sidebar's Training setup for held-out numbers.",
                    icon=":material/warning:")
     try:
-        curves = compute.curves_with_progress(v, strats, pures=pures)
         why = compute.not_one_split(v)  # None: the view is scored on the dataset's own split, as is
         one_split = why is None
+        fitted = None
+        if bands and one_split:  # the bootstrap's per-question values carry the fitted allocations: fit once
+            with st.spinner("Fitting the strategies on the training questions ..."):
+                names = _boot_names(strats)
+                fitted = compute.question_values(v.info.name, v.info.checksum, v.configs, names, tuple(v.grid),
+                                                 v.setting.seed)
+        curves = compute.curves_with_progress(v, strats, pures=pures, fitted=fitted)
         with st.spinner("Bootstrap over test questions (B = 1000) ..."):
             boot = _bootstrap(v, strats) if bands and one_split else None
         curves = _with_bands(curves, boot) if bands else _without_bands(curves)
@@ -189,6 +227,9 @@ def curves_page(v: View) -> None:
         return
     if "osca" in strats:
         _headline(v)
+        if stop:
+            st.caption("The headline counts nominal samples C (drawn without stopping); the chart below puts "
+                       "the expected cost under early stopping on its x axis.")
     if stop and not one_split:
         st.info(f"Expected cost under early stopping is computed on the dataset's own split with all samples and "
                 f"no bans; this view uses {why}. Change it in the sidebar's Training setup.",
@@ -200,6 +241,7 @@ def curves_page(v: View) -> None:
         except InputError as e:
             ui.error(e)
             return
+        _stop_costs_line(v, curves)
         ui.chart(fig, "expected-cost", v, key="curves_chart")
         ui.figure_downloads(fig, "expected-cost", v, key="dl_curves")
         st.caption("Each point: a plan at budget C, sampled in its best order (on training) until one sample "
@@ -210,6 +252,8 @@ def curves_page(v: View) -> None:
         method = plots.BAND_BOOTSTRAP if boot is not None else plots.BAND_SPLITS
         fig = plots.curves_figure(curves, log2_x=v.log2, presentation=v.presentation, dark=v.dark, title=title,
                                   n_min=int(v.full.n.min()), method=method)
+        if v.presentation:
+            fig.update_layout(height=ui.PRESENTATION_CHART_HEIGHT)
         ui.chart(fig, "curves", v, key="curves_chart")
         ui.figure_downloads(fig, "curves", v, key="dl_curves")
         band_text = ""
@@ -221,18 +265,28 @@ def curves_page(v: View) -> None:
             band_text = (f" No bands: the bootstrap runs on the dataset's own split with all samples and no bans "
                          f"(this view uses {why}); repeated splits or subsamples give bands.")
         st.caption("Hover a point to see the allocation behind it. Open circles: evaluated by extrapolation (some "
-                   "configuration asked for more samples than the logs hold, k > n; Beta-binomial predictive). Best pure "
+                   "configuration asked for more samples than the logs hold, k > n; Beta-binomial predictive), with an "
+                   "error bar: the value over the plausible spreads of the pass rates. Best pure "
                    "picks its configuration on training questions at each budget." + band_text)
+        note = compute.spread_caption(v)
+        if note:
+            st.caption(ui.text("Spread not identified: " + note + "."))
     if n_cert is not None:
         st.caption(f"OSCA certified optimal on training (proved by bounds) at {n_cert} of {len(v.grid)} budgets "
                    "(hover and table say which).")
+    if "osca" in strats and one_split:
+        rep = compute.prune_report(v.info.name, v.info.checksum, v.configs, tuple(v.grid))
+        if rep is not None:
+            st.caption(rep.note())
     if boot is not None:
         _difference(v, boot)
     elif bands and not one_split:
-        st.caption("The paired difference OSCA - best pure with its bootstrap band is drawn on the dataset's own "
-                   f"split with all samples and no bans (this view uses {why}).")
-    _table(curves, certified=n_cert is not None)
-    _report_button(v, strats)
+        st.caption("No paired-difference chart in this view: the paired bootstrap of OSCA - best pure needs the "
+                   f"dataset's own split with all samples and no bans (this view uses {why}). The Experiments "
+                   "page's savings study shows the gap over random splits.")
+    if not v.presentation:
+        _table(curves, certified=n_cert is not None)
+        _report_button(v, strats, pures=bool(pures))
 
 
-_shell.serve("Accuracy against compute", curves_page)
+_shell.serve("Accuracy against compute", curves_page, __name__)

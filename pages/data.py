@@ -2,19 +2,26 @@
 format of ``osca_core.data.formats``, guessed or chosen, with the reader options of ``osca import``; under an existing
 name only with "replace" ticked), fetch the OSCA release, generate the synthetic demo, remove a dataset. A bad file
 gets the importer's one-line message and leaves the store as it was. On a damaged store file the page offers to
-move it aside (renamed, never deleted) and start a new store."""
+move it aside (renamed, never deleted) and start a new store.
+
+Only a session that may write to the shared store (``_access.access``: the local user on loopback, a signed-in
+editor beyond it) sees the write controls. Others (viewer mode, visitors not signed in) see the listing, the
+coverage and an upload into their own temporary store (``pages._visitors``: bounded, gone when the session
+ends), with a sign-in button when sign-in is configured."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from osca_core import serving
 from osca_core.data.formats import PARTIAL_CHOICES, VERIFIERS, ReadOptions
 from osca_core.data.importers import FORMATS as READERS
 from osca_core.errors import InputError
 from pages import _access as data
 from pages import _render as ui
 from pages import _shell
+from pages import _visitors as visitors
 
 FORMATS = ("auto", *READERS)
 UPLOAD_TYPES = ["json", "jsonl", "ndjson", "csv", "tsv", "parquet", "eval"]
@@ -74,18 +81,23 @@ def _options() -> ReadOptions:
                        verifier=None if verifier == "default" else verifier)
 
 
-def _upload() -> None:
-    st.subheader("Import files", anchor=False)
+def _upload(own: bool = False) -> None:
+    limit = visitors.MAX_MB if own else data.UPLOAD_LIMIT_MB
+    st.subheader("Try your own logs" if own else "Import files", anchor=False)
+    if own:
+        st.caption(f"Your uploads stay in this browser session: nobody else sees them, and they are deleted when "
+                   f"you leave (at most {visitors.MAX_DATASETS} datasets and {visitors.MAX_MB} MB).")
     st.caption(f"Several files make one dataset: the OSCA release layout, per-sample or aggregated rows (CSV, "
                f"Parquet, JSON lines), Inspect logs (.eval, .json), lm-evaluation-harness samples (with their "
                f"results_*.json), EvalPlus / BigCodeBench eval_results.json, SWE-bench reports, LiveCodeBench eval "
-               f"files. Up to {data.UPLOAD_LIMIT_MB} MB per file.")
+               f"files. Up to {limit} MB per file.")
     ups = st.file_uploader("Log files", type=UPLOAD_TYPES, key="upload", accept_multiple_files=True,
-                           max_upload_size=data.UPLOAD_LIMIT_MB) or []
+                           max_upload_size=limit) or []
     c1, c2 = st.columns(2)
     name = c1.text_input("Dataset name", key="import_name", placeholder="from the first file's name")
     fmt = c2.selectbox("Format", FORMATS, key="import_format")
-    replace = st.checkbox("Replace an existing dataset of the same name", key="import_replace",
+    replace = st.checkbox("Replace " + ("one of your datasets" if own else "an existing dataset")
+                          + " of the same name", key="import_replace",
                           help="Without it, an upload under a name already stored is refused.")
     try:
         options = _options()
@@ -94,8 +106,9 @@ def _upload() -> None:
         return
     if st.button("Import", type="primary", disabled=not ups, key="import_btn"):
         try:
-            res = data.import_uploads([(u.name, u.getvalue()) for u in ups], format=None if fmt == "auto" else fmt,
-                                      name=name.strip() or None, replace=replace, options=options)
+            to = data.import_own if own else data.import_uploads
+            res = to([(u.name, u.getvalue()) for u in ups], format=None if fmt == "auto" else fmt,
+                     name=name.strip() or None, replace=replace, options=options)
         except InputError as e:
             ui.error(e)
         else:
@@ -160,7 +173,8 @@ def _release() -> None:
             st.rerun()
     if st.button("Generate the synthetic demo", key="demo_btn", icon=":material/science:"):
         try:
-            data.save_demo()
+            # the rule of `osca demo`: an existing name only when ticked; the write checked and logged with its user
+            data.save_demo(replace=bool(st.session_state.get("import_replace")))
         except (ImportError, InputError) as e:
             ui.error(e)
         else:
@@ -186,6 +200,37 @@ def _remove(rows) -> None:
             st.rerun()
 
 
+def _remove_own(rows) -> None:
+    st.subheader("Remove one of your datasets", anchor=False)
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    victim = c1.selectbox("Your dataset", [r.name for r in rows], key="remove_own_name")
+    if c2.button("Remove", key="remove_own_btn", icon=":material/delete:"):
+        try:
+            visitors.remove(victim)
+        except InputError as e:
+            ui.error(e)
+        else:
+            _flash("success", f"Removed {victim}.")
+            st.rerun()
+
+
+def _sign_in(acc) -> None:
+    """Beyond loopback with sign-in configured: who is signed in, and the button to sign in or out."""
+    if not acc.sign_in:
+        return
+    user = st.user
+    if user.is_logged_in:
+        st.caption(ui.text(f"Signed in as {user.get('email')}: not on the editors' list, so the shared store is "
+                           "read-only for you."))
+        if st.button("Sign out", key="logout_btn"):
+            st.logout()
+    else:
+        st.caption("Editors sign in to import, replace or remove shared datasets.")
+        if st.button("Sign in to edit", key="login_btn", icon=":material/login:"):
+            provider = serving.auth_providers(data.secrets())[0]
+            st.login(None if provider == "default" else provider)
+
+
 def _damaged() -> bool:
     """On a damaged store (its one line is already shown above the page): the button that moves it aside."""
     if data.damage() is None:
@@ -204,8 +249,32 @@ def _damaged() -> bool:
     return True
 
 
-def data_page() -> None:
+def visitor_page(acc) -> None:
+    """The Data page of a session that may not write to the shared store."""
     _show_flash()
+    _sign_in(acc)
+    _import_report()
+    rows = data.datasets()
+    _listing(rows)
+    with st.container(border=True):
+        _upload(own=True)
+    mine = data.own_datasets()
+    if rows:
+        with st.container(border=True):
+            _coverage(rows)
+    if mine:
+        with st.container(border=True):
+            _remove_own(mine)
+
+
+def data_page() -> None:
+    acc = data.access()
+    if not acc.can_write:
+        visitor_page(acc)
+        return
+    _show_flash()
+    if acc.user != "local":
+        st.caption(ui.text(f"Signed in as {acc.user} (editor); every write is logged with your e-mail."))
     if _damaged():
         return
     _import_report()
@@ -223,4 +292,4 @@ def data_page() -> None:
             _remove(rows)
 
 
-_shell.serve("Data", data_page, view=False)
+_shell.serve("Data", data_page, __name__, view=False)

@@ -4,25 +4,27 @@ free mixing, the compute savings with their interval, and the training objective
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from osca_core.analysis import experiments as ex
+from osca_core.analysis import study_jobs
+from osca_core.analysis.study import STUDY_LINEUP
 from osca_core.errors import InputError
 from osca_core.present import plots, views
 from pages import _access as data
 from pages import _compute as compute
+from pages import _links as links
 from pages import _render as ui
 from pages import _shell
 from pages._sidebar import View
 
 STUDIES = ("training fraction", "estimation budget C0", "bans", "savings", "train vs test")
-STUDY_STRATEGIES = ("best-pure", "osca", "osca-eb")
 FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # the paper's Figure 3 grid
 C0_VALUES = (1, 5, 10, 50, None)  # None: all n samples
 BAN_SETS = ((), ("multi-model",), ("multi-temperature",), ("multi-variant",))
@@ -39,7 +41,7 @@ class Study:
 
 
 COLUMNS = ["series", "x", "budget", "mean", "ci_low", "ci_high"]
-WORKERS = 2  # threads: the numpy / HiGHS work of a split releases the GIL; no process pool under Streamlit
+POOL = "process"  # the study jobs' pool (analysis.study_jobs; osca bench experiments measures the kinds)
 REDRAW_SECONDS = 0.4  # the partial chart is redrawn at most this often while a study runs
 
 
@@ -50,8 +52,9 @@ def _study_cache() -> views.StudyCache:
 
 
 @st.cache_resource
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="osca-study")
+def _pool() -> Executor | None:
+    """One pool per server, sized by the cores (``study_jobs.default_workers``)."""
+    return study_jobs.make_pool(POOL)
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -60,24 +63,22 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 def _points(v: View, jobs: list[tuple[str, str, object, tuple[int, ...], tuple]], label: str,
             draw: Callable[[pd.DataFrame, bool], None]) -> pd.DataFrame:
-    """Run (series, strategy, x, budgets, setting_key) jobs (x None: the budget is the x value) in a thread pool,
-    cached across sessions by dataset checksum and setting; ``draw(frame, final)`` shows the points finished so
-    far as soon as the first job is done, then at most every :data:`REDRAW_SECONDS`, and once at the end."""
-    m = v.matrix
-    keys = [(v.info.name, v.info.checksum, v.configs, strategy, budgets, key)
-            for _, strategy, _, budgets, key in jobs]
-
-    computed = []
-
-    def one(k):
-        computed.append(k)
-        return ex.run_curves(m, [k[3]], list(k[4]), compute.setting(k[5])).curves[0]
+    """Run (series, strategy, x, budgets, setting_key) jobs (x None: the budget is the x value) in the server's
+    pool (:data:`POOL`, one worker per core), every job of a view on its shared trials
+    (``study_jobs.ViewShare``), cached across sessions by dataset checksum and setting; ``draw(frame, final)``
+    shows the points finished so far as soon as the first job is done, then at most every
+    :data:`REDRAW_SECONDS`, and once at the end."""
+    view_key = (v.info.name, v.info.checksum, v.configs)
+    keys = [(*view_key, strategy, budgets, key) for _, strategy, _, budgets, key in jobs]
+    cache = _study_cache()
+    computed = [k for k in keys if cache.get(k) is None]
+    one = functools.partial(study_jobs.job_curve, view_key, v.matrix)
 
     bar = st.empty()
     t0 = time.perf_counter()
     done: dict[int, list[dict]] = {}
     last = None
-    for i, cv in views.run_jobs(keys, one, _study_cache(), _pool()):
+    for i, cv in views.run_jobs(keys, one, cache, _pool()):
         series, _, x, _, _ = jobs[i]
         done[i] = [{"series": series, "x": x if x is not None else r["budget"], "budget": r["budget"],
                     "mean": r["pass"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]} for r in cv.rows()]
@@ -117,7 +118,7 @@ def _drawer(v: View, name: str, **fig_kw) -> Callable[[pd.DataFrame, bool], None
 
 
 def _fraction(v: View, s: Study) -> None:
-    jobs = [(k, k, f, (s.budget,), (f, s.splits, s.seed, None, ())) for k in STUDY_STRATEGIES for f in FRACTIONS]
+    jobs = [(k, k, f, (s.budget,), (f, s.splits, s.seed, None, ())) for k in STUDY_LINEUP for f in FRACTIONS]
     draw = _drawer(v, "study-fraction", x_title="training fraction", y_title=f"test pass@{s.budget}",
                    title=f"{v.info.name}: accuracy against training data (C = {s.budget})")
     _points(v, jobs, "Training fractions", draw)
@@ -127,7 +128,7 @@ def _c0(v: View, s: Study) -> None:
     nmin = int(v.matrix.n.min())
     c0s = [c for c in C0_VALUES if c is None or c <= nmin]
     jobs = [(k, k, "all" if c0 is None else str(c0), (s.budget,), (s.frac, s.splits, s.seed, c0, ()))
-            for c0 in c0s for k in STUDY_STRATEGIES]
+            for c0 in c0s for k in STUDY_LINEUP]
     draw = _drawer(v, "study-c0", x_title="C0 (samples per cell used to estimate pass rates)",
                    y_title=f"test pass@{s.budget}", categorical_x=True,
                    title=f"{v.info.name}: accuracy against estimation budget (C = {s.budget})")
@@ -144,10 +145,12 @@ def _bans(v: View, s: Study) -> None:
 
 def _savings(v: View, s: Study) -> None:
     with st.spinner("Computing savings over the splits ..."):
-        sv = compute.savings(v.info.name, v.info.checksum, v.configs, s.budget, (s.frac, s.splits, s.seed, None, ()))
-    head, detail = views.savings_headline(sv, n_logged=int(v.matrix.n.min()))
-    st.subheader(ui.text(head), anchor=False)
-    st.caption(ui.text(detail))
+        sv, h = compute.headline(v.info.name, v.info.checksum, v.configs, s.budget, (s.frac, s.splits, s.seed, None,
+                                                                                     ()))
+    st.subheader(ui.text(h.text), anchor=False)  # the one headline rule (analysis.headline), as on Curves
+    st.caption(ui.text(h.detail))
+    if h.modelled:
+        st.caption(ui.text(h.modelled))
     st.caption(ui.text(sv.note))
     df = pd.DataFrame({"series": "OSCA - best pure", "x": list(sv.budgets), "mean": list(sv.gap),
                        "ci_low": list(sv.gap_ci_low) if sv.gap_ci_low else None,
@@ -201,6 +204,13 @@ STUDY_VIEWS = {"training fraction": _fraction, "estimation budget C0": _c0, "ban
 
 
 def experiments_page(v: View) -> None:
+    problem = compute.too_many_configs(v)
+    if problem:  # bounded like the other pages: no study starts on a selection this wide
+        st.warning(problem, icon=":material/filter_alt:")
+        return
+    limit = views.budget_limit(v.full)
+    links.guard({"ex_c": (1, limit, True, 1), "ex_splits": (2, 50, True, 1), "ex_train": (0.1, 0.9, False, 1)})
+    links.choices("study", STUDIES, "no such study")
     note = data.missing_note(v.info.name, v.info.checksum)
     if note:
         st.caption(ui.text("Analyses: " + note))
@@ -210,10 +220,14 @@ def experiments_page(v: View) -> None:
         _train_vs_test(v)
         return
     s = _controls(v)
+    small = views.small_split_warning(int((v.matrix.train | v.matrix.test).sum()),
+                                      FRACTIONS[-1] if study == "training fraction" else s.frac)
+    if small:
+        st.warning(small, icon=":material/warning:")
     try:
         STUDY_VIEWS[study](v, s)
     except InputError as e:
         ui.error(e)
 
 
-_shell.serve("Experiments", experiments_page)
+_shell.serve("Experiments", experiments_page, __name__)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -18,6 +19,7 @@ from osca_core.present import plots, views
 from osca_core.present.uncertainty_plots import question_histogram_figure
 from pages import _access as data
 from pages import _compute as compute
+from pages import _links as links
 from pages import _render as ui
 from pages import _shell
 from pages._sidebar import View
@@ -33,9 +35,10 @@ def _attr_key(i: int, col: str) -> str:
     return f"attr{i}_" + re.sub(r"[^A-Za-z0-9]+", "_", str(col))[:24]
 
 
-def _filters(frame: pd.DataFrame) -> pd.DataFrame:
-    """Id search, pass-rate range, sorting and one multiselect per attribute; the questions they keep."""
-    attrs = views.attribute_columns(frame)
+def _filters(frame: pd.DataFrame, attrs: list[str]) -> pd.DataFrame:
+    """Id search, pass-rate range, sorting and one multiselect per attribute (``attrs``, found on the dataset's
+    own question table, so the URL keys ``attr<i>_<name>`` do not depend on the question set); the questions they
+    keep."""
     c1, c2, c3, c4 = st.columns([3, 3, 2, 1])
     search = c1.text_input("Question id contains", key="q", bind="query-params", placeholder="search ids")
     lo_hi = c2.slider("Mean pass rate over configurations", 0.0, 1.0, (0.0, 1.0), 0.01, key="pass",
@@ -84,10 +87,15 @@ def _heatmap(v: View, frame: pd.DataFrame, shown: pd.DataFrame) -> None:
     n = pd.DataFrame(m.n, index=list(m.question_ids), columns=list(m.config_names)).loc[ids]
     c = pd.DataFrame(m.c, index=list(m.question_ids), columns=list(m.config_names)).loc[ids]
     rates, n, c, what = views.heatmap_rows(rates, n, c, limit=HEATMAP_ROWS, mode=mode or "aggregate")
+    title = f"{v.info.name}: pass rate c/n"
+    if len(rates.columns) > HEATMAP_ROWS:  # configurations aggregated as questions are (issue 24)
+        order = [k.name for k in views.ordered_configs(m.configs)]
+        rates, n, c, cwhat = views.heatmap_columns(rates[order], n[order], c[order], limit=HEATMAP_ROWS)
+        st.caption(f"The heatmap shows {cwhat}.")
+        title += f" ({len(m.configs)} configurations in {HEATMAP_ROWS} bins)"
     st.caption(f"{len(shown)} of {len(frame)} questions"
                + (f"; the heatmap shows {what}" if len(shown) > HEATMAP_ROWS else ""))
-    fig = plots.heatmap_figure(rates, counts=(n, c), presentation=v.presentation, dark=v.dark,
-                               title=f"{v.info.name}: pass rate c/n")
+    fig = plots.heatmap_figure(rates, counts=(n, c), presentation=v.presentation, dark=v.dark, title=title)
     ui.chart(fig, "heatmap", v, key="heatmap_chart")
     with st.expander("Table of the filtered questions"):
         _paged(shown, "qpage")
@@ -168,11 +176,12 @@ def _histogram(v: View, budget: int) -> None:
                f"the left panel at C = 1, the right at C = {budget}.")
 
 
-def _who_solves(v: View, budget: int, allocs: dict) -> None:
+def _who_solves(v: View, budget: int, allocs: dict, keep, which: str) -> None:
     m = v.matrix
     st.subheader(f"Who solves what at C = {budget}", anchor=False)
     tau = st.slider("Solved means pass@C at least", 0.05, 0.95, 0.5, 0.05, key="tau", bind="query-params")
-    lists = views.question_lists(m, allocs["osca"], allocs["best-pure"], threshold=tau)
+    st.caption(f"Over the {int(keep.sum())} {_SET_WORDS[which]} (switch above).")
+    lists = views.question_lists(m, allocs["osca"], allocs["best-pure"], threshold=tau, keep=keep)
     pm, _ = views.per_question_pass(m, allocs["osca"].counts)
     pp, _ = views.per_question_pass(m, allocs["best-pure"].counts)
     idx = {q: i for i, q in enumerate(m.question_ids)}
@@ -193,7 +202,7 @@ def _who_solves(v: View, budget: int, allocs: dict) -> None:
                "p_single", hide_index=True)
 
 
-def _a_against_b(v: View) -> None:
+def _a_against_b(v: View, keep, which: str) -> None:
     m = v.matrix
     st.subheader("A against B", anchor=False)
     names = list(m.config_names)
@@ -202,7 +211,8 @@ def _a_against_b(v: View) -> None:
     b = f2.selectbox("Configuration B", names, index=min(1, len(names) - 1), key="cfg_b", bind="query-params")
     if a is None or b is None:
         return
-    cmp_ = views.compare_configs(m, a, b)
+    cmp_ = views.compare_configs(m, a, b, keep=keep)
+    st.caption(f"Over the {int(keep.sum())} {_SET_WORDS[which]}.")
     g = st.columns(6)
     g[0].metric("mean pass rate A", f"{cmp_.mean_a:.3f}")
     g[1].metric("mean pass rate B", f"{cmp_.mean_b:.3f}")
@@ -215,13 +225,40 @@ def _a_against_b(v: View) -> None:
     _paged(cmp_.frame.sort_values("diff", key=abs, ascending=False), "p_ab")
 
 
+_SET_WORDS = {"test": "test questions", "training": "training questions", "all": "questions"}
+
+
+def _question_set(v: View):
+    """The switch "Questions counted" (test by default: where every strategy is scored) and its mask over the view's
+    questions, with one line naming the set and the split."""
+    train, test = compute.split_masks(v.info.name, v.info.checksum, v.configs, v.setting_key)
+    which = st.segmented_control("Questions counted", list(views.QUESTION_SETS), default=views.DEFAULT_SET,
+                                 key="qset", bind="query-params", required=True,
+                                 help="Per-question views count the test questions of the split (where the "
+                                      "strategies are scored) unless you switch to the training questions or "
+                                      "all of them.") or views.DEFAULT_SET
+    keep = views.question_set_mask(train, test, which)
+    split = v.split_text + (", split 1 of the setting" if v.setting.train_fraction is not None else "")
+    st.caption(ui.text(views.question_set_label(which, int(keep.sum()), len(keep), split,
+                                                in_sample=bool((train == test).all()))))
+    return which, keep, train, test
+
+
 def questions_page(v: View) -> None:
     note = data.missing_note(v.info.name, v.info.checksum)
     if note:
         st.caption(ui.text("Analyses: " + note))
+    limit = views.budget_limit(v.full)
+    links.guard({"qc": (1, limit, True, 1), "tau": (0.05, 0.95, False, 1), "pass": (0.0, 1.0, False, 2)},
+                booleans=("desc", "samples"))
+    links.choices("qset", views.QUESTION_SETS, "test, training or all")
+    which, keep, train, test = _question_set(v)
     frame = views.question_frame(v.matrix, data.question_table(v.info.name, v.info.checksum))
+    attrs = views.attribute_columns(frame)
+    frame["split"] = np.where(train & test, "train+test", np.where(train, "train", "test"))
+    frame = frame[keep]
     st.subheader("Pass rates", anchor=False)
-    shown = _filters(frame)
+    shown = _filters(frame, attrs)
     _heatmap(v, frame, shown)
     st.divider()
     st.subheader("One question", anchor=False)
@@ -231,9 +268,9 @@ def questions_page(v: View) -> None:
     st.divider()
     _histogram(v, picked[0])
     st.divider()
-    _who_solves(v, *picked)
+    _who_solves(v, *picked, keep, which)
     st.divider()
-    _a_against_b(v)
+    _a_against_b(v, keep, which)
 
 
-_shell.serve("Question by question", questions_page)
+_shell.serve("Question by question", questions_page, __name__)

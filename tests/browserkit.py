@@ -16,18 +16,22 @@ import re
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+# Chromium, its flags, Streamlit's idle/exception/error selectors and the server log's failure pattern are the
+# load benchmark's (one home, shared with `osca bench serve`)
+from osca_core.bench.serve import (  # noqa: E402, F401
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ERROR_ALERT,
+    EXCEPTION,
+    IDLE,
+    LOG_ERROR,
+)
+from osca_core.bench.serve import wait_healthy as wait_healthy_for  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-EXCEPTION = '[data-testid="stException"]'
-ERROR_ALERT = '[data-testid="stAlertContentError"]'
 PAGES = ("curves", "allocation", "questions", "experiments", "data")  # pages._shell.PAGES' URL paths
 # every Plotly chart of the main area is drawn: laid out, its SVG present, and at least one chart on the page
 CHARTS = '[data-testid="stMain"] .js-plotly-plot'
@@ -38,8 +42,14 @@ CHARTS_DRAWN = """() => {
 # (title, number of traces) of every chart in the main area
 CHART_SUMMARY = """() => [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')].map(g => [
   (g.layout && g.layout.title && (g.layout.title.text || g.layout.title)) || '', (g.data || []).length])"""
-# a line of the server log that reports a failure (Streamlit logs uncaught script errors and server errors)
-LOG_ERROR = re.compile(r"Traceback|\bERROR\b|Error:|Exception:|Uncaught")
+# the title of the main area's first chart as drawn, its lines (Plotly's tspan.line, one per <br>) joined by a
+# space: plots.wrap_title breaks long titles at spaces, so this is the title as written
+CHART_TITLE = """() => {
+  const t = document.querySelector('[data-testid="stMain"] .js-plotly-plot .gtitle');
+  if (!t) return '';
+  const lines = [...t.querySelectorAll('tspan.line')];
+  return lines.length ? lines.map(l => l.textContent).join(' ') : t.textContent;
+}"""
 
 
 def free_port() -> int:
@@ -69,17 +79,7 @@ def streamlit_server(home: Path, *, env: dict[str, str] | None = None, cwd: Path
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start: " + log_path.read_text()[-2000:])
-            time.sleep(0.25)
+        wait_healthy(base, proc, log_path, seconds=90)
         yield {"base": base, "home": home, "log": log_path, "pid": proc.pid}
     finally:
         proc.terminate()
@@ -200,3 +200,60 @@ def release_server(home: Path, release: Path) -> Iterator[dict]:
     fetch_release_cli(home, release)
     with streamlit_server(home, env={"OSCA_RELEASE_MIRROR": str(release)}) as srv:
         yield srv
+
+
+# -- layout: overlapping text in plotly charts -------------------------------------------------------------------
+
+# Every chart of the main area: the bounding boxes (getBoundingClientRect) of its title, legend, axis titles, tick
+# labels, annotations and modebar; returns the pairs that overlap by more than 4 px^2 (title/legend/axis titles
+# against each other and against tick labels; tick labels of one axis against each other; the modebar against the
+# title), and text that sticks out of the chart's own box (clipped).
+OVERLAPS = r"""() => {
+  const out = [];
+  const box = e => { const r = e.getBoundingClientRect(); return {l: r.left, t: r.top, r: r.right, b: r.bottom}; };
+  const area = (a, b) => Math.max(0, Math.min(a.r, b.r) - Math.max(a.l, b.l)) *
+                         Math.max(0, Math.min(a.b, b.b) - Math.max(a.t, b.t));
+  const vis = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 &&
+                     getComputedStyle(e).visibility !== 'hidden' && getComputedStyle(e).display !== 'none' &&
+                     getComputedStyle(e).opacity !== '0' &&
+                     (e.textContent || '').trim() !== '' || e.matches('.legend, .modebar'); };
+  document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot').forEach((g, gi) => {
+    const t = g._fullLayout && g._fullLayout.title;
+    const name = String((t && t.text) || 'chart ' + gi).replace(/<[^>]*>/g, '');
+    const rotated = e => /rotate\((?!0[ ,)])/.test(e.getAttribute('transform') || '');
+    const items = [];
+    const add = (sel, kind) => g.querySelectorAll(sel).forEach(e => { if (vis(e)) items.push([kind, box(e), e]); });
+    add('.gtitle', 'title'); add('.infolayer .legend', 'legend'); add('.g-xtitle text, .xtitle', 'xtitle');
+    add('.g-ytitle text, .ytitle', 'ytitle'); add('.xtick text', 'xtick'); add('.ytick text', 'ytick');
+    add('.annotation-text', 'annotation'); add('.modebar', 'modebar'); add('.g-colorbar', 'colorbar');
+    const frame = box(g);
+    const big = new Set(['title', 'legend', 'xtitle', 'ytitle', 'annotation', 'colorbar']);
+    for (let i = 0; i < items.length; i++) {
+      const [ki, bi] = items[i];
+      if (ki !== 'modebar' && ki !== 'legend' && (bi.l < frame.l - 2 || bi.r > frame.r + 2 || bi.t < frame.t - 2 || bi.b > frame.b + 2))
+        out.push(`${name}: ${ki} "${items[i][2].textContent.slice(0, 30)}" clipped`);
+      for (let j = i + 1; j < items.length; j++) {
+        const [kj, bj] = items[j];
+        const pair = [ki, kj].sort().join('/');
+        const check = (big.has(ki) && big.has(kj) && ki !== kj) || (big.has(ki) !== big.has(kj) && ki !== 'modebar' && kj !== 'modebar') ||
+                      (ki === kj && (ki === 'xtick' || ki === 'ytick')) || pair === 'modebar/title';
+        if (!check || pair === 'annotation/annotation') continue;
+        // rotated tick labels: their axis-aligned boxes overlap where the slanted text does not
+        if (ki === kj && (rotated(items[i][2]) || rotated(items[j][2]))) continue;
+        if (items[i][2].contains(items[j][2]) || items[j][2].contains(items[i][2])) continue;
+        if (area(bi, bj) > 4) out.push(`${name}: ${ki} "${items[i][2].textContent.slice(0, 30)}" overlaps ${kj} "${items[j][2].textContent.slice(0, 30)}"`);
+      }
+    }
+  });
+  return out;
+}"""
+
+
+def overlaps(page) -> list[str]:
+    """Overlapping or clipped text in the charts on the page (see OVERLAPS)."""
+    return page.evaluate(OVERLAPS)
+
+
+def wait_healthy(base: str, proc: subprocess.Popen, log_path: Path, *, seconds: float) -> None:
+    """The dashboard's health-check wait, shared with ``osca bench serve``."""
+    wait_healthy_for(base, proc, log_path, seconds=seconds)

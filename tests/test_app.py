@@ -44,9 +44,12 @@ def test_first_start_fetches_the_release_and_opens_on_real_curves(golden):
     assert at.selectbox(key="dataset").value == "osca-bigcodebench"
     with Store.open(read_only=True) as s:
         bcb = s.load_matrix("osca-bigcodebench")
-    head, detail = views.savings_headline(experiments.savings(bcb, list(range(1, 301))), n_logged=300)
-    assert at.subheader[0].value == views.md_escape(head)
-    assert "less compute" in head and detail.startswith("best pure: ")
+    from osca_core.analysis import headline, paired
+
+    want = headline.read(bcb, list(range(1, 301)), experiments.Setting(),  # the one rule, as osca savings
+                         lambda b, **kw: paired.bootstrap_savings(bcb, b, n_resamples=1000, **kw)).headline
+    assert at.subheader[0].value == views.md_escape(want.text)
+    assert "less compute" in want.text and "interval" in want.text and want.detail.startswith("baseline: best pure")
     osca = main_line(figures(at)[0], "osca")
     ys = dict(zip(osca["x"], osca["y"], strict=True))
     common = sorted(set(ys) & set(golden.bcb_osca))
@@ -83,8 +86,13 @@ def test_curves_widgets_change_the_results(golden):
     assert len([t for t in fig["data"] if str(t.get("meta", "")).startswith("pure:")]) == 22
     head_all = at.subheader[0].value
     needed = min(c for c, v in golden.swe_osca.items() if v >= 0.38 - 5e-6)  # best pure at 16: 114/300
-    assert head_all == views.md_escape(f"OSCA reaches best pure's accuracy at C = {needed}: "
-                                       f"{16 / needed:.1f}x less compute")
+    from osca_core.analysis import headline, paired
+
+    swe_m = stored_matrix("osca-swebench")
+    want = headline.read(swe_m, list(range(1, 17)), experiments.Setting(),  # the one rule, bootstrap interval
+                         lambda b, **kw: paired.bootstrap_savings(swe_m, b, n_resamples=1000, **kw)).headline
+    assert head_all == views.md_escape(want.text)
+    assert f"at C = {needed}" in want.text and f"{16 / needed:.2f}x less compute" in want.text
 
     at.multiselect(key="model").set_value(["gpt4o"]).run()
     assert not at.exception
@@ -172,17 +180,18 @@ def stored_matrix(name: str) -> OutcomeMatrix:
 
 @pytest.mark.slow
 def test_questions_page_filters_drill_down_and_comparison():
-    at = run_app("questions")
+    at = run_app("questions", qset="all")  # every question, not the split's test part
+    shown = lambda: next(c.value for c in at.caption if " of 148 questions" in c.value)  # noqa: E731
     m = stored_matrix("osca-bigcodebench")
-    assert at.caption[0].value.startswith("148 of 148 questions")
+    assert shown().startswith("148 of 148 questions")
     needle = m.question_ids[3][:-1]
     at.text_input(key="q").set_value(needle).run()
     want = sum(needle.lower() in q.lower() for q in m.question_ids)
-    assert at.caption[0].value.startswith(f"{want} of 148 questions")
+    assert shown().startswith(f"{want} of 148 questions")
     at.text_input(key="q").set_value("").run()
     at.slider(key="pass").set_value((0.5, 1.0)).run()
     rates = (m.c / m.n).mean(axis=1)
-    assert at.caption[0].value.startswith(f"{int((rates >= 0.5).sum())} of 148 questions")
+    assert shown().startswith(f"{int((rates >= 0.5).sum())} of 148 questions")
     heat = figures(at)[0]["data"][0]
     assert len(heat["y"]) == int((rates >= 0.5).sum())
 
@@ -221,7 +230,7 @@ def test_experiments_page_every_study(study):
         osca = [t for t in fig["data"] if t.get("name") == "OSCA"][0]
         assert osca["x"] == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
     if study == "savings":
-        assert at.subheader[0].value.startswith(views.md_escape("OSCA "))
+        assert at.subheader[0].value.startswith((views.md_escape("OSCA "), views.md_escape("No saving")))
 
 
 # -- data ------------------------------------------------------------------------------------------------------
@@ -286,12 +295,12 @@ def test_question_attributes_from_the_store_filter_the_heatmap():
         rows += [f"p{i},m_0.2,10,{9 - i},{level}", f"p{i},m_0.8,10,{i},{level}"]
     with Store.open() as s:
         import_bytes(s, "attrs.csv", "\n".join(rows).encode(), name="with-attrs")
-    at = run_app("questions", dataset="with-attrs")
+    at = run_app("questions", dataset="with-attrs", qset="all")  # all 9 questions, not a split's test part
     ms = at.multiselect(key="attr0_difficulty")
     assert ms.options == ["easy", "hard", "medium"]
     ms.set_value(["hard"]).run()
     assert not at.exception
-    assert at.caption[0].value.startswith("3 of 9 questions")
+    assert any(c.value.startswith("3 of 9 questions") for c in at.caption), [c.value for c in at.caption]
     assert figures(at)[0]["data"][0]["y"] == ["p2", "p5", "p8"]
     at.selectbox(key="sort").set_value("mean_pass").run()
     at.toggle(key="desc").set_value(True).run()
@@ -381,8 +390,12 @@ def test_the_dashboard_refuses_to_serve_every_interface_unless_told(monkeypatch)
 
     assert _shell.address_problem(None) and _shell.address_problem("") and _shell.address_problem("  ")
     assert "--server.address 127.0.0.1" in _shell.address_problem(None)
-    for explicit in ("127.0.0.1", "localhost", "0.0.0.0", "::"):
+    for explicit in ("127.0.0.1", "localhost"):
         assert _shell.address_problem(explicit) is None
+    for network in ("0.0.0.0", "::"):  # beyond loopback: viewer mode or sign-in (tests/test_serving.py)
+        assert "--viewer" in _shell.address_problem(network)
+        assert _shell.address_problem(network, viewer=True) is None
+        assert _shell.address_problem(network, auth=True) is None
 
 
 def test_no_page_touches_streamlit_private_state():

@@ -4,6 +4,8 @@ expected-cost x axis, the oracle drawn dashed, certified OSCA points, the report
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import streamlit as st
@@ -238,16 +240,30 @@ def test_deselecting_the_configuration_that_causes_the_gaps_brings_its_questions
 
 
 @pytest.mark.slow
-def test_more_configurations_than_a_view_computes_asks_to_narrow_the_selection():
-    from osca_core.limits import MAX_VIEW_CONFIGS
+def test_a_thin_log_headline_stands_on_the_measured_baseline_and_hollow_points_carry_their_range():
+    """n = 1, 2, 3 and 10 (CRUXEval-shaped): the headline reads against the n = 10 configuration at C = 10 under
+    the one rule (as `osca savings`), the modelled reading is labelled beside it, every hollow point has an error
+    bar from its range, and a caption says the spread of the one-sample configuration is borrowed."""
+    from osca_core.analysis import headline
 
-    store_release()  # the release beside the test's own data, as after a first start
-    k = MAX_VIEW_CONFIGS + 1
+    store_release()
     rows = ["question_id,config,n_samples,n_correct"]
-    rows += [f"q{i},m{j}_0.5,4,{(i + j) % 5}" for i in range(12) for j in range(k)]
-    _import("wide", rows)
-    at = run_app(dataset="wide")
-    assert [w for w in at.warning if f"{k} configurations selected" in w.value]
-    assert not at.get("plotly_chart")
-    at = run_app("allocation", dataset="wide")
-    assert [w for w in at.warning if "Narrow the selection" in w.value] and not at.get("plotly_chart")
+    for i in range(24):
+        rows += [f"q{i},one_0.8,1,{i % 2}", f"q{i},two_0.6,2,{i % 3 // 2}", f"q{i},three_0.4,3,{i % 4}",
+                 f"q{i},ten_0.2,10,{(3 * i) % 11}"]
+    _import("crux", rows)
+    at = run_app(dataset="crux", split="release split", bands="false")
+    m = stored_matrix("crux")
+    want = headline.read(m, list(range(1, 11)), experiments.Setting(),
+                         lambda b, **kw: paired.bootstrap_savings(m, b, n_resamples=1000, **kw)).headline
+    assert want.thin and want.baseline_budget == 10
+    def plain(v: str) -> str:  # the page escapes Markdown (pages._render.text)
+        return re.sub(r"\\(.)", r"\1", v).replace("\u2060", "")
+
+    assert [h for h in at.subheader if plain(h.value) == want.text] and "1.00x" not in want.text
+    caps = " ".join(plain(c.value) for c in at.caption)
+    assert want.modelled in caps and "borrowed" in caps
+    fig = figures(at)[0]
+    hollow = [t for t in fig["data"] if t.get("marker", {}).get("symbol") == "circle-open"]
+    assert hollow and all(t.get("error_y", {}).get("arrayminus") is not None for t in hollow)
+    assert any(max(t["error_y"]["array"]) > 0 for t in hollow)

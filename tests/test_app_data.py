@@ -134,12 +134,13 @@ def test_a_truncated_store_is_one_error_line_and_the_data_page_moves_it_aside(os
     at = data_page(store_demo=False)
     assert at.error[0].value.replace("\\", "").startswith("store is damaged: ")
     at.button(key="move_aside_btn").click().run()
-    assert not at.exception and not at.error
+    assert not at.exception and not at.error, [e.value for e in at.error]
     (moved,) = osca_home.glob("osca.duckdb.damaged-*")
     assert moved.read_bytes() == damaged_bytes  # renamed, not deleted or changed
     assert any("Moved the damaged store" in s.value for s in at.success)
+    at.session_state["import_replace"] = True  # the demo button follows the imports' replace rule (issue 28)
     at.button(key="demo_btn").click().run()  # a new store works
-    assert not at.exception and not at.error
+    assert not at.exception and not at.error, [e.value for e in at.error]
     with Store.open(read_only=True) as s:
         assert [i.name for i in s.list_datasets()] == ["demo-synthetic"]
 
@@ -178,3 +179,25 @@ def test_inspect_logs_upload_asks_for_the_scorer_and_imports_with_it(tmp_path, m
     r, want = direct(tmp_path, files, name="insp", options=ReadOptions(scorer="match"))
     assert m.config_names == want.config_names and len(m.config_names) == 2
     assert m.n.tolist() == want.n.tolist() and m.c.tolist() == want.c.tolist() and m.n.max() == 2
+
+
+@pytest.mark.slow  # an AppTest run (about 5 s)
+def test_the_demo_button_keeps_a_real_dataset_of_its_name_unless_replace_is_ticked(tmp_path):
+    """Issue 28: the Data page's "Generate the synthetic demo" replaced an existing real dataset. Now it is the
+    rule of ``osca demo``: one error line naming the dataset, nothing changed, until "Replace" is ticked."""
+    (tmp_path / "real.csv").write_text("question_id,config,correct\nq1,a,1\nq2,a,0\n")
+    with Store.open() as s:
+        import_files(s, [tmp_path / "real.csv"], name="demo-synthetic")
+        before = s.load_matrix("demo-synthetic").checksum
+    at = data_page(store_demo=False)
+    at.button(key="demo_btn").click().run()
+    assert not at.exception and len(at.error) == 1, [e.value for e in at.error]
+    assert "dataset 'demo-synthetic' already exists" in at.error[0].value.replace("\\", "")
+    with Store.open(read_only=True) as s:
+        m = s.load_matrix("demo-synthetic")
+        assert m.checksum == before and not m.synthetic
+    at.session_state["import_replace"] = True
+    at.button(key="demo_btn").click().run()
+    assert not at.exception and not at.error
+    with Store.open(read_only=True) as s:
+        assert s.load_matrix("demo-synthetic").synthetic

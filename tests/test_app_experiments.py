@@ -6,6 +6,7 @@ Timings are printed (``pytest -s``) and reported, never asserted."""
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from pathlib import Path
@@ -59,7 +60,7 @@ def test_fraction_study_is_fast_cached_across_sessions_and_equals_run_curves():
     (osca,) = [t for t in fig["data"] if t.get("name") == views.strategy_label("osca") and "y" in t
                and len(t["y"]) == len(page.FRACTIONS)]
     assert osca["y"][page.FRACTIONS.index(0.3)] == pytest.approx(want, abs=1e-12)
-    assert cold.session_state["_ex_computed"] == len(page.FRACTIONS) * len(page.STUDY_STRATEGIES)
+    assert cold.session_state["_ex_computed"] == len(page.FRACTIONS) * len(page.STUDY_LINEUP)
     again = [run(ex_splits="5") for _ in range(3)]
     revisits = [t for _, t in again]
     print(f"\nExperiments page, BigCodeBench, training fraction, 5 splits: first result {first:.2f} s, "
@@ -67,3 +68,17 @@ def test_fraction_study_is_fast_cached_across_sessions_and_equals_run_curves():
           f"cached revisit median {statistics.median(revisits):.2f} s ({', '.join(f'{r:.2f}' for r in revisits)})")
     assert [a.session_state["_ex_computed"] for a, _ in again] == [0, 0, 0]  # nothing recomputed
     assert json.loads(again[0][0].get("plotly_chart")[0].proto.spec)["data"] == fig["data"]
+
+
+@pytest.mark.slow
+def test_savings_study_words_its_headline_by_the_one_rule():
+    """The Savings study's headline is the one rule's (analysis.headline), as on Curves and in `osca savings`."""
+    from osca_core.analysis import headline
+
+    at, _ = run(study="savings", ex_c="8", ex_splits="2")
+    with Store.open(read_only=True) as s:
+        m = s.load_matrix("osca-bigcodebench")
+    setting = ex.Setting(train_fraction=0.5, splits=2, seed=0)
+    want = headline.read(m, list(range(1, 9)), setting, lambda b, **kw: ex.savings(m, b, setting, **kw)).headline
+    got = [re.sub(r"\\(.)", r"\1", h.value).replace("\u2060", "") for h in at.subheader]
+    assert want.text in got

@@ -84,7 +84,7 @@ def test_ten_thousand_questions_aggregate_the_heatmap_and_page_the_tables():
     big = dataclasses.replace(demo_matrix(questions=10_000, configs=4, samples=5), name="big")
     with Store.open() as s:
         s.save_matrix(big)
-    at, t_first = questions_page("big")
+    at, t_first = questions_page("big", qset="all")  # every question, not the split's test part
     heat = chart(at, "heatmap_chart")
     assert len(values(heat["data"][0]["y"])) == 300
     assert any("10000 questions in 300 bins" in c.value for c in at.caption)
@@ -115,3 +115,29 @@ def test_drill_down_reads_samples_back_from_the_parquet_source(tmp_path):
     assert len(df) == sum(n for (q, _), (n, _) in truth.items() if q == "q003")
     assert int(df["correct"].sum()) == sum(c for (q, _), (_, c) in truth.items() if q == "q003")
     assert any("read from" in c.value for c in at.caption)
+
+
+@pytest.mark.slow  # ~20 s: the Questions page on the release, twice
+def test_questions_page_counts_test_questions_by_default_and_names_them(release, monkeypatch):
+    """Issue 27: "Only the mix" on BigCodeBench listed training questions; it now counts the 78 test questions
+    (the number the lists' brute force gives), says so, and the training questions are a switch away."""
+    from appkit import store_release
+
+    from osca_core.model.outcomes import load_release
+    from osca_core.present import views
+    from osca_core.strategies import allocators
+
+    monkeypatch.setenv("OSCA_RELEASE_MIRROR", str(release))
+    store_release()
+    at, _ = questions_page("osca-bigcodebench", qc="16")
+    text = " ".join(c.value for c in at.caption)
+    assert "Counting the 78 test questions of 148" in text
+    m = load_release(release / "bcb_results.json")
+    mix, pure = allocators.osca(m, [16])[0], allocators.best_pure(m, [16])[0]
+    want = len(views.question_lists(m, mix, pure, keep=m.test).only_mix)
+    labels = [t.label for t in at.tabs]
+    assert f"Only the mix ({want})" in labels, labels
+    at.segmented_control(key="qset").set_value("training").run()
+    assert not at.exception
+    want_train = len(views.question_lists(m, mix, pure, keep=m.train).only_mix)
+    assert f"Only the mix ({want_train})" in [t.label for t in at.tabs]

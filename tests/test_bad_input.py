@@ -185,7 +185,67 @@ CASES = {
     "config-option-on-long-files": (lambda t, b: ([_csv(t, HEAD + "q,a,1\n")], ["--config", "m"]), None,
                                     r"^--config names LiveCodeBench files \(format lcb\); .*x.csv is long$"),
     "no-such-file": (lambda t, b: ([t / "nowhere.csv"], []), 0, r": no such file$"),
+    "character-device": (lambda t, b: ([Path("/dev/zero")], []), 0,
+                         r": is a character device, not a regular file; give a CSV, Parquet or JSON file$"),
+    # -- one identity per sample (issue 28): nothing counted twice, no later entry silently winning
+    "same-file-twice": (lambda t, b: ([_csv(t, HEAD + "q,a,1\n")] * 2, []), 1, r": given twice; give each file once$"),
+    "symlink-to-another-file-in-a-folder": (lambda t, b: ([_linked_folder(t)], []), None,
+                                            r"/b\.csv: the same file as .*/a\.csv \(symlinks resolved\); give "
+                                            r"each file once$"),
+    "correct-yes-no-in-csv": (lambda t, b: ([_csv(t, HEAD + "q1,a,yes\nq1,a,no\nq2,a,yes\n")], []), 0,
+                              r": row 1: correct must be 0/1 or true/false \(got 'yes'\)$"),
+    "correct-t-f-in-csv": (lambda t, b: ([_csv(t, HEAD + "q1,a,t\nq2,a,f\n")], []), 0,
+                           r": row 1: correct must be 0/1 or true/false \(got 't'\)$"),
+    "osca-config-counts-twice": (lambda t, b: ([_raw_json(t, "bcb.json", json.dumps(b).replace(
+        '"train": {"0": ', '"train": {"0": ' + json.dumps(b["train"]["0"]) + ', "0": ', 1))], []), 0,
+        r": key '0' appears twice in one object \(a duplicate entry: the later one would silently replace the "
+        r"earlier\); give it once$"),
+    "evalplus-task-key-twice": (lambda t, b: ([_raw_json(t, "m/eval_results.json", '{"eval": {'
+                                                         + _EP_TASK.format(s="pass") + ", " + _EP_TASK.format(s="fail")
+                                                         + "}}")], []), 0,
+                                r": key 'HumanEval/0' appears twice in one object"),
+    "swebench-resolved-and-unresolved": (lambda t, b: ([_raw_json(t, "r.json", json.dumps(
+        {"submitted_ids": ["i1", "i2"], "resolved_ids": ["i1"], "unresolved_ids": ["i1", "i2"]}))], []), 0,
+        r": resolved_ids: instance 'i1' is also in unresolved_ids \(a contradictory record\)$"),
+    "hive-lake-copied-part-files-counts-only": (lambda t, b: ([_hive_twice(t, same_bytes=True)], ["--keep-samples", "no"]),
+                                                None, r"part-1\.parquet: the same bytes as .*part-0\.parquet \(every "
+                                                r"sample would be counted twice\); remove one copy$"),
+    "hive-lake-samples-twice-counts-only": (lambda t, b: ([_hive_twice(t, same_bytes=False)], ["--keep-samples", "no"]),
+                                            None, r": duplicate sample_idx 0 for question 'q000' and configuration "
+                                            r"'big_0.0' \(a sample counted twice\)$"),
 }
+
+_EP_TASK = '"HumanEval/0": [{{"task_id": "HumanEval/0", "base_status": "{s}", "plus_status": "{s}"}}]'
+
+
+def _raw_json(tmp: Path, name: str, text: str) -> Path:
+    (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp / name).write_text(text)
+    return tmp / name
+
+
+def _linked_folder(tmp: Path) -> Path:
+    (tmp / "logs").mkdir()
+    (tmp / "logs" / "a.csv").write_text(HEAD + "q1,a,1\nq2,a,0\n")
+    (tmp / "logs" / "b.csv").symlink_to(tmp / "logs" / "a.csv")
+    return tmp / "logs"
+
+
+def _hive_twice(tmp: Path, *, same_bytes: bool) -> Path:
+    """A hive lake where every sample is there twice: each part file copied (same bytes) or rewritten with the
+    same samples and another cost column (other bytes, same sample_idx)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    from lakekit import write_hive
+
+    root = tmp / "lake"
+    write_hive(root)
+    for part in sorted(root.rglob("part-0.parquet")):
+        t = pq.read_table(part)
+        if not same_bytes:
+            t = t.set_column(t.schema.get_field_index("cost_usd"), "cost_usd", pc.multiply(t["cost_usd"], 2.0))
+        pq.write_table(t, part.with_name("part-1.parquet"))
+    return root
 
 
 def _parquet(tmp: Path, correct: list[int]) -> Path:

@@ -13,7 +13,15 @@ from ratekit import random_rates
 from osca_core.data.synthetic import demo_matrix, specialist_rates
 from osca_core.model.estimators import plugin_objective
 from osca_core.model.objective import allocations, build_model, exhaustive
-from osca_core.optimize.certify import PRUNE_TOL, certify_budget, certify_budgets, undominated, upper_bounds
+from osca_core.optimize.certify import (
+    HEAD_ROWS,
+    PRUNE_TOL,
+    _undominated_all_pairs,
+    certify_budget,
+    certify_budgets,
+    undominated,
+    upper_bounds,
+)
 from osca_core.optimize.curve import optimize_curve
 from osca_core.strategies.allocators import hillclimb_counts
 
@@ -94,6 +102,24 @@ def test_dominated_configurations_are_detected():
     p = np.array([[0.2, 0.3, 0.2, 0.1], [0.5, 0.5, 0.5, 0.6]])
     assert undominated(p, np.ones(4)).tolist() == [False, True, False, True]  # 0 and 2 <= 1; 2 duplicates 0
     assert undominated(p, np.array([1.0, 2.0, 1.0, 1.0])).tolist() == [True, True, False, True]
+
+
+
+def test_two_pass_dominance_gives_the_all_pairs_mask_with_ties_duplicates_and_costs():
+    """The head-rows first pass only skips pairs that fail on every row: same mask as the definition, on coarse
+    rates (many ties, duplicated columns, columns equal on the head rows only) with and without costs."""
+    pruned_some = 0
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        q, s = int(rng.integers(1, 2 * HEAD_ROWS + 5)), int(rng.integers(1, 25))
+        p = rng.integers(0, 3, size=(q, s)) / 2.0
+        base = p[:, rng.integers(0, s, size=s)]  # duplicated columns ...
+        p = np.where(rng.random((q, s)) < 0.9, base, p)  # ... and near-duplicates, some differing past the head
+        costs = np.ones(s) if seed % 2 else rng.integers(1, 3, size=s).astype(float)
+        want = _undominated_all_pairs(p, costs)
+        assert undominated(p, costs).tolist() == want.tolist(), seed
+        pruned_some += int((~want).any() and want.any())
+    assert pruned_some >= 20  # the instances do exercise dominance
 
 
 # -- branch and bound (certify_budgets) ---------------------------------------------------------------------------

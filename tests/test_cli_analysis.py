@@ -182,7 +182,7 @@ def test_ctrl_c_ends_long_work_in_one_line_exit_130(bcb_path):
     # the child gets SIGINT's default action back: a pytest started in the background (or an xdist worker)
     # ignores SIGINT, and an ignored signal stays ignored across exec, so Ctrl-C would never reach the CLI
     p = subprocess.Popen([*CLI, "optimize", "--file", str(bcb_path), "--budgets", "1-4000", "--strategy",
-                          "hillclimb", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          "hillclimb", "--allow-long", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert "still working" in p.stderr.readline()  # the heartbeat: the work has started
     p.send_signal(signal.SIGINT)

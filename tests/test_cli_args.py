@@ -153,6 +153,16 @@ def test_train_fraction_lies_strictly_between_0_and_1(text):
     (["optimize", "--file", "{bcb}", "--budgets", "1-5000", "--certify"], "--certify: 5000 budgets, above the limit"),
     (["demo", "--questions", "100000", "--configs", "1000"], "demo: --questions 100000 x --configs 1000 cells"),
     (["bench", "optimizer", "--runs", "0"], "--runs: must be a positive integer (got 0)"),
+    # numbers too long for int() (Python refuses more than 4300 digits with a ValueError): refused by digits
+    (["optimize", "--file", "{bcb}", "--budgets", "9" * 5000],
+     "--budgets: budget 99999999999999999999... (5000 characters) is above the limit of 100000"),
+    (["optimize", "--file", "{bcb}", "--budgets", "1-" + "9" * 5000],
+     "--budgets: budget 99999999999999999999... (5000 characters) is above the limit of 100000"),
+    (["optimize", "--file", "{bcb}", "--budgets", "2", "--seed", "9" * 5000],
+     "--seed: 99999999999999999999... (5000 characters) is above the limit of"),
+    (["study", "--splits", "9" * 5000], "--splits: 99999999999999999999... (5000 characters) is above the limit of 1000"),
+    (["report", "--file", "{bcb}", "--dashboard", "javascript:alert(1337)//x"],
+     "--dashboard: expected an http:// or https:// address with a host (got 'javascript:alert(1337)//x')"),
 ])
 def test_refusals_reach_the_user_as_one_line_naming_the_flag(capsys, bcb_path, osca_home, argv, needle):
     one_line_error(capsys, [a.replace("{bcb}", str(bcb_path)) for a in argv], needle)
@@ -165,7 +175,7 @@ def test_every_subcommand_is_registered_by_its_family_module_named_in_commands()
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert set(sub.choices) == {"optimize", "curves", "savings", "study", "schedule", "fetch", "import", "datasets",
-                                "remove", "demo", "export", "aggregate", "report", "figure", "bench"}
+                                "remove", "demo", "export", "aggregate", "report", "figure", "bench", "next", "dashboard"}
     data = {"fetch", "import", "datasets", "remove", "demo"}
     for name, parser in sub.choices.items():  # a command is found by its name: cli/<name>.py (data: cli/data.py)
         family = "data" if name in data else name

@@ -88,7 +88,13 @@ def test_bench_parsers_hold_every_benchmark_and_check_options_first(capsys, tmp_
 
     bench = build_parser()._subparsers._group_actions[0].choices["bench"]
     names = set(bench._subparsers._group_actions[0].choices)
-    assert names == {"ingest", "optimizer", "attrs", "uniform", "bootstrap", "schedule"}
+    assert names == {"ingest", "optimizer", "attrs", "uniform", "bootstrap", "schedule", "spread", "next", "beyond",
+                     "cost", "serve", "experiments"}
+    assert run(capsys, "bench", "next", "--seeds", "0") == (
+        2, "", "osca: error: --seeds: must be a positive integer (got 0)\n")
+    nope = tmp_path / "nope.csv"
+    assert run(capsys, "bench", "spread", str(nope)) == (
+        2, "", f"osca: error: {nope}: no such file (the spread study reads log files; pass them as arguments)\n")
     assert run(capsys, "bench", "optimizer", "--paper-runs", "0") == (
         2, "", "osca: error: --paper-runs: must be a positive integer (got 0)\n")
     assert run(capsys, "bench", "ingest", "--folder", "/tmp") == (2, "", "osca: error: --folder: only with --lake\n")
@@ -101,3 +107,38 @@ def test_bench_parsers_hold_every_benchmark_and_check_options_first(capsys, tmp_
     assert not (tmp_path / "nope").exists()
     assert run(capsys, "bench", "bootstrap", "--resamples", "0") == (
         2, "", "osca: error: --resamples: must be a positive integer (got 0)\n")
+
+
+def test_bench_next_reports_the_error_before_and_after_each_arm_on_a_tiny_simulation(capsys):
+    import json
+
+    code, out, err = run(capsys, "bench", "next", "--seeds", "1", "--questions", "20", "--configs", "3", "--budget",
+                         "4", "--samples", "20", "--draws", "1", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert set(d["mean_abs_error"]) == {"before", "next", "random", "random-support"}
+    (r,) = d["runs"]
+    assert 0 < r["requested"] <= 20 and r["sd_after"]["next"] < r["sd_before"]
+
+
+def test_bench_beyond_times_both_logs_in_one_run_and_reports_ratio_and_memory(capsys):
+    rc, out, err = run(capsys, "bench", "beyond", "--configs", "6", "--questions", "30", "--budget", "14",
+                       "--runs", "1", "--json")
+    assert rc == 0, err
+    (p,) = json.loads(out)["points"]
+    assert (p["configs"], p["questions"], p["budget"]) == (6, 30, 14)
+    assert p["ratio"] == pytest.approx(p["beyond_seconds"] / p["within_seconds"])
+    assert p["beyond_peak_mb"] > 0 and 0 < p["within_objective"] <= 1 and 0 < p["beyond_objective"] <= 1
+    assert run(capsys, "bench", "beyond", "--configs", "6,0") == (
+        2, "", "osca: error: --configs: must be a positive integer (got 0)\n")
+
+
+def test_bench_beyond_certify_reports_the_fraction_proven_and_the_certify_time(capsys):
+    rc, out, err = run(capsys, "bench", "beyond", "--configs", "4", "--questions", "12", "--budget", "12",
+                       "--runs", "1", "--certify", "--json")
+    assert rc == 0, err
+    (p,) = json.loads(out)["points"]
+    k = p["certify"]
+    assert k["budgets"] == 12 and k["fraction"] == pytest.approx(k["certified"] / 12) and k["seconds"] > 0
+    assert k["certified"] + len(k["open"]) == 12 and k["max_gap"] >= 0
+    assert p["beyond_objective"] <= 1

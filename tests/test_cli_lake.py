@@ -37,7 +37,9 @@ def test_duckdb_aggregate_json_counts_and_reimport(osca_home, capsys, tmp_path):
     m = Store.open().load_matrix("counts")
     assert {(q, s): (int(m.n[i, j]), int(m.c[i, j])) for i, q in enumerate(m.question_ids)
             for j, s in enumerate(m.config_names)} == truth
-    rc, out, _ = run(capsys, "aggregate", str(root), "--out", str(out_file))
+    assert run(capsys, "aggregate", str(root), "--out", str(out_file)) == (
+        2, "", f"osca: error: --out {out_file}: the file exists; pass --force to replace it\n")
+    rc, out, _ = run(capsys, "aggregate", str(root), "--out", str(out_file), "--force")
     assert rc == 0 and out.startswith(f"duckdb: {doc['rows_read']:,} per-sample rows -> {len(truth)} cells in ")
 
 
@@ -50,7 +52,7 @@ def test_aggregate_refusals_are_one_line(capsys, tmp_path):
             (["aggregate", str(root), "--out", str(tmp_path / "c.parquet"), "--master", "local[1]"],
              "osca: error: --master: only with --engine spark\n"),
             (["aggregate", str(root), "--out", str(tmp_path)],
-             f"osca: error: --out: {tmp_path} is a folder (give a file name such as counts.parquet)\n"),
+             f"osca: error: --out {tmp_path}: is a folder; give a file name\n"),
             (["aggregate", str(tmp_path / "none"), "--out", str(tmp_path / "c.parquet")],
              f"osca: error: {tmp_path / 'none'}: no such file or folder\n")):
         assert run(capsys, *argv) == (2, "", want)

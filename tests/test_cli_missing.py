@@ -8,6 +8,7 @@ import json
 import pytest
 
 from osca_core.analysis import experiments as ex
+from osca_core.analysis import headline
 from osca_core.cli import main
 from osca_core.model.missing import apply_missing
 from osca_core.strategies import registry
@@ -82,11 +83,16 @@ def test_savings_runs_to_the_largest_n_with_the_headline_on_measured_points(ragg
     extra = [b for b in range(1, 11) if flags["best-pure"][b - 1] or flags["osca"][b - 1]]
     assert d["extrapolated_budgets"] == extra and extra
     assert [g["extrapolated"] for g in d["gaps"]] == [b in extra for b in range(1, 11)]
-    measured = [b for b in range(1, 11) if b not in extra]
-    head = ex.savings(m, measured).as_dict()
-    assert d["headline_points"] == "measured"
+    # the one headline rule (analysis.headline): the baseline among the configurations measured at the largest
+    # budget one holds (n >= 10: cheap), the crossing on OSCA's measured points only
+    top = headline.measured_budget(m, range(1, 11))
+    cfgs = headline.measured_configs(m, top)
+    assert top == 10 and cfgs == ["cheap"]
+    head = ex.savings(m, list(range(1, top + 1)), baseline_configs=cfgs, measured_only=True).as_dict()
+    assert d["headline_points"] == "measured" and d["headline"]["thin"] and d["headline"]["measured_budget"] == 10
     for k in ("baseline", "baseline_budget", "target_pass", "budget_needed", "ratio"):
         assert d[k] == head[k], k
+    assert d["budget_needed"] is None or d["budget_needed"] not in extra  # never an extrapolated crossing
     full = ex.savings(m, list(range(1, 11))).as_dict()
     assert [g["gap"] for g in d["gaps"]] == [g["gap"] for g in full["gaps"]]
     a, _ = run(capsys, "savings", "--dataset", ragged, "--missing", policy, "--allow-extrapolation", "--json")

@@ -75,7 +75,7 @@ def test_savings_bootstrap_is_paired_bootstrap_savings(capsys, request, log):
     for g in d["gaps"]:
         assert g.pop("extrapolated") is False
     assert {k: d[k] for k in want} == want
-    assert set(d) - set(want) == {"extrapolated_budgets", "headline_points"}
+    assert set(d) - set(want) == {"extrapolated_budgets", "headline_points", "headline"}
     assert d["setting"]["method"] == "bootstrap" and d["ratio_ci_low"] <= d["ratio_ci_high"]
 
 

@@ -116,6 +116,7 @@ def _layout_keys(doc: object, out: set[str]) -> set[str]:
     ["schedule", "--budgets", "4", "--strategy", "osca-stop"],
     ["savings", "--budgets", "1-16", "--early-stop"],
     ["savings", "--budgets", "1-8", "--bootstrap", "20"],
+    ["next", "--samples", "20", "--budget", "16"],
 ], ids=lambda a: " ".join(a[:1] + [x for x in a[1:] if x.startswith("--") and x != "--budgets"]))
 def test_json_contracts_page_names_every_key_the_cli_prints(bcb_path: Path, argv: list[str]):
     """The JSON layouts are documented by hand (docs/json.md): every key a command prints on the BigCodeBench

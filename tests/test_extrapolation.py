@@ -74,7 +74,7 @@ def test_c0_no_longer_fails_forever_nor_cn_passes_forever():
 def test_prior_is_fitted_on_training_questions_only_and_cached():
     m = mixed_matrix(3)
     a, b = X.priors(m)
-    ra, rb = config_priors(m.n[m.train], m.c[m.train])
+    ra, rb = config_priors(m.n[m.train], m.c[m.train], merged=True)
     assert a[1:].tolist() == ra[1:].tolist() and b[1:].tolist() == rb[1:].tolist()  # n = 3 and 10: the MML fit
     assert X.priors(m) is X.priors(m)
     c = m.c.copy()
@@ -88,7 +88,7 @@ def test_a_configuration_sampled_once_keeps_its_mean_and_borrows_the_median_spre
     arbitrary; the configuration keeps its fitted mean and takes the median a + b of the others."""
     m = mixed_matrix(3)
     a, b = X.priors(m)
-    ra, rb = config_priors(m.n[m.train], m.c[m.train])
+    ra, rb = config_priors(m.n[m.train], m.c[m.train], merged=True)
     assert a[0] / (a[0] + b[0]) == pytest.approx(ra[0] / (ra[0] + rb[0]), rel=1e-12)
     assert a[0] + b[0] == pytest.approx(float(np.median(ra[1:] + rb[1:])), rel=1e-12)
     ones = np.ones((6, 2), dtype=np.int64)
@@ -105,7 +105,7 @@ def test_imputed_cells_are_left_out_of_the_prior_and_of_the_largest_n():
     mi = dataclasses.replace(m, n=n, c=m.c, imputed=imp, checksum="")
     keep = m.train.copy()
     keep[0] = False
-    ra, rb = config_priors(m.n[keep][:, 2:], m.c[keep][:, 2:])
+    ra, rb = config_priors(m.n[keep][:, 2:], m.c[keep][:, 2:], merged=True)
     a, b = X.priors(mi)
     assert (a[2], b[2]) == (ra[0], rb[0])
     assert X.largest_measured_n(mi) == 10 and X.largest_measured_n(m) == 10
@@ -186,3 +186,95 @@ def test_eval_pass_and_question_fail_agree_exactly():
 
 def test_max_samples_counts_samples_a_cost_budget_can_buy():
     assert X.max_samples([3, 10], np.array([1.0, 2.5, 0.5])).tolist() == [10, 4, 20]
+
+
+def test_new_matrices_with_the_same_training_counts_share_one_fit():
+    """A held-out view re-splits the log once per strategy: the same training counts are fitted once."""
+    m = mixed_matrix(5)
+    again = dataclasses.replace(m, checksum="")
+    assert again is not m and X.priors(again) is X.priors(m)
+    c = m.c.copy()
+    c[np.flatnonzero(m.train)[0], 1] = 0 if c[np.flatnonzero(m.train)[0], 1] else 1
+    assert X.priors(m.with_counts(m.n, c)) is not X.priors(m)
+
+
+def _wide_counts(seed, q=40, s=12):
+    rng = np.random.default_rng(seed)
+    n = rng.choice([2, 5, 10], size=(q, s)) if seed % 2 else rng.choice([1, 3, 10], size=(1, s)).repeat(q, 0)
+    return rng, n, rng.binomial(n, rng.beta(0.5, 1.0, size=(q, s)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fail_grid_is_each_columns_eval_fail_and_train_fail_bit_for_bit(seed):
+    rng, n, c = _wide_counts(seed)
+    prior = (rng.gamma(1.0, 1.0, n.shape[1]) + 0.01, rng.gamma(1.0, 1.0, n.shape[1]) + 0.01)
+    ks = np.arange(0, 16)
+    f, over, idx = X.fail_grid(n, c, ks, prior)
+    ft, _, idx_t = X.fail_grid(n, c, ks, prior, train=True)
+    assert np.array_equal(idx, idx_t)
+    for j in range(n.shape[1]):
+        want, want_over = X.eval_fail(n[:, j : j + 1], c[:, j : j + 1], ks[None, :], (prior[0][j], prior[1][j]))
+        assert np.array_equal(f[idx[:, j]], want) and np.array_equal(over[idx[:, j]], want_over)
+        tf = X.train_fail(n[:, j : j + 1], c[:, j : j + 1], ks[None, :], (prior[0][j], prior[1][j]))
+        assert np.array_equal(ft[idx[:, j]], tf)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_eval_pass_on_wide_supports_is_mix_pass_bit_for_bit(seed, monkeypatch):
+    rng, n, c = _wide_counts(seed)
+    prior = (rng.gamma(1.0, 1.0, n.shape[1]) + 0.01, rng.gamma(1.0, 1.0, n.shape[1]) + 0.01)
+    monkeypatch.setattr(X, "DEDUP_CELLS", 1)  # every support takes the distinct-cell path
+    for _ in range(10):
+        k = rng.integers(0, 14, n.shape[1]) * (rng.random(n.shape[1]) < 0.7)
+        if k.sum() == 0:
+            continue
+        over = (k[None, :] > n).any()
+        want = mix_pass(n, c, k, estimator="betabinomial", prior=prior) if over else mix_pass(n, c, k)
+        assert X.eval_pass(n, c, k, prior) == want
+
+
+def test_best_pure_beyond_n_picks_and_scores_as_train_pass_of_each_pure_allocation():
+    m = mixed_matrix(seed=4, q=30)
+    n, c = m.train_counts()
+    prior = X.priors(m)
+    got = st.best_pure(m, list(range(1, 15)))
+    for a in got:
+        vals = []
+        for j in range(n.shape[1]):
+            k = np.zeros(n.shape[1], dtype=np.int64)
+            k[j] = a.budget
+            vals.append(X.train_pass(n, c, k, prior))
+        assert a.counts[int(np.argmax(vals))] == a.budget and a.train_pass == max(vals)
+
+
+def test_eval_pass_under_several_priors_is_mix_pass_under_each_bit_for_bit():
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        q, s = int(rng.integers(1, 60)), int(rng.integers(1, 8))
+        n = rng.choice([1, 3, 10], size=(q, s))
+        c = rng.binomial(n, rng.beta(0.5, 1.0, size=(q, s)))
+        settings_ = [(rng.gamma(1.0, 1.0, s) + 0.01, rng.gamma(1.0, 1.0, s) + 0.01) for _ in range(3)] + [None]
+        k = rng.integers(0, 15, s) * (rng.random(s) < 0.7)
+        for p, got in zip(settings_, X.eval_pass_priors(n, c, k, settings_), strict=True):
+            if k.sum() == 0:
+                want = (0.0, False)
+            elif p is not None and (k[None, :] > n).any():
+                want = mix_pass(n, c, k, estimator="betabinomial", prior=p)
+            else:
+                want = mix_pass(n, c, k)
+            assert got[0] == want[0] and bool(got[1]) == bool(want[1])
+
+
+def test_train_pass_beyond_n_is_the_mean_of_train_fail_products_bit_for_bit():
+    rng = np.random.default_rng(9)
+    for _ in range(80):
+        q, s = int(rng.integers(1, 60)), int(rng.integers(1, 8))
+        n = rng.choice([1, 3, 10], size=(q, s))
+        c = rng.binomial(n, rng.beta(0.5, 1.0, size=(q, s)))
+        p = (rng.gamma(1.0, 1.0, s) + 0.01, rng.gamma(1.0, 1.0, s) + 0.01)
+        k = rng.integers(0, 15, s) * (rng.random(s) < 0.7)
+        sup = np.flatnonzero(k > 0)
+        if not (k[None, :] > n).any():
+            continue
+        f = X.train_fail(n[:, sup], c[:, sup], k[sup][None, :], (p[0][sup][None, :], p[1][sup][None, :]))
+        assert X.train_pass(n, c, k, p) == float(np.mean(1.0 - np.prod(f, axis=1)))

@@ -220,3 +220,58 @@ def test_configuration_attributes_reach_the_stored_dataset(store, logs):
     assert k["oscatest/alpha_0.5_top_p=0.9"].attrs.get("top_p") == 0.9
     assert k["oscatest/alpha_0.5_top_p=0.9"].variant == "top_p=0.9"
     assert k["oscatest/alpha_1.0"].attrs.get("top_p") is None and k["oscatest/alpha_1.0"].temperature == 1.0
+
+
+def test_a_sample_id_and_epoch_twice_in_one_log_is_refused_and_one_log_twice_is_read_once(store, logs, tmp_path):
+    """One identity per Inspect sample: (sample id, epoch) within a log, the log's ``eval_id`` across logs. A log
+    holding one sample twice is refused naming it; the same file given twice is refused; a copy of one run
+    under another name (the same eval_id) is read once, with a note."""
+    import json
+
+    log = _files(logs["rerun"])[0]
+    assert log.suffix == ".json"
+    data = json.loads(log.read_text())
+    data["samples"].append(data["samples"][0])
+    bad = tmp_path / "dup.json"
+    bad.write_text(json.dumps(data))
+    first = data["samples"][0]
+    with pytest.raises(InputError) as e:
+        import_files(store, [bad], name="x", options=ReadOptions(scorer="match"))
+    assert str(e.value) == (f"{bad}: sample {first['id']!r} epoch {first['epoch']}: appears twice in this log (a "
+                            f"sample id and epoch identify one sample)")
+    with pytest.raises(InputError, match=r": given twice; give each file once$"):
+        import_files(store, [log, log], name="x", options=ReadOptions(scorer="match"))
+    copy = tmp_path / "copy.json"
+    copy.write_bytes(log.read_bytes())
+    r = import_files(store, [log, copy], name="once", options=ReadOptions(scorer="match"))
+    alone = import_files(store, [log], name="alone", options=ReadOptions(scorer="match"))
+    assert any("the same run as" in n and "skipped" in n for n in r.notes)
+    assert store.load_matrix("once").n.tolist() == store.load_matrix("alone").n.tolist()
+    assert alone.info.questions == r.info.questions
+
+
+@pytest.mark.slow  # a child interpreter under an address-space limit (about 5 s)
+@pytest.mark.parametrize("limit_gb", [2.5, 1.0])
+def test_an_inspect_import_under_an_address_space_limit_imports_or_is_one_line(logs, osca_home, tmp_path, limit_gb):
+    """Issue 28: under a 2.5 GB address-space limit an Inspect import died in a DuckDB out-of-memory traceback.
+    Now it imports, or (a tighter limit) ends in one line saying memory ran out, and nothing is stored."""
+    import resource
+    import subprocess
+    import sys
+
+    cap = int(limit_gb * 2**30)
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    before = snapshot(osca_home)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OSCA_HOME": str(osca_home)}
+    r = subprocess.run([sys.executable, "-m", "osca_core.cli", "import", str(logs["grid"]), "--name", "grid",
+                        "--scorer", "match"],
+                       capture_output=True, text=True, timeout=120, preexec_fn=limit, env=env)
+    assert "Traceback" not in r.stderr, r.stderr[-2000:]
+    if r.returncode == 0:
+        assert Store.open(osca_home, read_only=True).load_matrix("grid").shape == (Q, 4)
+    else:
+        assert r.returncode == 2 and r.stderr.count("osca: error: ") == 1, r.stderr
+        assert "out of memory" in r.stderr and snapshot(osca_home) == before, r.stderr

@@ -127,3 +127,15 @@ def test_an_upload_of_samples_and_results_files_reads_them_together(store, tmp_p
     r = import_uploads(store, [(res.name, res.read_bytes()), (s.name, s.read_bytes())], name="up")
     m = store.load_matrix("up")
     assert r.files == (s.name,) and m.config_names == ("org/model_0.3",) and m.c.tolist() == [[1], [0]]
+
+
+def test_a_results_file_given_beside_its_samples_is_metadata_not_counted(store, tmp_path):
+    """``osca import run/*`` names the results file and the samples file of one run: each sample once, the
+    results file's configuration still read, and a note says so."""
+    samples = write_run(tmp_path / "run", DATES[0], "gsm8k", V, model="m/a", gen_kwargs="temperature=0.7")
+    results = tmp_path / "run" / f"results_{DATES[0]}.json"
+    r = import_files(store, [results, samples], name="lm", options=ReadOptions(filter="strict-match"))
+    m = store.load_matrix("lm")
+    assert m.config_names == ("m/a_0.7",) and m.n.tolist() == [[1], [1], [1]] and m.c.tolist() == [[1], [0], [0]]
+    assert r.files == (str(samples),)
+    assert f"{results}: an lm-eval results file: read as the metadata of its samples files, not counted" in r.notes

@@ -16,6 +16,7 @@ itself) are ``bottom``; ``osca_core.<package>....`` is in the layer ``<package>`
 - ``analysis``: experiments, studies and intervals over the registry;
 - ``data``: store, importers, formats, release: beside the science (bottom and model only), never imported by it;
 - ``present``: plots, views, figures and the report: the science, never the store;
+- ``workers``: the dashboard's bounded worker pool (bottom only), used by bench, cli and pages;
 - ``bench``, ``cli``: anything in osca_core (``cli`` never imports pages); ``pages``: no DuckDB;
 - nothing in osca_core imports Streamlit.
 
@@ -42,9 +43,10 @@ ALLOWED: dict[str, set[str]] = {
     "analysis": _SCIENCE,
     "data": {"bottom", "model", "data"},
     "present": _SCIENCE | {"present"},
-    "bench": _SCIENCE | {"data", "present", "bench"},
-    "cli": _SCIENCE | {"data", "present", "bench", "cli"},
-    "pages": _SCIENCE | {"data", "present", "pages"},
+    "workers": {"bottom", "workers"},
+    "bench": _SCIENCE | {"data", "present", "bench", "workers"},
+    "cli": _SCIENCE | {"data", "present", "bench", "cli", "workers"},
+    "pages": _SCIENCE | {"data", "present", "pages", "workers"},
 }
 MAX_FLAT_MODULES = 8
 FORBIDDEN_EXTERNAL = {"streamlit": ("osca_core.*", "osca_core"), "duckdb": ("pages", "pages.*", "app")}

@@ -278,3 +278,52 @@ def test_file_reads_the_release_through_the_format_registry_into_the_matrix_load
     assert a.content_checksum() == b.content_checksum()
     with pytest.raises(InputError, match=f"^{tmp_path / 'nope.json'}: no such file$"):
         read_release(tmp_path / "nope.json")
+
+
+def test_an_unreadable_subfolder_or_file_is_refused_by_name_never_skipped(store, tmp_path, monkeypatch):
+    """A configuration's folder that cannot be listed (``Path.rglob`` skipped it without a word, so the import
+    succeeded with that configuration missing) and a file that cannot be opened (a PermissionError traceback)
+    are one line naming them; nothing is stored. The tests run as root, so the permission errors are injected."""
+    import os
+    from pathlib import Path as P
+
+    for cfg in ("a", "b"):
+        (tmp_path / "logs" / cfg).mkdir(parents=True)
+        (tmp_path / "logs" / cfg / "s.csv").write_text(f"question_id,config,correct\nq1,{cfg},1\nq2,{cfg},0\n")
+    locked = tmp_path / "logs" / "b"
+    real_scandir, real_open = os.scandir, P.open
+
+    def scandir(path="."):
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(InputError) as e:
+        import_paths(store, [tmp_path / "logs"], name="x")
+    assert str(e.value) == f"{locked}: cannot read this folder (Permission denied)"
+    monkeypatch.setattr(os, "scandir", real_scandir)
+
+    def no_read(self, *a, **k):
+        if self.name == "s.csv" and self.parent.name == "a":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *a, **k)
+
+    monkeypatch.setattr(P, "open", no_read)
+    for given in ([tmp_path / "logs"], [tmp_path / "logs" / "a" / "s.csv"]):
+        with pytest.raises(InputError) as e:
+            import_paths(store, given, name="x")
+        assert str(e.value) == f"{tmp_path / 'logs' / 'a' / 's.csv'}: cannot read (Permission denied)"
+    assert store.list_datasets() == []
+
+
+@pytest.mark.slow  # two child interpreters (about 5 s)
+def test_bench_ingest_files_counts_every_small_file_and_the_bomb_is_refused_from_its_footer(monkeypatch):
+    from osca_core.bench.ingest import bench_files
+
+    monkeypatch.setenv("OSCA_MAX_IMPORT_ROWS", "500")  # the children inherit it: a 1000-row bomb is above
+    r = bench_files(10, bomb_rows=1000)
+    assert r.counts_match and r.files == 10 and r.peak_rss_mb > 0
+    assert r.bomb_refusal.endswith("bomb.parquet: 1,000 rows after decompression, above the limit of 500 rows "
+                                   "(OSCA_MAX_IMPORT_ROWS); import it in place with --keep-samples no (streamed "
+                                   "counts), or raise OSCA_MAX_IMPORT_ROWS")

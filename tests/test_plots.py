@@ -180,11 +180,19 @@ def test_a_tall_heatmap_labels_every_kth_question_with_room_for_each_label(rows)
     step = plots.heatmap_label_step(rows, fig.layout.height)
     room = (fig.layout.height - plots.HEATMAP_PLOT_MARGIN) / rows * step
     assert room >= plots.HEATMAP_LABEL_PX
-    if rows < 120:
-        assert step == 1 and fig.layout.yaxis.tickvals is None  # every id, as plotly draws a category axis
-    else:
-        assert step > 1 and list(fig.layout.yaxis.tickvals) == ids[::step] == list(fig.layout.yaxis.ticktext)
-        assert list(fig.data[0].y) == ids  # every row still drawn, its id in the hover
+    # the ids share "task/": labelled without it, the prefix named in the axis title (labels fit a phone)
+    assert fig.layout.yaxis.title.text == "question (task/...)"
+    assert list(fig.layout.yaxis.tickvals) == ids[::step]
+    assert list(fig.layout.yaxis.ticktext) == [i.removeprefix("task/") for i in ids[::step]]
+    assert (step == 1) == (rows < 120)
+    assert list(fig.data[0].y) == ids  # every row still drawn, its id in the hover
+
+
+def test_common_prefix_stops_at_a_separator_and_never_empties_an_id():
+    assert plots.common_prefix(["BigCodeBench/10", "BigCodeBench/1124"]) == "BigCodeBench/"
+    assert plots.common_prefix(["django__django-1", "django__django-2"]) == "django__django-"
+    assert plots.common_prefix(["task/1", "task/"]) == ""
+    assert plots.common_prefix(["abc1", "abc2"]) == ""  # no separator: no word cut
 
 
 def test_hostile_names_are_drawn_literally():
@@ -266,3 +274,58 @@ def test_order_strip_has_one_cell_per_sample_at_its_position():
     assert by_meta(fig, "a")[0].marker.color == "#111111"
     assert by_meta(fig, "c")[0].marker.color == plots.PURE_COLOR  # a configuration without a colour: muted
     assert "sample 5 of 5: c" in by_meta(fig, "c")[0].hovertext[0]
+
+
+def test_log_budget_axis_past_n_keeps_its_range_and_places_the_n_label_in_log_units():
+    """Issue 27: budgets 1..512 with n = 300 gave an x range of [-16.8, 300] (log units): the "n = 300" label's x
+    was read as 10^300. The range now runs from the first budget to the last and the label sits at log10(300)."""
+    import math
+
+    from osca_core.model.results import Curve
+
+    b = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+    cv = Curve("osca", b, tuple(0.1 * i / 10 for i in range(10)), tuple(x > 300 for x in b))
+    fig = plots.curves_figure([cv], log2_x=True, n_min=300)
+    lo, hi = fig.layout.xaxis.range
+    assert -0.1 < lo <= 0 and math.log10(512) <= hi < math.log10(512) + 0.1
+    (ann,) = [a for a in fig.layout.annotations if "n = 300" in a.text]
+    assert ann.x == pytest.approx(math.log10(300))
+    assert [s.x0 for s in fig.layout.shapes] == [300]
+    lin = plots.curves_figure([Curve("osca", (4, 8, 16), (0.1, 0.2, 0.3), (False,) * 3)], log2_x=False)
+    assert lin.layout.xaxis.range[0] > 3.5  # linear axes started at 0
+
+
+def test_a_against_b_axes_are_square_on_zero_to_one():
+    import pandas as pd
+
+    f = pd.DataFrame({"rate_a": [0.1, 0.9], "rate_b": [0.5, 0.2]}, index=["q1", "q2"])
+    fig = plots.comparison_figure(f, "a", "b")
+    assert fig.layout.xaxis.constrain == "domain" and fig.layout.yaxis.constrain == "domain"
+    assert tuple(fig.layout.yaxis.range) == (-0.03, 1.03)
+
+
+@pytest.mark.parametrize("width", [20, 30, 44])
+def test_wrap_title_keeps_every_word_in_order_on_lines_within_the_width(width):
+    title = "osca-bigcodebench: OSCA allocation (release split (70 train / 78 test)) at C = 64"
+    lines = plots.wrap_title(title, width).split("<br>")
+    assert " ".join(lines) == title  # nothing lost, nothing reordered
+    assert all(len(x) <= width for x in lines), lines
+    assert len(lines) > 1
+    assert plots.wrap_title("short: title", width) == "short: title"
+
+
+def test_wrap_title_breaks_at_the_colon_or_before_a_parenthesis_first():
+    assert plots.wrap_title("osca-bigcodebench: test pass@C (release split (70 train / 78 test))") == (
+        "osca-bigcodebench: test pass@C<br>(release split (70 train / 78 test))")
+    assert plots.wrap_title("a-rather-long-dataset-name-here: accuracy against estimation budget") == (
+        "a-rather-long-dataset-name-here:<br>accuracy against estimation budget")
+
+
+def test_styled_charts_put_the_legend_under_the_plot_and_make_room_for_a_wrapped_title(swe_curves):
+    fig = plots.curves_figure(swe_curves, log2_x=True, title="osca-swebench: test pass@C (in-sample: train = test)")
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.yref == "container"
+    assert fig.layout.legend.groupclick == "togglegroup"  # the builder's own legend settings stay
+    assert fig.layout.title.text.count("<br>") == 1
+    one = plots.curves_figure(swe_curves, log2_x=True, title="short")
+    assert fig.layout.margin.t - one.layout.margin.t == 22  # one more line of title, one more line of margin
+    assert fig.layout.title.pad.t > one.layout.title.pad.t

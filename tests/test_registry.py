@@ -156,7 +156,7 @@ def test_experiment_curves_evaluate_every_kind_like_the_registry(bcb):
 
 
 def test_study_and_views_use_registered_names_and_labels():
-    assert set(study.STUDY_STRATEGIES) <= set(registry.names())
+    assert set(study.STUDY_LINEUP) <= set(registry.names())
     from osca_core.present import views
     if hasattr(views, "strategy_label"):
         for n in registry.names():

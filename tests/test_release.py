@@ -125,13 +125,53 @@ def test_a_mirror_serving_far_more_bytes_than_released_is_cut_off(osca_home, rel
     assert not (osca_home / "downloads" / "bcb_results.json.part").exists()
 
 
-@pytest.mark.parametrize("value", ["-1", "nan", "0"])
-def test_a_bad_fetch_timeout_is_refused_before_any_work(osca_home, release, monkeypatch, value):
-    monkeypatch.setenv("OSCA_FETCH_TIMEOUT", value)
-    with pytest.raises(InputError, match=rf"^OSCA_FETCH_TIMEOUT: expected a finite number of seconds > 0 \(got '{value}'\)$"):
+@pytest.mark.parametrize("var", ["OSCA_FETCH_TIMEOUT", "OSCA_FETCH_DEADLINE"])
+@pytest.mark.parametrize("value", ["-1", "nan", "0", "1e300", "1e400", "86401", "9" * 5000])
+def test_a_bad_fetch_timeout_is_refused_before_any_work(osca_home, release, monkeypatch, value, var):
+    monkeypatch.setenv(var, value)
+    shown = value if len(value) < 30 else "99999999999999999999... (5000 characters)"
+    with pytest.raises(InputError, match=rf"^{var}: expected a number of seconds > 0 and at most 86400 "
+                                         rf"\(got '{re.escape(shown)}'\)$"):
         fetch_release(Store.open(), mirror=str(release))  # a folder mirror needs no timeout: refused all the same
     assert Store.open().list_datasets() == []
     assert not (osca_home / "downloads").exists()
+
+
+def test_a_mirror_that_drips_bytes_is_stopped_by_the_total_deadline(osca_home, monkeypatch):
+    """One byte every 0.3 s never trips the per-read timeout (1 s); the whole download stops at the deadline."""
+    import threading
+    import time
+
+    class Drip(_Quiet):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "9081")
+            self.end_headers()
+            try:
+                for _ in range(9081):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except OSError:
+                pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OSCA_FETCH_TIMEOUT", "1")
+    monkeypatch.setenv("OSCA_FETCH_DEADLINE", "1.5")
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(InputError, match=r"^cannot download swebench_agentless\.json from http://127\.0\.0\.1:\d+/"
+                                             r"swebench_agentless\.json: not done after 1\.5 s \(OSCA_FETCH_DEADLINE; "
+                                             r"\d+ bytes so far\); is the mirror up\?$"):
+            fetch_release(Store.open(), mirror=f"http://127.0.0.1:{srv.server_port}")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert time.monotonic() - t0 < 4
+    assert Store.open().list_datasets() == []
+    assert not (osca_home / "downloads" / "swebench_agentless.json.part").exists()
 
 
 def test_a_downloads_folder_that_cannot_be_written_is_one_clear_error(osca_home, release):

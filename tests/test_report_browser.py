@@ -121,3 +121,37 @@ def test_hostile_names_render_literally_and_run_no_script(browser, tmp_path):
     for name in ("a--b", "x->y", "<=", "<script>alert(1)</script>", "</div><!--"):
         assert any(name in c for c in cells), name
     assert not any("\u2014" in c or "\u2192" in c or "\u2264" in c for c in cells)  # no em dash, arrow or <=-sign
+
+
+def test_hostile_dashboard_links_run_no_script_when_clicked(browser, tmp_path):
+    """A report whose dashboard link was given hostile values: a ``javascript:`` base gives no link at all
+    (render keeps http(s) only, and ``osca report --dashboard`` refuses it up front), and an http link whose
+    dataset name closes the attribute stays one escaped href; clicking either runs no script (no dialog)."""
+    m = hostile_matrix()
+    hostile = 'x"><script>alert(1337)</script><a href="javascript:alert(1337)//'
+    cases = {"javascript": "javascript:alert(1337)//x",
+             "http": rc.dashboard_url("http://127.0.0.1:9/", hostile, [1, 8])}
+    for label, url in cases.items():
+        html = rc.report_html(m, [1, 2], n_resamples=0, seed=1, source="test", command="osca report", url=url)
+        out = tmp_path / f"{label}.html"
+        out.write_text(html)
+        ctx = browser.new_context(service_workers="block")
+        page = ctx.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
+        ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+        try:
+            page.goto(out.resolve().as_uri(), wait_until="load")
+            assert page.evaluate("() => document.querySelectorAll('script').length") == \
+                1 + page.evaluate("() => document.querySelectorAll('div.fig').length")  # no script of the name
+            links = page.evaluate("() => [...document.querySelectorAll('a')].map(a => a.href)")
+            assert not any(h.lower().startswith(("javascript:", "data:")) for h in links), links
+            if label == "javascript":
+                assert links == [] and "href=\"javascript" not in html
+            else:
+                assert len(links) == 1 and links[0].startswith("http://127.0.0.1:9/?dataset=x%22%3E%3Cscript"), links
+                page.click("a", no_wait_after=True)
+                page.wait_for_timeout(300)
+            assert dialogs == []
+        finally:
+            ctx.close()

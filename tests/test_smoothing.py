@@ -56,3 +56,18 @@ def test_posterior_rates_with_given_priors_are_the_posterior_means():
     want = np.array([[(1 + 1) / (4 + 4), (10 + 2) / (10 + 4)], [(0 + 1) / (2 + 4), (3 + 2) / (10 + 4)]])
     assert posterior_rates(n, c, priors) == pytest.approx(want, abs=1e-15)
     assert len(fit_priors(n, c)) == 2 and priors[0].mean == 0.25 and priors[1].concentration == 4.0
+
+
+def test_the_starting_grid_of_the_merged_fit_is_the_pointwise_likelihood_bit_for_bit():
+    from osca_core.model import smoothing as sm
+
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        u = int(rng.integers(1, 120))
+        n = rng.integers(1, 60, u).astype(float)
+        c = np.floor(rng.random(u) * (n + 1))
+        w = rng.integers(1, 50, u).astype(float)
+        u0 = float(rng.normal() * 3.0)
+        grid = np.linspace(sm._LOG_KAPPA[0], sm._LOG_KAPPA[1], 25)
+        want = [sm._neg_loglik_and_grad_merged(np.array([u0, v]), n, c, w)[0] for v in grid]
+        assert sm._grid_values(u0, grid, n, c, w) == want

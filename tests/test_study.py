@@ -30,7 +30,7 @@ def test_study_budgets_are_every_integer_up_to_32_else_powers_of_two_and_n():
 
 
 def test_study_strategies_are_registered_allocation_strategies():
-    assert all(registry.get(s).kind == "allocation" for s in sdy.STUDY_STRATEGIES)
+    assert all(registry.get(s).kind == "allocation" for s in sdy.STUDY_LINEUP)
 
 
 def test_study_row_as_dict_is_the_csv_row_in_declared_order():

@@ -12,6 +12,7 @@ from hypothesis import strategies as st_h
 
 from osca_core.errors import InputError
 from osca_core.model.extrapolation import fit_priors, train_pass
+from osca_core.model.fail_tables import log_tables
 from osca_core.model.outcomes import ConfigInfo, OutcomeMatrix
 from osca_core.optimize import beyond_n
 from osca_core.optimize.beyond_n import TABLE_CELLS_MAX, fail_tables, optimize_tabled
@@ -93,7 +94,7 @@ def test_table_memory_is_capped_with_one_line_naming_the_limit():
     n, c = np.ones((q, 3), dtype=np.int64), np.zeros((q, 3), dtype=np.int64)
     with pytest.raises(InputError) as e:
         optimize_tabled(n, c, [100], prior=(np.ones(3), np.ones(3)))
-    assert "TABLE_CELLS_MAX" in str(e.value) and "\n" not in str(e.value)
+    assert "TABLE_BYTES_MAX" in str(e.value) and "\n" not in str(e.value)
 
 
 def _matrix(n, c):
@@ -155,10 +156,8 @@ def test_best_rows_is_the_plain_unique_and_stable_sort_where_fail_sums_tie(seed)
     n = np.ones((q, s), dtype=np.int64)
     c = rng.binomial(1, 0.3, (q, s))
     rows_, inv, w = np.unique(np.concatenate([n, c], axis=1), axis=0, return_inverse=True, return_counts=True)
-    with np.errstate(divide="ignore"):
-        L = [np.maximum(np.log(t), beyond_n.LOG_FLOOR)
-             for t in fail_tables(rows_[:, :s], rows_[:, s:], [6] * s, fit_priors(n, c))]
-    search = beyond_n._Search(L, w.astype(float), q, np.ones(s))
+    LT = log_tables(rows_[:, :s], rows_[:, s:], 6, fit_priors(n, c), floor=beyond_n.LOG_FLOOR)
+    search = beyond_n._Search(LT, np.full(s, 6), w.astype(float), q, np.ones(s))
     for _ in range(5):
         parents = rng.integers(0, 3, (16, s))
         i, j = np.nonzero(np.ones((16, s), bool))
@@ -173,8 +172,59 @@ def test_a_wide_one_sample_log_gets_the_allocations_of_the_plain_selection(monke
     q, s = 6, 120
     n, c = np.ones((q, s), dtype=np.int64), rng.binomial(1, 0.25, (q, s))
     prior = fit_priors(n, c)
-    fast = optimize_tabled(n, c, range(1, 7), prior=prior)
+    costs = np.ones(s)
+    costs[::7] = 2.0  # per-sample costs: the general search, whose beam selects with best_rows
+    fast = optimize_tabled(n, c, range(1, 7), prior=prior, costs=costs)
     monkeypatch.setattr(beyond_n._Search, "best_rows", _plain_best_rows)
-    plain = optimize_tabled(n, c, range(1, 7), prior=prior)
+    plain = optimize_tabled(n, c, range(1, 7), prior=prior, costs=costs)
     assert [r.counts for r in fast] == [r.counts for r in plain]
     assert [r.objective for r in fast] == [r.objective for r in plain]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_large_log_settings_of_the_table_beam_still_equal_enumeration(seed, monkeypatch):
+    """One exchange start per budget and pure restarts only when the pure allocation wins (the settings above
+    ``SMALL_CELLS``, forced here on tiny instances): still the enumeration's optimum."""
+    monkeypatch.setattr(beyond_n, "SMALL_CELLS", 0)
+    rng = np.random.default_rng(300 + seed)
+    n, c = random_counts(rng, int(rng.integers(3, 7)), int(rng.integers(2, 5)), ns=(1, 2, 3))
+    prior = fit_priors(n, c)
+    for r in optimize_tabled(n, c, list(range(1, 8)), prior=prior):
+        assert r.objective == pytest.approx(brute(n, c, r.budget, prior), abs=1e-12)
+
+
+def test_no_refusal_at_1024_configurations_400_questions_budgets_to_64():
+    beyond_n.check_cells(400, np.full(1024, 64))  # 213 MiB of tables: under TABLE_BYTES_MAX
+    with pytest.raises(InputError):
+        beyond_n.check_cells(400 * 11, np.full(1024, 64))
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st_h.integers(1, 400), m=st_h.integers(1, 60), seed=st_h.integers(0, 2**31 - 1))
+def test_the_partial_stable_order_is_a_prefix_of_the_full_stable_sort(size, m, seed):
+    from osca_core.optimize.tabled_beam import _stable_order
+
+    rng = np.random.default_rng(seed)
+    flat = rng.integers(0, 6, size).astype(float)  # many ties
+    flat[rng.random(size) < 0.1] = np.inf
+    full = np.argsort(flat, kind="stable")
+    full = full[np.isfinite(flat[full])]
+    got = _stable_order(flat, m)
+    assert np.array_equal(got, full[: got.size]) and got.size >= min(m, full.size)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lazy_tables_give_the_full_tables_allocations(seed, monkeypatch):
+    rng = np.random.default_rng(400 + seed)
+    n, c = random_counts(rng, 30, 9, ns=(1, 2, 3, 5))
+    prior = fit_priors(n, c)
+    full = optimize_tabled(n, c, list(range(1, 13)), prior=prior)
+    monkeypatch.setattr(beyond_n, "LAZY_CELLS", 0)  # every instance on LazyLogTables
+    monkeypatch.setattr(beyond_n, "SINGLE_CANDIDATES", 4)  # and single additions among the best few
+    monkeypatch.setattr(beyond_n, "PAIR_WORK", 1e3)
+    lazy = optimize_tabled(n, c, list(range(1, 13)), prior=prior)
+    monkeypatch.setattr(beyond_n, "LAZY_CELLS", 2e6)
+    cand = optimize_tabled(n, c, list(range(1, 13)), prior=prior)  # full tables, the same candidates
+    assert [r.counts for r in lazy] == [r.counts for r in cand]
+    for f, z in zip(full, lazy, strict=True):
+        assert z.objective == pytest.approx(f.objective, abs=1e-9) or z.objective > f.objective

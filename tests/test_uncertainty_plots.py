@@ -15,7 +15,8 @@ def test_difference_figure_draws_band_zero_line_and_marks_exclusion():
     band = [t for t in fig.data if str(t.meta).startswith("band:")]
     assert len(band) == 1 and list(band[0].y) == [0.01, 0.06, 0.08, 0.02, -0.01, -0.01]
     line = next(t for t in fig.data if t.meta == "osca - best-pure")
-    assert list(line.marker.symbol) == ["circle-open", "circle-open", "circle"]
+    assert list(line.marker.symbol) == [up.INCLUDES_SYMBOL, up.INCLUDES_SYMBOL, up.EXCLUDES_SYMBOL]
+    assert not any("open" in s for s in line.marker.symbol)  # open circles mean "extrapolated" only
     assert "excludes 0" in line.hovertext[2] and "includes 0" in line.hovertext[0]
     assert any(s.y0 == 0.0 for s in fig.layout.shapes)
     assert fig.layout.xaxis.type == "log"
@@ -33,7 +34,7 @@ def test_question_histograms_count_every_question_once_per_strategy():
     assert set(bars) == {"pass1:osca", "pass1:best-pure", "passC:osca"}
     assert sum(bars["pass1:osca"].y) == 6 and bars["pass1:osca"].y[-1] == 3  # 1.0, 1.0 and 0.97 in [0.9, 1]
     assert list(bars["passC:osca"].y) == [0] * 9 + [6]
-    assert fig.layout.annotations[1].text == "per-question pass@16"
+    assert fig.layout.annotations[1].text == "pass@16"
     with pytest.raises(ValueError):
         up.question_histogram_figure({}, {}, budget=1, bins=0)
 

@@ -155,3 +155,12 @@ def test_uniform_windowed_with_a_prior_matches_the_dense_program_and_skips_the_c
     dense = U.uniform_fail_dense(n, c, 310, pr)[:, budgets]
     assert got == pytest.approx(dense, abs=1e-12)
     assert not np.allclose(got, U.uniform_fail_closed(n, c, budgets))
+
+
+def test_the_cached_binomial_tables_are_scipys_pmf_and_read_only():
+    from scipy.stats import binom
+
+    mk = np.arange(41)
+    for left in (1, 2, 7):
+        t = U._pmf_table(40, left)
+        assert np.array_equal(t, binom.pmf(mk[None, :], mk[:, None], 1.0 / left)) and not t.flags.writeable

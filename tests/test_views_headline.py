@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from osca_core.analysis import experiments
+from osca_core.analysis.headline import decide
+from osca_core.analysis.savings_result import Savings
+from osca_core.model.splits import Setting
 from osca_core.present.views import headline
 from osca_core.strategies import allocators
 
@@ -18,14 +21,18 @@ def test_savings_headline_on_swebench_matches_the_paper_curve(swe, golden):
     assert target == pytest.approx(float((swe.c[:, j] > 0).mean()), abs=1e-12)
     needed = min(c for c, v in golden.swe_osca.items() if v >= target - 5e-6)
     head, detail = headline.savings_headline(s, n_logged=16)
-    assert head == f"OSCA reaches best pure's accuracy at C = {needed}: {16 / needed:.1f}x less compute"
-    assert detail == f"best pure: {swe.config_names[j]} at C = 16, test pass {target:.3f}"
+    assert head == decide(s, points="all").text  # the one headline rule's words
+    assert f"at C = {needed}: {16 / needed:.2f}x less compute (no interval on one split" in head
+    assert detail == f"baseline: best pure at C = 16 chosen on training data ({swe.config_names[j]}, test pass {target:.4f})"
 
 
 def test_savings_headline_flags_extrapolation_and_failure():
-    class S:  # duck-typed experiments.Savings
-        baseline, baseline_budget, target_pass, budget_needed, ratio = "a_1.0", 32, 0.5, None, None
-
-    head, detail = headline.savings_headline(S(), n_logged=16)
-    assert head == "OSCA does not reach best pure's accuracy within C <= 32"
+    b = tuple(range(1, 33))  # OSCA never reaches best pure's C = 32 accuracy
+    s = Savings(dataset="t", baseline="a_1.0", baseline_budget=32, target_pass=0.5, budget_needed=None, ratio=None,
+                setting=Setting(), budgets=b, osca_pass=(0.1,) * 31 + (0.4,), best_pure_pass=(0.1,) * 31 + (0.5,),
+                baseline_counts={"a_1.0": 1}, split_targets=(0.5,), split_budget_needed=(None,),
+                split_ratios=(None,), ratio_ci_low=None, ratio_ci_high=None, gap=(0.0,) * 31 + (-0.1,),
+                gap_ci_low=None, gap_ci_high=None)
+    head, detail = headline.savings_headline(s, n_logged=16)
+    assert head == "No saving: OSCA does not reach best pure's C = 32 accuracy (0.5000) within C <= 32"
     assert "extrapolated beyond the n = 16 logged samples" in detail

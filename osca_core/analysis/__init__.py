@@ -12,4 +12,8 @@ __all__, __getattr__, __dir__ = lazy_face(__name__, {
     "bootstrap": "strategy_values BootstrapResult DEFAULT_LEVEL",
     "difference": "Difference",
     "paired": "bootstrap_curves bootstrap_savings",
+    "pure_curves": "PureCurves all_pure_curves",
+    "ranges": "curve_ranges allocation_range gap_ranges",
+    "headline": "Headline Reading decide read measured_budget",
+    "where_next": "next_samples NextSamples design_sd",
 })

@@ -174,13 +174,15 @@ def own_split(trial: Trial, setting: Setting) -> bool:
 
 
 def run_curves(matrix: OutcomeMatrix, strategies: Sequence[str], budgets: Sequence[int],
-               setting: Setting = DEFAULT_SETTING, *, progress: Progress | None = None) -> CurveSet:
+               setting: Setting = DEFAULT_SETTING, *, progress: Progress | None = None,
+               shared: Sequence[Trial] | None = None) -> CurveSet:
     """Every strategy trained and scored on each trial of ``setting``; curves are means over trials with the
     percentile interval (module docstring). With one trial a curve keeps its allocations. A trial on the log's
     own split (:func:`own_split`) is ``registry.evaluate``; others :func:`fit` (bans, C0, random splits) or
-    :func:`expected_values`."""
+    :func:`expected_values`. ``shared``: the trials of ``setting`` on ``matrix`` already built (the per-view
+    share of ``analysis.study_jobs``), else they are built here."""
     budgets = check_budgets(budgets)
-    ts = trials(matrix, setting)
+    ts = trials(matrix, setting) if shared is None else list(shared)
     per, extra, allocs = {}, {}, {}
     total, done = len(ts) * len(strategies), 0
     for s in strategies:
@@ -241,22 +243,34 @@ def optimize_runs(matrix: OutcomeMatrix, budgets: Sequence[int], setting: Settin
 # -- compute savings -------------------------------------------------------------------------------------------
 
 def savings(matrix: OutcomeMatrix, budgets: Sequence[int] | None = None, setting: Setting = DEFAULT_SETTING, *,
-            progress: Progress | None = None) -> Savings:
+            progress: Progress | None = None, baseline_configs: Sequence[str] | None = None,
+            measured_only: bool = False) -> Savings:
     """Compute savings of OSCA over the best pure configuration (see :class:`Savings`); budgets default to
-    1 .. the smallest n among the configurations (``savings_result.savings_budgets``)."""
+    1 .. the smallest n among the configurations (``savings_result.savings_budgets``).
+
+    ``baseline_configs``: the baseline (target) is the best pure among these configurations only (the headline
+    rule's measured baseline, ``analysis.headline``: those with n >= B); the gaps keep best pure over all.
+    ``measured_only``: OSCA's crossing skips its extrapolated points (k > n), so it rests on measured ones."""
     budgets = savings_budgets(budgets, top=int(matrix.n.min()))
     cs = run_curves(matrix, ["best-pure", "osca"], budgets, setting, progress=progress)
     bp, os_ = cs.per_split["best-pure"], cs.per_split["osca"]
     big = budgets[-1]
-    names = [a[-1].allocation for a in cs.allocations["best-pure"]]
+    base_m, base_cs = matrix, cs
+    if baseline_configs is not None:
+        base_m = matrix.select_configs(list(baseline_configs))
+        base_cs = run_curves(base_m, ["best-pure"], [big], setting)
+    names = [a[-1].allocation for a in base_cs.allocations["best-pure"]]
     chosen = [next(iter(x)) for x in names]
     counts = Counter(chosen)
-    baseline = max(matrix.config_names, key=lambda nm: (counts.get(nm, 0), -matrix.config_names.index(nm)))
-    targets = bp[:, -1]
-    needed = [first_reaching(budgets, os_[r], targets[r]) for r in range(len(targets))]
+    baseline = max(base_m.config_names, key=lambda nm: (counts.get(nm, 0), -base_m.config_names.index(nm)))
+    targets = base_cs.per_split["best-pure"][:, -1]
+    cross = os_
+    if measured_only:
+        cross = np.where(np.asarray(cs.curve("osca").extrapolated, bool)[None, :], -np.inf, os_)
+    needed = [first_reaching(budgets, cross[r], targets[r]) for r in range(len(targets))]
     ratios = [None if x is None else big / x for x in needed]
     target = float(targets.mean())
-    need = first_reaching(budgets, os_.mean(axis=0), target)
+    need = first_reaching(budgets, cross.mean(axis=0), target)
     _, lo, hi = interval(np.array([[0.0 if x is None else x] for x in ratios]))
     gmean, glo, ghi = interval(os_ - bp)
     return Savings(

@@ -230,10 +230,12 @@ def savings_budgets(matrix: OutcomeMatrix, budgets: Sequence[int] | None) -> lis
 
 def bootstrap_savings(matrix: OutcomeMatrix, budgets: Sequence[int] | None = None, *,
                       n_resamples: int = DEFAULT_RESAMPLES, level: float = DEFAULT_LEVEL, seed: int = 0,
-                      refit: bool = False, fit_seed: int = 0, fitter: Fitter | None = None) -> Savings:
+                      refit: bool = False, fit_seed: int = 0, fitter: Fitter | None = None,
+                      baseline_configs: Sequence[str] | None = None, measured_only: bool = False) -> Savings:
     """Savings of OSCA over best pure on one split with bootstrap intervals (``savings_result.Savings``: point
     values those of ``experiments.savings``, intervals from replicate readings); ``refit=True`` uses
-    :func:`refit_curves`."""
+    :func:`refit_curves`. ``baseline_configs`` and ``measured_only`` as in ``experiments.savings`` (the target
+    of replicate r is the restricted best pure's pass on the same resample of the test questions)."""
     budgets = savings_budgets(matrix, budgets)
     names, pairs = ["best-pure", "osca"], [("osca", "best-pure")]
     if refit:
@@ -244,10 +246,17 @@ def bootstrap_savings(matrix: OutcomeMatrix, budgets: Sequence[int] | None = Non
                               pairs=pairs, fit_seed=fit_seed)
     bp, os_ = cb.curve("best-pure"), cb.curve("osca")
     big = budgets[-1]
-    baseline = next(iter(bp.allocations[-1].allocation))
-    target = bp.values[-1]
-    need = first_reaching(budgets, os_.values, target)
-    ratios = crossing_ratios(budgets, cb.distribution[:, 1], cb.distribution[:, 0, -1])
+    base, base_dist = bp, cb.distribution[:, 0, -1]
+    if baseline_configs is not None:
+        bb = bootstrap_curves(matrix.select_configs(list(baseline_configs)), ["best-pure"], [big],
+                              n_resamples=n_resamples, level=level, seed=seed, pairs=[], fit_seed=fit_seed)
+        base, base_dist = bb.curve("best-pure"), bb.distribution[:, 0, -1]
+    baseline = next(iter(base.allocations[-1].allocation))
+    target = base.values[-1]
+    skip = np.asarray(os_.extrapolated, bool) if measured_only else np.zeros(len(budgets), bool)
+    cross = np.where(skip, -np.inf, np.asarray(os_.values, float))
+    need = first_reaching(budgets, cross, target)
+    ratios = crossing_ratios(budgets, np.where(skip[None, :], -np.inf, cb.distribution[:, 1]), base_dist)
     lo = hi = miss = None
     if cb.n_resamples:
         lo, hi = (float(x) for x in percentile_interval(ratios, cb.level))

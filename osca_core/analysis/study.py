@@ -21,7 +21,7 @@ from osca_core.model.results import Curve
 STUDY_FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 STUDY_C0 = (1, 5, 10, 50, None)  # None: all n samples
 STUDY_BANS = ((), ("multi-model",), ("multi-temperature",), ("multi-variant",))
-STUDY_STRATEGIES = ("best-pure", "osca", "osca-eb")
+STUDY_LINEUP = ("best-pure", "osca", "osca-eb")
 
 
 @dataclass(frozen=True)
@@ -93,14 +93,14 @@ def study(matrix: OutcomeMatrix, *, budgets: Sequence[int] | None = None, splits
     for f in STUDY_FRACTIONS:
         say(f"train fraction {f:g}")
         s = Setting(f, splits, seed)
-        cs = run_curves(matrix, STUDY_STRATEGIES, budgets, s)
+        cs = run_curves(matrix, STUDY_LINEUP, budgets, s)
         add("train_fraction", s, list(cs.curves) + [cs.difference(a, b) for a, b in pairs])
     for c0 in STUDY_C0:
         if c0 is not None and c0 > nmin:
             continue
         say(f"C0 {c0 or 'all'}")
         s = Setting(base_fraction, splits, seed, c0)
-        cs = run_curves(matrix, STUDY_STRATEGIES, budgets, s)
+        cs = run_curves(matrix, STUDY_LINEUP, budgets, s)
         add("c0", s, list(cs.curves) + [cs.difference(a, b) for a, b in pairs])
     free = None
     for bans in STUDY_BANS:

@@ -108,3 +108,95 @@ def bench_ingest(rows: int, *, seed: int = 0) -> IngestBench:
         validate_seconds=r.get("validate_seconds", 0.0), aggregate_seconds=r.get("aggregate_seconds", 0.0),
         write_seconds=r.get("write_seconds", 0.0), peak_rss_mb=r["peak_rss_mb"],
         counts_match=r["n_sum"] == rows and r["c_sum"] == n_correct and tuple(r["shape"]) == (q, s))
+
+
+@dataclass(frozen=True)
+class FilesBench:
+    """``osca bench ingest --files N``: a folder of N small per-sample CSV files (5 rows each) imported, and the
+    decompression bomb (a small Parquet file whose footer counts ``bomb_rows`` rows) refused."""
+
+    files: int
+    import_seconds: float
+    peak_rss_mb: float
+    counts_match: bool
+    bomb_rows: int
+    bomb_bytes: int
+    bomb_seconds: float
+    bomb_peak_rss_mb: float
+    bomb_refusal: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def text(self) -> str:
+        return "\n".join([
+            f"import a folder of {self.files} small CSV files: {self.import_seconds:.1f} s, peak RSS "
+            f"{self.peak_rss_mb:.0f} MB; counts match: {'yes' if self.counts_match else 'NO'} (goal: 10^4 files "
+            f"under 1 GB)",
+            f"decompression bomb ({self.bomb_bytes / 1e6:.1f} MB of Parquet, {self.bomb_rows:,} rows): refused in "
+            f"{self.bomb_seconds:.2f} s, peak RSS {self.bomb_peak_rss_mb:.0f} MB: {self.bomb_refusal}"])
+
+
+def write_small_files(folder: Path, files: int) -> int:
+    """``files`` CSV files of 5 per-sample rows (configuration ``c{i % 50}``); returns the correct samples."""
+    folder.mkdir(parents=True, exist_ok=True)
+    correct = 0
+    for i in range(files):
+        rows = [(j, (i + j) % 2) for j in range(5)]
+        correct += sum(r for _, r in rows)
+        (folder / f"c{i:05d}.csv").write_text("question_id,config,correct\n" + "".join(
+            f"q{j},c{i % 50},{r}\n" for j, r in rows))
+    return correct
+
+
+def write_bomb(path: Path, rows: int) -> None:
+    """A Parquet file of ``rows`` constant rows in row groups of 10^7 (a few MB: run-length encoded)."""
+    import pyarrow.parquet as pq
+
+    chunk = min(rows, 10_000_000)
+    table = pa.table({"question_id": pa.array(np.zeros(chunk, dtype=np.int32)).dictionary_encode(),
+                      "config": pa.array(np.zeros(chunk, dtype=np.int32)).dictionary_encode(),
+                      "correct": pa.array(np.zeros(chunk, dtype=bool))})
+    with pq.ParquetWriter(path, table.schema, compression="zstd") as w:
+        left = rows
+        while left > 0:
+            w.write_table(table.slice(0, min(chunk, left)))
+            left -= chunk
+
+
+def files_child(folder: str, home: str) -> dict:
+    """Runs in the child: import every file of ``folder`` into a new store; seconds, peak RSS and sums."""
+    t0 = time.perf_counter()
+    store = Store.open(home)
+    importers.import_files(store, [folder], name="bench")
+    m = store.load_matrix("bench")
+    return {"seconds": time.perf_counter() - t0, "peak_rss_mb": process_peak_rss_mb(), "n_sum": int(m.n.sum()),
+            "c_sum": int(m.c.sum())}
+
+
+def bomb_child(path: str, home: str) -> dict:
+    """Runs in the child: the bomb's import, refused by the row limit; seconds, peak RSS and the refusal."""
+    t0 = time.perf_counter()
+    try:
+        importers.import_files(Store.open(home), [path], name="bomb")
+        msg = "NOT REFUSED"
+    except InputError as e:
+        msg = str(e)
+    return {"seconds": time.perf_counter() - t0, "peak_rss_mb": process_peak_rss_mb(), "refusal": msg}
+
+
+def bench_files(files: int, *, bomb_rows: int = 300_000_000) -> FilesBench:
+    """Generate the folder and the bomb in a temporary folder; import each in a fresh child process."""
+    with tempfile.TemporaryDirectory(prefix="osca-bench-") as tmp:
+        t = Path(tmp)
+        correct = write_small_files(t / "logs", files)
+        r = run_child("osca_core.bench.ingest:files_child", [str(t / "logs"), str(t / "home")],
+                      env={"OSCA_MAX_IMPORT_FILES": str(max(files, 20_000))}, what="bench ingest --files")
+        write_bomb(t / "bomb.parquet", bomb_rows)
+        b = run_child("osca_core.bench.ingest:bomb_child", [str(t / "bomb.parquet"), str(t / "home2")],
+                      what="bench ingest --files (bomb)")
+        size = (t / "bomb.parquet").stat().st_size
+    return FilesBench(files=files, import_seconds=r["seconds"], peak_rss_mb=r["peak_rss_mb"],
+                      counts_match=r["n_sum"] == 5 * files and r["c_sum"] == correct, bomb_rows=bomb_rows,
+                      bomb_bytes=size, bomb_seconds=b["seconds"], bomb_peak_rss_mb=b["peak_rss_mb"],
+                      bomb_refusal=b["refusal"])

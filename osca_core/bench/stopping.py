@@ -41,6 +41,15 @@ class ScheduleBench:
         d["goal"] = "reported, never asserted: best order of the BCB C=300 plan and osca-stop over 1..64 in seconds"
         return d
 
+    def text(self) -> str:
+        """The benchmark's report for the terminal (``osca bench schedule``)."""
+        return (f"best order of the BigCodeBench C = {self.bcb_order_budget} OSCA plan: {self.bcb_order_seconds:.3f} s "
+                f"({self.bcb_order_states} lattice states, exact: {self.bcb_order_exact}); expected training cost "
+                f"{self.bcb_order_expected_cost_train:.3f} vs {self.bcb_nominal_expected_cost_train:.3f} in nominal "
+                f"order (lower bound {self.bcb_order_lower_bound:.3f})\n"
+                f"osca-stop over budgets 1..{self.bcb_stop_budgets} on BigCodeBench: {self.bcb_stop_seconds:.3f} s; "
+                f"1..{self.swe_stop_budgets} on SWE-bench: {self.swe_stop_seconds:.3f} s (medians of {self.runs} runs)")
+
 
 def run_schedule_bench(*, folder: Path | None = None, runs: int = 3, order_budget: int = 300,
                        stop_max: int = 64) -> ScheduleBench:

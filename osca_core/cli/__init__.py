@@ -9,7 +9,8 @@ One module per command family, named after its command, each adding its subcomma
 - :mod:`~osca_core.cli.export`, :mod:`~osca_core.cli.aggregate` — a dataset out, a Parquet dataset reduced to
   counts;
 - :mod:`~osca_core.cli.report`, :mod:`~osca_core.cli.figure` — an HTML report, one chart;
-- :mod:`~osca_core.cli.bench` — ``bench`` and every benchmark under it.
+- :mod:`~osca_core.cli.bench` — ``bench`` and every benchmark under it;
+- :mod:`~osca_core.cli.dashboard` — ``dashboard``: serve the (packaged) dashboard.
 
 Helpers the commands share (none registers anything): :mod:`~osca_core.cli.args` (argument types, budget SPECs,
 work limits and the option groups a command adds to itself), :mod:`~osca_core.cli.loading` (``--file`` /
@@ -37,7 +38,7 @@ from osca_core.errors import InputError
 # every command family, in the order of `osca --help` (imported by build_parser, inside main's error handling: a
 # Ctrl-C while a module loads is one line too)
 COMMANDS = ("optimize", "curves", "savings", "study", "data", "export", "aggregate", "bench", "report", "figure",
-            "schedule")
+            "schedule", "next", "dashboard")
 
 
 def build_parser() -> Parser:

@@ -15,7 +15,10 @@ from osca_core.errors import InputError
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
+    from osca_core import outfile
+
     if args.engine == "spark":
+        outfile.refuse_store(args.out)
         if args.s3_endpoint:
             raise InputError("--s3-endpoint: the Spark engine reads what the cluster's Hadoop configuration reads "
                              "(s3a:// with hadoop-aws); use --engine duckdb for s3://")
@@ -30,8 +33,9 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
             raise InputError("osca aggregate --engine duckdb: give one folder, glob or s3:// prefix")
         from osca_core.data.store import lake
 
+        out_file = outfile.check(args.out, force=args.force)  # before the work: not the store, no silent replace
         counts = lake.aggregate(lake.locate(args.inputs[0], s3_endpoint=args.s3_endpoint))
-        lake.write_counts(counts, args.out)
+        lake.write_counts(counts, str(out_file), force=args.force)
         out = {"engine": "duckdb", "out": args.out, **counts.as_dict()}
     if args.json:
         emit_json(out)
@@ -49,5 +53,6 @@ def register(sub) -> None:
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
     p.add_argument("--master", help="Spark master URL (default local[2])")
     p.add_argument("--s3-endpoint", help="S3-compatible endpoint URL, e.g. http://127.0.0.1:9000")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file (duckdb engine)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_aggregate)

@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 
+from osca_core import checks
 from osca_core.cli.choices import BANS
 from osca_core.errors import InputError
 from osca_core.limits import (  # noqa: F401  (re-exported: the CLI's work limits)
@@ -59,9 +60,12 @@ def parse_budgets(spec: str, *, flag: str = "--budgets", limit: int = MAX_BUDGET
     out: set[int] = set()
     for part in spec.split(","):
         m = _PART.fullmatch(part)
-        if m is None or (m[2] is not None and int(m[1]) > int(m[2])):
+        if m is None:
+            raise InputError(f"{flag}: cannot read {checks.shown(part.strip())!r} in {checks.shown(spec)!r} "
+                             f"({_SPEC_HINT})")
+        lo, hi = (checks.digits(x, f"{flag}: budget", hi=limit) for x in (m[1], m[2] or m[1]))
+        if lo > hi:
             raise InputError(f"{flag}: cannot read {part.strip()!r} in {spec!r} ({_SPEC_HINT})")
-        lo, hi = int(m[1]), int(m[2] or m[1])
         if lo < 1:
             raise InputError(f"{flag}: budgets must be positive integers (got {spec!r})")
         if hi > limit:
@@ -133,6 +137,9 @@ def check_work(budgets: Sequence[int], costs: Sequence[float], *, certify: bool 
 
 # -- argparse types --------------------------------------------------------------------------------------------
 
+MAX_COUNT_DIGITS = 30  # an integer flag without a limit of its own (--seed): at most this many digits
+
+
 def count(flag: str, *, minimum: int = 1, maximum: int | None = None):
     """An argparse type: an ASCII integer in minimum..maximum (else :class:`FlagError` naming ``flag``)."""
 
@@ -142,7 +149,10 @@ def count(flag: str, *, minimum: int = 1, maximum: int | None = None):
             if re.fullmatch(r"-[0-9]+", t, re.ASCII):
                 raise FlagError(f"{flag}: must be >= {minimum} (got {t})")
             raise FlagError(f"{flag}: expected a whole number >= {minimum} in ASCII digits (got {text!r})")
-        v = int(t)
+        try:
+            v = checks.digits(t, f"{flag}:", hi=maximum if maximum is not None else 10**MAX_COUNT_DIGITS - 1)
+        except InputError as e:
+            raise FlagError(str(e)) from None
         if v < minimum:
             want = "a positive integer" if minimum == 1 else f"at least {minimum}"
             raise FlagError(f"{flag}: must be {want} (got {v})")
@@ -184,6 +194,11 @@ def add_seed(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=count("--seed", minimum=0), default=0, help="random seed (integer >= 0)")
 
 
+def add_force(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="replace an existing --out file (without it, an existing "
+                   "file is refused by name)")
+
+
 def add_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="stable JSON on stdout (keys are only ever added)")
 
@@ -198,8 +213,8 @@ def add_experiment_args(p: argparse.ArgumentParser, *, c0_and_ban: bool = True, 
     if c0_and_ban:
         p.add_argument("--c0", type=count("--c0"), metavar="M", help="estimate training pass rates from M samples "
                        "per question and configuration (hypergeometric subsample, seeded)")
-        p.add_argument("--ban", action="append", choices=list(bans), help="forbid mixing models, temperatures or "
-                       "variants (repeatable)")
+        p.add_argument("--ban", action="append", choices=list(bans), help="forbid mixing models, temperatures, "
+                       "variants or prompts (repeatable)")
 
 
 MISSING_POLICIES = ("drop-questions", "prior")  # osca_core.model.missing.POLICIES (tested equal)
@@ -238,9 +253,29 @@ def add_groups(p: argparse.ArgumentParser) -> None:
                    "questions use the global mix (default 10)")
 
 
+def add_allow_long(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-long", action="store_true", help="run work whose estimated time or memory is above "
+                   "the limits (OSCA_MAX_SECONDS, OSCA_MAX_BYTES; see osca bench cost); progress and Ctrl-C as always")
+
+
+def check_cost(args: argparse.Namespace, what: str, m, budgets: Sequence[int], strategies: Sequence[str], *,
+               splits: int = 1, certify: bool = False) -> None:
+    """Refuse, before any work, a request whose estimated cost (:mod:`osca_core.cost`) is above the limits,
+    unless --allow-long."""
+    from osca_core import cost, settings
+
+    est = cost.analysis(what, questions=int(m.shape[0]), configs=int(m.shape[1]), budgets=budgets,
+                        strategies=strategies, splits=splits, resamples=int(getattr(args, "bootstrap", 0) or 0),
+                        refit=bool(getattr(args, "bootstrap_refit", False)), certify=certify,
+                        n=int(m.n.max()) if m.n.size else None)
+    cost.check(est, allow_long=bool(getattr(args, "allow_long", False)), max_seconds=settings.max_seconds(),
+               max_bytes=settings.max_bytes())
+
+
 def add_evaluation_args(p) -> None:
     """The options ``optimize`` and ``curves`` share: experiment settings, holdout, missing cells, bootstrap,
-    groups."""
+    groups, --allow-long."""
+    add_allow_long(p)
     add_experiment_args(p, bans=BANS)
     add_holdout(p)
     add_missing(p)

@@ -9,7 +9,18 @@
 - ``attrs``: question attributes built in linear time (:mod:`osca_core.bench.attrs`);
 - ``uniform``: the exact uniform expectation at large budgets (:mod:`osca_core.bench.uniform`);
 - ``bootstrap``: B = 2000 paired resamples on the full BigCodeBench curve (:mod:`osca_core.bench.bootstrap`);
-- ``schedule``: the best order of a C = 300 plan and osca-stop over 1..64 (:mod:`osca_core.bench.stopping`).
+- ``spread``: the concentrations fitted per configuration on real logs and the coverage of the ranges beyond n
+  on a log cut to n = 1 (:mod:`osca_core.bench.spread`);
+- ``schedule``: the best order of a C = 300 plan and osca-stop over 1..64 (:mod:`osca_core.bench.stopping`);
+- ``next``: ``osca next`` against the same number of samples spread at random, in a simulation with known truth
+  (:mod:`osca_core.bench.next`);
+- ``beyond``: budgets beyond n (n = 10) against the same rates within n (n = 100), in one run
+  (:mod:`osca_core.bench.beyond`);
+- ``cost``: the cost model's estimates against measured times and peak memory on a grid of sizes
+  (:mod:`osca_core.bench.cost`);
+- ``serve``: S concurrent Chromium sessions on ``osca dashboard --viewer`` (:mod:`osca_core.bench.serve`).
+- ``experiments``: the Experiments page's training-fraction study on a wide synthetic log, serial against thread
+  and process pools with the per-view share (:mod:`osca_core.bench.experiments`).
 
 A new benchmark is one ``cmd_bench_<name>`` and one ``_add_<name>`` function here, called from :func:`register`.
 """
@@ -17,6 +28,7 @@ A new benchmark is one ``cmd_bench_<name>`` and one ``_add_<name>`` function her
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from osca_core.cli import args as A
@@ -26,6 +38,16 @@ from osca_core.settings import release_folder
 
 INGEST_ROWS, LAKE_ROWS, MAX_ROWS = 1_000_000, 100_000_000, 100_000_000
 MAX_ATTR_QUESTIONS = 1_000_000
+MAX_BEYOND_CONFIGS = 4096
+
+
+def _emit(args: argparse.Namespace, r, ok: bool = True) -> int:
+    """Print a benchmark result (its JSON form with ``--json``, else its text); exit 0 when ``ok``, else 1."""
+    if args.json:
+        emit_json(r.as_dict())
+    else:
+        print(r.text())
+    return 0 if ok else 1
 
 
 def cmd_bench_ingest(args: argparse.Namespace) -> int:
@@ -37,21 +59,18 @@ def cmd_bench_ingest(args: argparse.Namespace) -> int:
             raise InputError(f"--folder {args.folder}: {what} (the benchmark generates its files in a new "
                              "temporary folder inside it)")
         r = run_lake_bench(rows=args.rows or LAKE_ROWS, folder=args.folder, seed=args.seed)
-        if args.json:
-            emit_json(r.as_dict())
-        else:
-            print(r.text())
-        return 0
+        return _emit(args, r)
     if args.folder:
         raise InputError("--folder: only with --lake")
+    if args.files:
+        from osca_core.bench.ingest import bench_files
+
+        f = bench_files(args.files)
+        return _emit(args, f, f.counts_match and f.bomb_refusal != "NOT REFUSED")
     from osca_core.bench.ingest import bench_ingest
 
     r = bench_ingest(args.rows or INGEST_ROWS, seed=args.seed)
-    if args.json:
-        emit_json(r.as_dict())
-    else:
-        print(r.text())
-    return 0 if r.counts_match else 1
+    return _emit(args, r, r.counts_match)
 
 
 def cmd_bench_optimizer(args: argparse.Namespace) -> int:
@@ -60,11 +79,7 @@ def cmd_bench_optimizer(args: argparse.Namespace) -> int:
     r = bench_optimizer(runs=args.runs, certify_runs=args.certify_runs, paper_runs=args.paper_runs,
                         scale_questions=args.scale_questions, scale_configs=args.scale_configs,
                         scale_budget=args.scale_budget, scale=not args.no_scale, blas_threads=args.blas_threads)
-    if args.json:
-        emit_json(r.as_dict())
-    else:
-        print(r.text())
-    return 0
+    return _emit(args, r)
 
 
 def cmd_bench_attrs(args: argparse.Namespace) -> int:
@@ -108,32 +123,46 @@ def cmd_bench_uniform(args: argparse.Namespace) -> int:
 def cmd_bench_bootstrap(args: argparse.Namespace) -> int:
     from osca_core.bench.bootstrap import bench_bootstrap
 
-    r = bench_bootstrap(n_resamples=args.resamples, runs=args.runs)
-    if args.json:
-        emit_json(r.as_dict())
-        return 0
-    print(f"{r.dataset}: {r.strategies} strategies x {r.budgets} budgets = {r.points} points, {r.questions} test "
-          f"questions, B = {r.n_resamples}")
-    print(f"fit + per-question values once: {r.fit_seconds:.3f} s; bootstrap step: median {r.bootstrap_seconds:.4f} s "
-          f"(min {r.bootstrap_seconds_min:.4f}, max {r.bootstrap_seconds_max:.4f}, {r.runs} runs)"
-          + ("" if r.loop_seconds is None else f"; loop twin {r.loop_seconds:.3f} s"))
-    print("goal: the bootstrap step well under 1 s for B = 2000 on the full curve (reported, never asserted)")
-    return 0
+    return _emit(args, bench_bootstrap(n_resamples=args.resamples, runs=args.runs))
+
 
 def cmd_bench_schedule(args: argparse.Namespace) -> int:
     from osca_core.bench.stopping import run_schedule_bench
 
-    r = run_schedule_bench(runs=args.runs)
-    if args.json:
-        emit_json(r.as_dict())
-        return 0
-    print(f"best order of the BigCodeBench C = {r.bcb_order_budget} OSCA plan: {r.bcb_order_seconds:.3f} s "
-          f"({r.bcb_order_states} lattice states, exact: {r.bcb_order_exact}); expected training cost "
-          f"{r.bcb_order_expected_cost_train:.3f} vs {r.bcb_nominal_expected_cost_train:.3f} in nominal order "
-          f"(lower bound {r.bcb_order_lower_bound:.3f})")
-    print(f"osca-stop over budgets 1..{r.bcb_stop_budgets} on BigCodeBench: {r.bcb_stop_seconds:.3f} s; "
-          f"1..{r.swe_stop_budgets} on SWE-bench: {r.swe_stop_seconds:.3f} s (medians of {r.runs} runs)")
-    return 0
+    return _emit(args, run_schedule_bench(runs=args.runs))
+
+
+def cmd_bench_spread(args: argparse.Namespace) -> int:
+    from osca_core.bench import spread
+
+    files = [Path(f) for f in args.files] if args.files else spread.default_logs(release_folder())
+    for f in files:
+        if not f.is_file():
+            raise InputError(f"{f}: no such file (the spread study reads log files; pass them as arguments)")
+    logs = [spread.read_log(f, f.stem) for f in files]
+    cov = None
+    if not args.no_coverage:
+        target = Path(args.coverage) if args.coverage else spread.default_coverage_log(release_folder())
+        if target is None or not target.is_file():
+            raise InputError(f"{target}: no such file (--coverage names the n = 10 log to cut to n = 1)")
+        cov = next((m for f, m in zip(files, logs, strict=True) if f.resolve() == target.resolve()), None)
+        cov = cov or spread.read_log(target, target.stem)
+    r = spread.spread_study(logs, cov, seed=args.seed)
+    return _emit(args, r)
+
+
+def _add_spread(bench_sub) -> None:
+    bs = bench_sub.add_parser("spread", help="the study behind the plausible spreads beyond n: Beta concentrations "
+                              "fitted per configuration on real logs, and the coverage of the ranges on a log cut "
+                              "to n = 1")
+    bs.add_argument("files", nargs="*", help="log files (default: the release's two JSON files and the public logs "
+                    "beside the release folder, ../public-logs/*.csv)")
+    bs.add_argument("--coverage", help="the log whose n = 10 configurations are cut to n = 1 (default: "
+                    "public-logs/lcb_codeexecution_agg.csv)")
+    bs.add_argument("--no-coverage", action="store_true", help="fit only")
+    A.add_seed(bs)
+    A.add_json(bs)
+    bs.set_defaults(func=cmd_bench_spread)
 
 
 def _add_ingest(bench_sub) -> None:
@@ -144,6 +173,8 @@ def _add_ingest(bench_sub) -> None:
     bi.add_argument("--lake", action="store_true", help="the in-place Parquet path (osca_core.data.store.lake) on a "
                     "generated hive-partitioned folder, timed beside the floor")
     bi.add_argument("--folder", help="--lake: where to generate the folder (default: the temporary folder)")
+    bi.add_argument("--files", type=A.count("--files", maximum=100_000), help="instead: a folder of N small CSV "
+                    "files (5 rows each) imported, and a decompression bomb (3e8 rows) refused; peak RSS of each")
     A.add_seed(bi)
     A.add_json(bi)
     bi.set_defaults(func=cmd_bench_ingest)
@@ -201,6 +232,32 @@ def _add_bootstrap(bench_sub) -> None:
     bb.set_defaults(func=cmd_bench_bootstrap)
 
 
+def cmd_bench_next(args: argparse.Namespace) -> int:
+    from osca_core.bench.next import bench_next
+
+    r = bench_next(seeds=tuple(range(args.seed, args.seed + args.seeds)), questions=args.questions,
+                   configs=args.configs, budget=args.budget, samples=args.samples, draws=args.draws)
+    return _emit(args, r)
+
+
+def _add_next(bench_sub) -> None:
+    bn = bench_sub.add_parser("next", help="osca next against random sampling in a simulation with known truth: "
+                              "error of the predicted pass@C before and after")
+    bn.add_argument("--seeds", type=A.count("--seeds", maximum=1000), default=10, help="simulated logs (default 10)")
+    bn.add_argument("--questions", type=A.count("--questions", maximum=100_000), default=200,
+                    help="questions per log (default 200)")
+    bn.add_argument("--configs", type=A.count("--configs", maximum=256), default=8,
+                    help="configurations (default 8)")
+    bn.add_argument("--budget", type=A.count("--budget", maximum=1000), default=16, help="C (default 16)")
+    bn.add_argument("--samples", type=A.count("--samples", maximum=1_000_000), default=400,
+                    help="N new samples (default 400)")
+    bn.add_argument("--draws", type=A.count("--draws", maximum=100), default=4,
+                    help="draws of the new samples per arm (default 4)")
+    A.add_seed(bn)
+    A.add_json(bn)
+    bn.set_defaults(func=cmd_bench_next)
+
+
 def _add_schedule(bench_sub) -> None:
     bs = bench_sub.add_parser("schedule", help="best order of the BigCodeBench C = 300 plan and osca-stop over "
                               "1..64: seconds")
@@ -209,9 +266,124 @@ def _add_schedule(bench_sub) -> None:
     bs.set_defaults(func=cmd_bench_schedule)
 
 
+def cmd_bench_beyond(args: argparse.Namespace) -> int:
+    from osca_core.bench.beyond import bench_beyond
+
+    size = A.count("--configs", maximum=MAX_BEYOND_CONFIGS)
+    try:
+        configs = tuple(size(x) for x in args.configs.split(","))
+    except A.FlagError as e:
+        raise InputError(str(e)) from None
+    r = bench_beyond(configs, questions=args.questions, budget=args.budget, runs=args.runs, holdout=args.holdout,
+                     certify=args.certify)
+    return _emit(args, r)
+
+
+def _add_beyond(bench_sub) -> None:
+    bz = bench_sub.add_parser("beyond", help="budgets beyond n (n = 10) vs the same rates within n (n = 100), "
+                              "S = 64/256/1024, Q = 400, budgets 1..64: seconds, ratio, peak memory")
+    bz.add_argument("--configs", default="64,256,1024", help="configuration counts S, comma-separated "
+                    "(default 64,256,1024)")
+    bz.add_argument("--questions", type=A.count("--questions", minimum=2, maximum=100_000), default=400,
+                    help="questions Q (default 400)")
+    bz.add_argument("--budget", type=A.count("--budget", maximum=1000), default=64,
+                    help="largest budget: budgets 1..C (default 64)")
+    bz.add_argument("--runs", type=A.count("--runs"), default=3, help="repetitions (median; default 3)")
+    bz.add_argument("--holdout", action="store_true", help="also time osca over 10 random half splits on both logs "
+                    "(first S) and the dashboard's held-out view of the thin log")
+    bz.add_argument("--certify", action="store_true", help="also prove the thin log's budgets: fraction certified "
+                    "beyond n, certification seconds")
+    A.add_json(bz)
+    bz.set_defaults(func=cmd_bench_beyond)
+
+
+def cmd_bench_cost(args: argparse.Namespace) -> int:
+    from osca_core.bench.cost import HEADER, bench_cost
+
+    r = bench_cost(max_case_seconds=args.max_case_seconds, say=lambda m: print(m, file=sys.stderr))
+    if args.json:
+        emit_json(r.as_dict())
+        return 0
+    print_table(HEADER, r.rows())
+    d = r.as_dict()
+    print(f"ratio estimate / measured: {d['min_ratio']:.2f} .. {d['max_ratio']:.2f} (goal: within 3x, or above 1)")
+    return 0
+
+
+def _add_cost(bench_sub) -> None:
+    bc = bench_sub.add_parser("cost", help="the cost model's estimates against measured times and peak memory on a "
+                              "grid of sizes (questions x configs x budgets x splits x resamples)")
+    bc.add_argument("--max-case-seconds", type=float, default=60.0, help="skip cases estimated above this "
+                    "(default 60)")
+    A.add_json(bc)
+    bc.set_defaults(func=cmd_bench_cost)
+
+
+def cmd_bench_serve(args: argparse.Namespace) -> int:
+    from osca_core.bench import serve
+
+    folder = release_folder()
+    if not folder.is_dir():
+        raise InputError(f"bench serve: no release logs in {folder} (set OSCA_RELEASE_MIRROR to their folder)")
+    if not Path(serve.CHROMIUM).exists():
+        raise InputError(f"bench serve: Chromium not found at {serve.CHROMIUM}")
+    r = serve.run(args.sessions, float(args.seconds), mirror=str(folder), stuck=float(args.stuck))
+    if args.json:
+        emit_json(r)
+    else:
+        print(serve.render(r))
+        print("goal: no error, bounded memory, every page settles (reported, never asserted)")
+    return 0
+
+
+def _add_serve(bench_sub) -> None:
+    bs = bench_sub.add_parser("serve", help="S concurrent browser sessions explore every page of the dashboard in "
+                              "viewer mode: errors, settle times, peak RSS, queue waits")
+    bs.add_argument("--sessions", type=A.count("--sessions", maximum=200), default=30,
+                    help="concurrent browser sessions (default 30)")
+    bs.add_argument("--seconds", type=A.count("--seconds", maximum=3600), default=60,
+                    help="the exploring window; each session also opens every page once (default 60)")
+    bs.add_argument("--stuck", type=A.count("--stuck", maximum=3600), default=120,
+                    help="seconds before a page that has not settled is reloaded once (default 120)")
+    A.add_json(bs)
+    bs.set_defaults(func=cmd_bench_serve)
+
+
+def cmd_bench_experiments(args: argparse.Namespace) -> int:
+    from osca_core.bench.experiments import bench_experiments
+
+    try:
+        fractions = tuple(float(x) for x in args.fractions.split(","))
+    except ValueError:
+        raise InputError(f"--fractions: not a comma-separated list of numbers ({args.fractions!r})") from None
+    if not all(0.0 < f < 1.0 for f in fractions):
+        raise InputError(f"--fractions: each must lie strictly between 0 and 1 (got {args.fractions})")
+    r = bench_experiments(questions=args.questions, configs=args.configs, samples=args.samples,
+                          fractions=fractions, splits=args.splits, workers=args.workers)
+    return _emit(args, r)
+
+
+def _add_experiments(bench_sub) -> None:
+    be = bench_sub.add_parser("experiments", help="the Experiments page's training-fraction study on a synthetic "
+                              "Q x S log: serial, thread pool, process pool (seconds)")
+    be.add_argument("--questions", type=A.count("--questions", minimum=2, maximum=100_000), default=400,
+                    help="questions Q (default 400)")
+    be.add_argument("--configs", type=A.count("--configs", maximum=MAX_BEYOND_CONFIGS), default=512,
+                    help="configurations S (default 512)")
+    be.add_argument("--samples", type=A.count("--samples", maximum=1000), default=10,
+                    help="samples n per cell; the budget C = n (default 10)")
+    be.add_argument("--fractions", default="0.1,0.5,0.9", help="training fractions (default 0.1,0.5,0.9)")
+    be.add_argument("--splits", type=A.count("--splits", maximum=100), default=5, help="random splits (default 5)")
+    be.add_argument("--workers", type=A.count("--workers", maximum=64), default=None,
+                    help="pool workers (default: the cores)")
+    A.add_json(be)
+    be.set_defaults(func=cmd_bench_experiments)
+
+
 def register(sub) -> None:
     """Add ``bench`` and its subcommands to the ``osca`` subparsers."""
     bench = sub.add_parser("bench", help="speed benchmarks (goals are reported, never asserted)")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True, parser_class=A.Parser)
-    for add in (_add_ingest, _add_optimizer, _add_attrs, _add_uniform, _add_bootstrap, _add_schedule):
+    for add in (_add_ingest, _add_optimizer, _add_attrs, _add_uniform, _add_bootstrap, _add_schedule,
+                _add_spread, _add_next, _add_beyond, _add_cost, _add_serve, _add_experiments):
         add(bench_sub)

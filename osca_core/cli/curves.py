@@ -1,6 +1,7 @@
 """``osca curves``: test pass@C curves of several strategies (table, ``--json`` or ``--csv``).
 
-Rows are ``Curve.rows``; ``--bootstrap`` adds paired intervals and ``"differences"``
+Rows are ``Curve.rows``; an extrapolated point (k > n) carries ``extrapolation_low`` / ``extrapolation_high``, its
+value over the plausible spreads (:mod:`osca_core.analysis.ranges`); ``--bootstrap`` adds paired intervals and ``"differences"``
 (:mod:`osca_core.cli.uncertainty`), ``--x expected-cost`` and ``--group-by`` add their keys
 (:mod:`osca_core.cli.plans`), random splits their ``"setting"``.
 """
@@ -27,6 +28,7 @@ from osca_core.cli.output import Progress, emit_json, print_table, split_note, w
 def cmd_curves(args: argparse.Namespace) -> int:
     budgets = A.parse_budgets(args.budgets)  # arguments before any data loads
     from osca_core.analysis import experiments as ex
+    from osca_core.analysis import ranges
     from osca_core.strategies import registry
 
     m, report = load(args)
@@ -35,6 +37,7 @@ def cmd_curves(args: argparse.Namespace) -> int:
     boot = unc.wanted(args)
     plans.check_plan_flags(args, m, strategies=names)
     setting = experiment_setting(args, m)
+    A.check_cost(args, "curves", m, budgets, names, splits=setting.splits if setting is not None else 1)
     announce(m, report)
     if setting is None or setting.train_fraction is None:
         split_note(m)
@@ -42,15 +45,16 @@ def cmd_curves(args: argparse.Namespace) -> int:
     cb = None
     if boot:
         cb = unc.curve_bootstrap(m, names, budgets, args)
-        curves = list(cb.curves)
+        curves = ranges.curve_ranges(m, cb.curves)
     elif setting is None:
         progress = Progress("curves")
         curves = []
         for i, s in enumerate(names):
             curves.append(registry.evaluate(m, s, budgets, seed=args.seed))
             progress(i + 1, len(names))
+        curves = ranges.curve_ranges(m, curves)
     else:
-        curves = list(ex.run_curves(m, names, budgets, setting, progress=Progress("curves")).curves)
+        curves = ranges.curveset_ranges(m, ex.run_curves(m, names, budgets, setting, progress=Progress("curves")))
     rows = [row for cv in curves for row in cv.rows()]
     plans.decorate_curves(m, args, curves, rows)
     doc["curves"] = rows
@@ -70,11 +74,20 @@ def cmd_curves(args: argparse.Namespace) -> int:
                                                             if boot else ""))
         cols = ["strategy", "budget", "pass", "ci_low", "ci_high", "extrapolated"]
         cols += ["expected_cost"] if args.x == "expected-cost" else []
-        print_table(cols, [[r[k] for k in cols] for r in rows])
+        ranged = any("extrapolation_low" in r for r in rows)
+        print_table(cols + ["range"] * ranged,
+                    [[r[k] for k in cols] + ([_range_cell(r)] if ranged else []) for r in rows])
         if cb is not None:
             unc.print_differences(cb)
         plans.print_groups([r for r in rows if r["strategy"] == "osca"])
     return 0
+
+
+def _range_cell(row: dict) -> str:
+    """An extrapolated point's range over the plausible spreads, '' within n."""
+    if "extrapolation_low" not in row:
+        return ""
+    return f"{row['extrapolation_low']:.4f} .. {row['extrapolation_high']:.4f}"
 
 
 def register(sub) -> None:

@@ -168,14 +168,14 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from osca_core.data.store import Store
-    from osca_core.data.synthetic import demo_matrix
+    from osca_core.data.synthetic import store_demo
 
     if args.questions * args.configs > DEMO_MAX_CELLS:
         raise InputError(f"demo: --questions {args.questions} x --configs {args.configs} cells is above the limit "
                          f"of {DEMO_MAX_CELLS}")
-    m = demo_matrix(seed=args.seed, questions=args.questions, configs=args.configs)
     with Store.open() as st:
-        info = st.save_matrix(m, name=args.name)
+        info = store_demo(st, name=args.name, replace=args.replace, seed=args.seed, questions=args.questions,
+                          configs=args.configs, samples=args.samples)
     report_datasets([info], args.json, "stored")
     return 0
 
@@ -200,9 +200,13 @@ def register(sub) -> None:
 
     dm = sub.add_parser("demo", help="store a synthetic demo dataset (seeded generative model, offline)")
     dm.add_argument("--name", default="demo-synthetic")
+    dm.add_argument("--replace", action="store_true", help="replace a dataset of that name (without it, an "
+                    "existing name is refused, as for imports)")
     A.add_seed(dm)
     dm.add_argument("--questions", type=A.count("--questions", minimum=0), default=200)
     dm.add_argument("--configs", type=A.count("--configs", minimum=0), default=12)
+    dm.add_argument("--samples", type=A.count("--samples", minimum=1), default=20,
+                    help="samples n per cell (default 20)")
     A.add_json(dm)
     dm.set_defaults(func=cmd_demo)
 

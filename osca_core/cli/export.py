@@ -20,7 +20,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from osca_core.data.store.export import export
 
     with Store.open(read_only=True) as st:
-        res = export(st, args.dataset, args.out, per_sample=args.per_sample)
+        res = export(st, args.dataset, args.out, per_sample=args.per_sample, force=args.force)
     if args.json:
         emit_json({"dataset": args.dataset, **res.as_dict()})
     else:
@@ -38,5 +38,6 @@ def register(sub) -> None:
     ex.add_argument("--dataset", required=True, help="a dataset in the store (see `osca datasets`)")
     ex.add_argument("--out", required=True, metavar="FILE", help="output file: .csv or .parquet")
     ex.add_argument("--per-sample", action="store_true", help="the per-sample rows (datasets imported from them)")
+    A.add_force(ex)
     A.add_json(ex)
     ex.set_defaults(func=cmd_export)

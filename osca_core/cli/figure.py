@@ -58,16 +58,18 @@ def figure_size(args: argparse.Namespace) -> figures.FigureSize:
 
 
 def cmd_figure(args: argparse.Namespace) -> int:
+    from osca_core import outfile
     from osca_core.present import figures
     from osca_core.present import report_content as rc
 
     t0 = time.perf_counter()
+    outfile.refuse_store(args.out)
     fmt = figure_format(args)
     if args.template is not None and args.template not in figures.TEMPLATES:
         raise InputError(f"--template: unknown template {args.template!r} "
                          f"(use {' or '.join(figures.TEMPLATES)})")
     size = figure_size(args)
-    out = out_path(args.out)
+    out = out_path(args.out, force=args.force)
     m, budgets, names = analysis_request(args)
     split_note(m)
     with heartbeat("figure"):
@@ -77,7 +79,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
         t1 = time.perf_counter()
         raw = figures.export(fig, fmt, size)
         export_seconds = time.perf_counter() - t1
-    write_atomic(out, raw)
+    write_atomic(out, raw, force=args.force)
     seconds = time.perf_counter() - t0
     if args.json:
         emit_json({"out": str(out), "kind": args.kind, "format": fmt, "bytes": len(raw), "width": size.width,

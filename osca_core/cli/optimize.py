@@ -3,7 +3,8 @@ intervals or one mix per question group).
 
 It reads a log (``--file`` or ``--dataset``; :mod:`osca_core.cli.loading` applies ``--missing``), checks the request
 against the work limits (:mod:`osca_core.limits`), runs the registry's solver and prints ``Allocation.as_dict`` rows
-or a table. Bootstrap intervals are :mod:`osca_core.cli.uncertainty`'s, per-group mixes :mod:`osca_core.cli.plans`'.
+or a table (an extrapolated row, k > n, also carries ``extrapolation_low`` / ``extrapolation_high``:
+:mod:`osca_core.analysis.ranges`). Bootstrap intervals are :mod:`osca_core.cli.uncertainty`'s, per-group mixes :mod:`osca_core.cli.plans`'.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         raise InputError("--group-by learns an OSCA mix per group: use --strategy osca")
     plans.check_plan_flags(args, m)
     setting = experiment_setting(args, m)
+    A.check_cost(args, "optimize", m, budgets, [args.strategy], splits=setting.splits if setting is not None else 1,
+                 certify=args.certify)
     costed = bool((m.costs != 1.0).any())
     if setting is None and args.strategy not in CERTIFIERS and (costed or args.certify):
         raise InputError(f"{'--cost' if costed else '--certify'} needs --strategy {' or '.join(CERTIFIERS)} "
@@ -60,7 +63,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     split_note(m)
     allocs = allocators.scored(m, args.strategy, found)
     # budget: the one asked for (with costs it bounds "cost" = sum of cost x samples)
-    results = [a.as_dict(costs=m.costs) for a in allocs]
+    from osca_core.analysis.ranges import allocation_range, range_keys
+
+    results = [a.as_dict(costs=m.costs) | range_keys(allocation_range(m, a)) for a in allocs]
     doc = {"dataset": m.name, "solve_seconds": solve, "results": results} | missing_key(report)
     if boot:
         ci, doc["setting"] = unc.optimize_intervals(m, args.strategy, allocs, args)
@@ -95,7 +100,11 @@ def optimize_experiment(args: argparse.Namespace, m: OutcomeMatrix, budgets: lis
         solve = time.perf_counter() - t0
     if setting.train_fraction is None:
         split_note(m)
+    from osca_core.analysis.ranges import allocation_range, range_keys
+
+    full_of = {t.index: t.full for t in ex.trials(m, setting)}
     results = [a.as_dict(costs=m.costs) | {"split": run.split, "train_pass_full": full}
+               | range_keys(allocation_range(full_of[run.split], a))
                for run in runs for a, full in zip(run.allocations, run.train_pass_full, strict=True)]
     mean, lo, hi = ex.interval([[a.test_pass for a in run.allocations] for run in runs])
     summary = [{"budget": b, "test_pass": float(mean[i]), "ci_low": None if lo is None else float(lo[i]),

@@ -13,7 +13,6 @@ missing ``--out`` folder, an unknown strategy or format is one line and exit 2 b
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
@@ -32,30 +31,20 @@ MAX_REPLICATE_VALUES = 60_000_000  # B x strategies x budgets (8 bytes each: abo
 # -- shared with osca figure ---------------------------------------------------------------------------------
 
 
-def out_path(text: str, *, suffixes: tuple[str, ...] = ()) -> Path:
-    """``--out``: a file whose folder exists and is writable (checked before any work)."""
-    p = Path(text).expanduser()
-    if p.is_dir():
-        raise InputError(f"--out {text}: is a folder; give a file name")
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"--out {text}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"--out {text}: folder {folder} is not writable")
-    if suffixes and p.suffix.lower() not in suffixes:
-        raise InputError(f"--out {text}: expected a {' or '.join(suffixes)} file")
-    return p
+def out_path(text: str, *, suffixes: tuple[str, ...] = (), force: bool = False) -> Path:
+    """``--out``: a file whose folder exists and is writable, not the store, and not an existing file unless
+    ``force`` (checked before any work: :func:`osca_core.outfile.check`)."""
+    from osca_core import outfile
+
+    return outfile.check(text, suffixes=suffixes, force=force)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """``data`` to a temporary file beside ``path``, then renamed onto it (no partial file on failure)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"--out {path}: cannot write ({e.strerror})") from None
+def write_atomic(path: Path, data: bytes, *, force: bool = False) -> None:
+    """``data`` to a new temporary file beside ``path`` (O_EXCL, no symlink followed), then moved onto it (no
+    partial file on failure; an existing file replaced only with ``force``): :func:`osca_core.outfile.atomic`."""
+    from osca_core import outfile
+
+    outfile.write_bytes(path, data, force=force)
 
 
 def analysis_request(args: argparse.Namespace):
@@ -70,6 +59,8 @@ def analysis_request(args: argparse.Namespace):
     A.check_work(budgets, m.costs)
     names = strategy_names(args, m) if args.strategies is not None else None
     k = len(rc.report_strategies(m, names))
+    A.check_cost(args, "report" if hasattr(args, "dashboard") else "figure", m, budgets,
+                 rc.report_strategies(m, names) + ["osca", "best-pure"])  # and the savings section's curves
     for what, points in (("strategies x budgets", k * len(budgets)), ("savings budgets",
                                                                       2 * len(rc.savings_budgets(budgets)))):
         if args.bootstrap * points > MAX_REPLICATE_VALUES:
@@ -107,6 +98,8 @@ def add_report_args(p: argparse.ArgumentParser, *, default_b: int) -> None:
                    default=default_b, metavar="B", help="bootstrap resamples of the test questions for the "
                    f"bands (default {default_b}; 0 = no bands; at most {MAX_RESAMPLES})")
     A.add_seed(p)
+    A.add_force(p)
+    A.add_allow_long(p)
     A.add_json(p)
 
 
@@ -114,8 +107,11 @@ def add_report_args(p: argparse.ArgumentParser, *, default_b: int) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from osca_core import checks
+
     t0 = time.perf_counter()
-    out = out_path(args.out, suffixes=(".html", ".htm"))
+    checks.http_url(args.dashboard, "--dashboard")  # a link target: http(s) only, before any work
+    out = out_path(args.out, suffixes=(".html", ".htm"), force=args.force)
     m, budgets, names = analysis_request(args)  # the arguments checked before the report's modules load
     from osca_core.present import report_content as rc
     from osca_core.present.report import render
@@ -128,7 +124,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         data = rc.compute(m, budgets, strategies=names, n_resamples=args.bootstrap, seed=args.seed)
         html = render(rc.build(data, source=source_text(args), command=command_line(args, budgets), url=url))
     raw = html.encode("utf-8")
-    write_atomic(out, raw)
+    write_atomic(out, raw, force=args.force)
     seconds = time.perf_counter() - t0
     if args.json:
         emit_json({"out": str(out), "bytes": len(raw), "seconds": seconds, "dataset": m.name,

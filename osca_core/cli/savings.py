@@ -5,7 +5,11 @@ their ``as_dict``. Default budgets run 1 .. the largest measured n among the sel
 ``limits.DEFAULT_BUDGET_CAP``, said on stderr). Beyond a cell's n the curves are extrapolated (Beta-binomial
 predictive, flagged); the headline (baseline, target, budget_needed, ratio and its interval) is computed on the
 measured budgets only unless ``--allow-extrapolation``, while ``gaps`` cover every budget, each row flagged
-``extrapolated``. New keys: ``extrapolated_budgets`` (budgets where the best-pure or the OSCA point is
+``extrapolated`` (and, where extrapolated, ``extrapolation_low`` / ``extrapolation_high`` of the gap and
+``osca_range`` / ``best_pure_range``). The headline follows the one rule of :mod:`osca_core.analysis.headline`
+(measured baseline at the largest budget some configuration holds, crossing on measured points, the modelled
+reading beside it, labelled), in the new key ``headline`` (kind, text, detail, modelled). New keys:
+``extrapolated_budgets`` (budgets where the best-pure or the OSCA point is
 extrapolated), ``headline_points`` (``"measured"`` or ``"all"``), ``early_stop`` (``--early-stop``:
 ``stopping_plans.early_stop_savings``) and ``missing`` (ragged logs).
 """
@@ -26,7 +30,6 @@ from osca_core.cli.loading import (
     load,
     missing_key,
     setting_dict,
-    smallest_n,
 )
 from osca_core.cli.output import Progress, emit_json, note, print_table, split_note
 
@@ -49,29 +52,25 @@ def savings_budgets(args: argparse.Namespace, m: OutcomeMatrix) -> list[int]:
     return ex.savings_budgets(None, top=min(nmax, A.DEFAULT_BUDGET_CAP))
 
 
-def extrapolated_budgets(m: OutcomeMatrix, budgets: list[int], setting: ex.Setting) -> list[int]:
-    """Budgets where the best-pure or the OSCA point is extrapolated (k > n somewhere); none at budgets up to
-    the smallest measured n, so the curves are only run when the budgets go beyond it."""
-    from osca_core.analysis import experiments as ex
-
-    if max(budgets) <= smallest_n(m):
-        return []
-    cs = ex.run_curves(m, ["best-pure", "osca"], budgets, setting)
-    flags = [any(cv.extrapolated[i] for cv in cs.curves) for i in range(len(budgets))]
-    return [b for b, f in zip(budgets, flags, strict=True) if f]
-
-
 def savings_doc(run: Callable, m: OutcomeMatrix, budgets: list[int], setting: ex.Setting, allow: bool) -> dict:
-    """``run(budgets).as_dict()`` with its headline on measured points unless ``allow`` (module docstring)."""
-    extra = extrapolated_budgets(m, budgets, setting)
-    d = run(budgets).as_dict()
-    measured = [b for b in budgets if b not in extra]
-    if extra and not allow:
-        d = run(measured).as_dict() | {"gaps": d["gaps"], "setting": d["setting"]}
+    """The savings document under the one headline rule (``analysis.headline.read``): the top-level numbers are
+    the headline reading (measured points; on every budget with ``allow``), ``gaps`` cover every budget, each
+    flagged ``extrapolated`` and, where it is, with its range (``analysis.ranges.gap_ranges``); ``headline``
+    (kind, text, detail, the modelled reading) is added."""
+    from osca_core.analysis import headline, ranges
+
+    r = headline.read(m, budgets, setting, run, allow_extrapolation=allow)
+    d = r.savings.as_dict()
+    if r.modelled is not None and r.modelled is not r.savings:
+        d |= {"gaps": r.modelled.as_dict()["gaps"], "setting": r.modelled.as_dict()["setting"]}
+    extra = list(r.extrapolated)
+    spans = ranges.gap_ranges(m, r.curves) if extra else {}
     for g in d["gaps"]:
         g["extrapolated"] = g["budget"] in extra
+        g |= spans.get(g["budget"], {})
     d["extrapolated_budgets"] = extra
     d["headline_points"] = "all" if allow or not extra else "measured"
+    d["headline"] = r.headline.as_dict()
     return d
 
 
@@ -87,15 +86,17 @@ def cmd_savings(args: argparse.Namespace) -> int:
     if args.early_stop:
         A.refuse_with(args, "--early-stop")
     setting = experiment_setting(args, m) or ex.Setting(seed=args.seed)
+    A.check_cost(args, "savings", m, budgets, ["osca", "best-pure"] + (["osca-stop"] if args.early_stop else []),
+                 splits=setting.splits)
     announce(m, report)
     if setting.train_fraction is None:
         split_note(m)
     allow = args.allow_extrapolation
     if boot:
-        d = savings_doc(lambda b: unc.savings_bootstrap(m, b, args), m, budgets, setting, allow)
+        d = savings_doc(lambda b, **kw: unc.savings_bootstrap(m, b, args, **kw), m, budgets, setting, allow)
     else:
-        d = savings_doc(lambda b: ex.savings(m, b, setting, progress=Progress("savings")), m, budgets, setting,
-                        allow)
+        d = savings_doc(lambda b, **kw: ex.savings(m, b, setting, progress=Progress("savings"), **kw), m, budgets,
+                        setting, allow)
         d["setting"] = setting_dict(setting)
     es = plans.early_stop(m, budgets) if args.early_stop else None
     d |= ({"early_stop": es.as_dict()} if es else {}) | missing_key(report)
@@ -127,6 +128,12 @@ def print_savings(d: dict, label: str) -> None:
         print(f"OSCA does not reach {d['target_pass']:.5f} within budgets up to {d['baseline_budget']}")
     else:
         print(f"OSCA reaches it at C = {d['budget_needed']}: {d['ratio']:.2f}x less compute")
+    h = d["headline"]
+    print(f"headline: {h['text']}")
+    if h["thin"]:
+        print(f"  {h['detail']}")
+    if h["modelled"]:
+        print(f"  {h['modelled']}")
     if d["ratio_ci_low"] is None:
         return
     over = "resamples" if boot else f"{d['splits']} splits"
@@ -168,6 +175,7 @@ def register(sub) -> None:
     A.add_holdout(sv)
     A.add_missing(sv)
     A.add_bootstrap(sv)
+    A.add_allow_long(sv)
     sv.add_argument("--allow-extrapolation", action="store_true", help="compute the headline on every budget, "
                     "extrapolated points (k > n) included (default: measured points only)")
     sv.add_argument("--early-stop", action="store_true", help="add the expected costs under early stopping "

@@ -55,6 +55,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
     m, report = load(args)
     A.check_work(budgets, m.costs)
+    A.check_cost(args, "schedule", m, budgets, [args.strategy])
     announce(m, report)
     split_note(m)
     plans = plan_schedules(m, args.strategy, budgets)
@@ -80,5 +81,6 @@ def register(sub) -> None:
     s.add_argument("--configs", help="comma-separated configurations (default: all)")
     s.add_argument("--cost", action="append", metavar="CONFIG=VALUE", help="cost per sample (repeatable)")
     A.add_missing(s)
+    A.add_allow_long(s)
     A.add_json(s)
     s.set_defaults(func=cmd_schedule)

@@ -51,6 +51,15 @@ def cmd_study(args: argparse.Namespace) -> int:
     ex.Setting(0.5, args.splits, args.seed)  # validate options before any work
     matrices = study_matrices(args)
     budgets = A.parse_budgets(args.budgets) if args.budgets else None
+    for m in matrices:  # every log's cost before any work (osca_core.cost.study)
+        from osca_core import cost, settings
+
+        est = cost.study("study", questions=int(m.shape[0]), configs=int(m.shape[1]),
+                         budgets=budgets or sdy.study_budgets(m), splits=args.splits,
+                         grid_runs=len(sdy.STUDY_FRACTIONS) + len(sdy.STUDY_C0), ban_runs=len(sdy.STUDY_BANS),
+                         strategies=sdy.STUDY_LINEUP)
+        cost.check(est, allow_long=args.allow_long, max_seconds=settings.max_seconds(),
+                   max_bytes=settings.max_bytes())
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -103,5 +112,6 @@ def register(sub) -> None:
     sd.add_argument("--budgets", help="SPEC for the curves and the savings (default: curves 1..n when n <= 32, "
                     "else powers of two up to n, and n; savings every budget 1..n)")
     A.add_missing(sd)
+    A.add_allow_long(sd)
     A.add_json(sd)
     sd.set_defaults(func=cmd_study)

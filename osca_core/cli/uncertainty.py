@@ -92,9 +92,10 @@ def optimize_intervals(m: OutcomeMatrix, strategy: str, allocations: Sequence[Al
     return ci, bootstrap_setting(m, args.bootstrap, args.level, args.seed)
 
 
-def savings_bootstrap(m: OutcomeMatrix, budgets: Sequence[int], args: argparse.Namespace
+def savings_bootstrap(m: OutcomeMatrix, budgets: Sequence[int], args: argparse.Namespace, **kw
                       ) -> paired.BootstrapSavings:
+    """``paired.bootstrap_savings`` with the command's options (``kw``: baseline_configs, measured_only)."""
     from osca_core.analysis import paired
 
     return paired.bootstrap_savings(m, budgets, n_resamples=args.bootstrap, level=args.level, seed=args.seed,
-                                    refit=getattr(args, "bootstrap_refit", False), fit_seed=args.seed)
+                                    refit=getattr(args, "bootstrap_refit", False), fit_seed=args.seed, **kw)

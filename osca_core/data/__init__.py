@@ -13,4 +13,5 @@ __all__, __getattr__, __dir__ = lazy_face(__name__, {
     "importers": "import_paths import_files import_bytes import_uploads detect ImportResult",
     "release": "fetch_release",
     "synthetic": "demo_matrix scale_rates",
+    "formats.inspect_commands": "inspect_commands",
 })

@@ -87,43 +87,111 @@ class ImportResult:
                 "notes": list(self.notes), "axes": list(self.axes)}
 
 
+def _walk(folder: Path) -> list[Path]:
+    """Every file under ``folder`` (recursively, sorted); a subfolder that cannot be listed is refused by name
+    (``Path.rglob`` skips it without a word, so a configuration would go missing)."""
+    import os
+
+    def refuse(e: OSError) -> None:
+        raise InputError(f"{e.filename or folder}: cannot read this folder ({e.strerror or e})")
+
+    out = []
+    for root, dirs, names in os.walk(folder, onerror=refuse):
+        dirs.sort()
+        out += [Path(root) / n for n in names]
+    return sorted(out)
+
+
+def readable(path: Path, where: str) -> None:
+    """Refuse, naming ``where``, a path that is not a readable regular file (no such file, a folder, a device,
+    a FIFO, no permission): one line instead of a traceback."""
+    from osca_core.data.store.longfiles import special_file
+
+    err = special_file(path, where)
+    if err is not None:
+        raise err
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as e:
+        raise InputError(f"{where}: cannot read ({e.strerror or e})") from None
+
+
 def expand(paths: Sequence[str | Path], notes: list[str] | None = None) -> list[tuple[Path, str]]:
     """Files to read: a file as given; a folder's log files (by extension, recursively, sorted; hidden files and
-    companions left out). In a folder, an empty file and a copy of another file found (same name and bytes: a
-    duplicate run; two runs with equal outcomes may write equal bytes under other names) are skipped, each with a
-    line in ``notes``."""
+    companions left out). One identity per file: its real path (symlinks resolved); the same file reached twice
+    (given twice, a symlink to another file given or found) is refused naming both. An lm-eval results file given
+    beside its samples files is their metadata (read with them), not a log of its own: left out with a note. In
+    a folder, an empty file and a copy of another file found (same name and bytes: a duplicate run; two runs with
+    equal outcomes may write equal bytes under other names) are skipped, each with a line in ``notes``; a file
+    or subfolder that cannot be read is refused by name."""
     files: list[tuple[Path, str]] = []
     seen: dict[str, str] = {}
+    real: dict[Path, str] = {}
+    copies: dict[Path, str] = {}  # real path -> the copy of another run skipped there
     notes = notes if notes is not None else []
+
+    def once(f: Path, where: str) -> None:
+        key = f.resolve()
+        if key in real:
+            same = "given twice" if real[key] == where else f"the same file as {real[key]} (symlinks resolved)"
+            raise InputError(f"{where}: {same}; give each file once")
+        real[key] = where
+        files.append((f, where))
+
+    given: list[tuple[Path, str]] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            logs = [f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in LOG_SUFFIXES
+            logs = [f for f in _walk(path) if f.suffix.lower() in LOG_SUFFIXES
                     and not any(part.startswith(".") for part in f.relative_to(path).parts)]
-            found = [f for f in logs if not any(fmt.companion and fmt.companion(f)
-                                                for fmt in formats.registry().values())]
+            from osca_core import cost, settings
+
+            cost.files(str(p), len(files) + len(logs), settings.max_import_files())  # before any file is read
+            for f in logs:
+                readable(f, str(f))
+            logs = [f for f in logs if f.is_file()]
+            found = [f for f in logs if not _is_companion(f)]
             found = found or logs  # only companions (lm-eval results files): their reader says what is missing
             if not found:
                 raise InputError(f"{p}: no log files in this folder (looked for {', '.join(LOG_SUFFIXES)})")
-            kept = []
+            kept = 0
             for f in found:
                 if not formats.head(f).strip():
                     notes.append(f"{f}: empty file: skipped")
                     continue
                 digest = f"{f.name}\0{_sha256(f)}"  # a copy: same name, same bytes (two runs may agree)
-                if digest in seen:
-                    notes.append(f"{f}: the same bytes as {seen[digest]} (a duplicate run): skipped")
+                if f.resolve() in copies:  # a link to a copy skipped above: skipped with it, never counted
+                    notes.append(f"{f}: the same file as {copies[f.resolve()]} (symlinks resolved), a duplicate "
+                                 f"run: skipped")
                     continue
-                seen[digest] = str(f)
-                kept.append((f, str(f)))
+                if digest in seen and f.resolve() not in real:
+                    notes.append(f"{f}: the same bytes as {seen[digest]} (a duplicate run): skipped")
+                    copies[f.resolve()] = str(f)
+                    continue
+                seen.setdefault(digest, str(f))
+                once(f, str(f))
+                kept += 1
             if not kept:
                 raise InputError(f"{p}: only empty files in this folder ({len(found)} files)")
-            files += kept
-        elif not path.is_file():
-            raise InputError(f"{p}: no such file")
         else:
-            files.append((path, str(p)))
+            readable(path, str(p))
+            given.append((path, str(p)))
+    from osca_core import cost, settings
+
+    cost.files(", ".join(str(p) for p in paths[:3]) + (", ..." if len(paths) > 3 else ""), len(files) + len(given),
+               settings.max_import_files())
+    logs = [(f, w) for f, w in given if not _is_companion(f)]
+    for f, w in given:
+        if logs and _is_companion(f):
+            notes.append(f"{w}: an lm-eval results file: read as the metadata of its samples files, not counted")
+        else:
+            once(f, w)
     return files
+
+
+def _is_companion(f: Path) -> bool:
+    return any(fmt.companion and fmt.companion(f) for fmt in formats.registry().values())
 
 
 def import_files(store: Store, paths: Sequence[str | Path], *, format: str | None = None, name: str | None = None,

@@ -165,6 +165,10 @@ def import_lake(store: Store, ds: lake.LakeDataset, *, name: str | None = None, 
     copy = _aggregated(ds) or keep == "yes" or (keep == "auto" and ds.rows < COPY_ROWS)
     roles = {k: v for k, v in (roles or {}).items() if v}
     source = f"lake:{ds.uri}"
+    if copy and not _aggregated(ds):
+        from osca_core import cost, settings
+
+        cost.rows(ds.uri, ds.rows, settings.max_import_rows())  # from the footers, before any row is read
     if copy:
         table = _full_table(ds)
         rows_read = table.num_rows

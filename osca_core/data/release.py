@@ -19,7 +19,7 @@ from pathlib import Path
 from osca_core.errors import InputError
 from osca_core.data.importers import load_json
 from osca_core.model.outcomes import release_from_dict
-from osca_core.settings import fetch_timeout, release_mirror
+from osca_core.settings import fetch_deadline, fetch_timeout, release_mirror
 from osca_core.data.store import DatasetInfo, Store
 
 _BASE = "https://raw.githubusercontent.com/LeiLiLab/OSCA/d85561726721aa01fc438f200781ef0396e195f4"
@@ -45,8 +45,17 @@ def _location(name: str, url: str, mirror: str | None) -> str:
     return str(folder / name)
 
 
-def _download(name: str, where: str, size: int, dest: Path, progress, mirror: str | None, timeout: float) -> None:
-    """Copy ``where`` (URL or path) to ``dest`` in chunks, reporting (name, done, total)."""
+def _download(name: str, where: str, size: int, dest: Path, progress, mirror: str | None, timeout: float,
+              deadline: float | None = None) -> None:
+    """Copy ``where`` (URL or path) to ``dest`` in chunks, reporting (name, done, total). ``timeout``: seconds one
+    read may wait; ``deadline``: seconds the whole copy may take (``OSCA_FETCH_DEADLINE``; reads return what has
+    arrived, so a mirror that drips bytes is stopped at the deadline, not after a read of 16 KiB byte by byte).
+    ``dest`` is created new (O_EXCL, no symlink followed)."""
+    import os
+    import time
+
+    start = time.monotonic()
+    end = start + (deadline if deadline is not None else fetch_deadline())
     try:
         if where.startswith(("http://", "https://")):
             src = urllib.request.urlopen(where, timeout=timeout)
@@ -57,12 +66,18 @@ def _download(name: str, where: str, size: int, dest: Path, progress, mirror: st
             src, total = open(where, "rb"), Path(where).stat().st_size
         done = 0
         try:
-            out = dest.open("wb")
+            dest.unlink(missing_ok=True)
+            out = os.fdopen(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                                    0o644), "wb")
         except OSError as e:
             src.close()
             raise InputError(f"{dest.parent}: cannot write the download ({e.strerror}); is OSCA_HOME writable?") from None
         with src, out:
-            while block := src.read(_CHUNK):
+            read = getattr(src, "read1", src.read)
+            while block := read(_CHUNK):
+                if time.monotonic() > end:
+                    raise InputError(f"cannot download {name} from {where}: not done after {end - start:g} s "
+                                     f"(OSCA_FETCH_DEADLINE; {done} bytes so far); is the mirror up?")
                 out.write(block)
                 done += len(block)
                 if done > 2 * size + _CHUNK:
@@ -83,6 +98,7 @@ def fetch_release(store: Store, *, mirror: str | None = None,
     """Download (or copy from ``mirror``), verify sha256, and import both release files; returns their datasets."""
     mirror = mirror if mirror is not None else release_mirror()
     timeout = fetch_timeout()  # validated before any work: a bad OSCA_FETCH_TIMEOUT is one line
+    deadline = fetch_deadline()
     downloads = store.home / "downloads"
     try:
         downloads.mkdir(parents=True, exist_ok=True)
@@ -94,7 +110,7 @@ def fetch_release(store: Store, *, mirror: str | None = None,
         where = _location(name, url, mirror)
         dest, part = downloads / name, downloads / f"{name}.part"
         try:
-            _download(name, where, size, part, progress, mirror, timeout)
+            _download(name, where, size, part, progress, mirror, timeout, deadline)
             got = hashlib.sha256(part.read_bytes()).hexdigest()
             if got != sha:
                 raise InputError(f"{where}: sha256 mismatch (expected {sha}, got {got}); refusing to import it")

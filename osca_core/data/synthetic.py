@@ -86,6 +86,19 @@ def scale_rates(*, seed: int = 0, questions: int = 100_000, configs: int = 1000,
     return out
 
 
+def store_demo(store, *, name: str = "demo-synthetic", replace: bool = False, surface: str = "cli",
+               **kwargs) -> object:
+    """Store :func:`demo_matrix` (``kwargs``: seed, questions, configs) as dataset ``name``, under the rule of
+    imports: an existing dataset of that name is replaced only with ``replace`` (else the one refusal,
+    :func:`osca_core.data.store.refuse_existing`, with ``surface``'s hint). Returns the stored DatasetInfo."""
+    from osca_core.data.store import refuse_existing
+
+    m = demo_matrix(**kwargs)  # its own refusals (too few questions) first
+    if not replace:
+        refuse_existing(name, {d.name for d in store.list_datasets()}, surface=surface)
+    return store.save_matrix(m, name=name, replace=replace)
+
+
 def demo_matrix(*, seed: int = 0, questions: int = 200, configs: int = 12, samples: int = 20, clusters: int = 4,
                 name: str = "demo-synthetic") -> OutcomeMatrix:
     """A synthetic OSCA log from the generative model of the module docstring (same seed, same matrix).

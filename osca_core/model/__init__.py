@@ -15,9 +15,13 @@ __all__, __getattr__, __dir__ = lazy_face(__name__, {
     "budgets": "Budgets check_budgets",
     "objective": "Model build_model exhaustive upper_bounds",
     "extrapolation": "priors lazy_prior largest_measured_n",
+    "fail_tables": "log_tables",
+    "spread": "PLAUSIBLE_KAPPA kappa_bounds range_priors value_range",
     "missing": "MissingReport apply_missing",
     "smoothing": "posterior_rates",
     "splits": "Setting Trial trials",
     "per_question": "question_values",
     "intervals": "Interval percentile_interval",
+    "axes": "ConfigAxes config_axes",
+    "selection": "Selection select",
 })

@@ -29,7 +29,7 @@ import numpy as np
 
 from osca_core.errors import InputError
 from osca_core.model.outcomes import OutcomeMatrix
-from osca_core.model.smoothing import fit_beta_binomial
+from osca_core.model.smoothing import fit_beta_binomial, fit_beta_binomial_merged
 
 POLICIES = ("drop-questions", "prior")
 IMPUTED_SAMPLES = 1000
@@ -64,8 +64,9 @@ class MissingReport:
         return f"missing cells: {self.cells_imputed} cells imputed with their configuration's prior mean"
 
 
-def config_priors(n: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per configuration (column) the maximum-marginal-likelihood Beta(a, b) over its observed cells (n > 0).
+def config_priors(n: np.ndarray, c: np.ndarray, *, merged: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Per configuration (column) the maximum-marginal-likelihood Beta(a, b) over its observed cells (n > 0)
+    (``merged``: on distinct cells, ``smoothing.fit_beta_binomial_merged``, as the priors beyond n are fitted).
 
     Returns arrays (a, b) of length S. A configuration with no observed cell gets the uniform prior Beta(1, 1).
     """
@@ -74,7 +75,7 @@ def config_priors(n: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     for s in range(n.shape[1]):
         seen = n[:, s] > 0
         if seen.any():
-            p = fit_beta_binomial(n[seen, s], c[seen, s])
+            p = (fit_beta_binomial_merged if merged else fit_beta_binomial)(n[seen, s], c[seen, s])
             a[s], b[s] = p.alpha, p.beta
     return a, b
 

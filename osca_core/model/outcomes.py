@@ -358,11 +358,27 @@ def release_from_dict(data: object, *, name: str, where: str, source: str = "osc
     )
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen = set()
+        raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return d
+
+
 def parse_json(raw: bytes, where: str):
-    """Parse JSON bytes. Not JSON, nesting too deep for the parser, or a string holding a lone UTF-16 surrogate
+    """Parse JSON bytes. Not JSON, a key given twice in one object (JSON keeps the later one without a word: a
+    task, a configuration's counts counted once, the other lost), nesting too deep for the parser, or a string holding a lone UTF-16 surrogate
     escape (not text: it cannot be stored or shown) raise :class:`InputError` naming ``where``."""
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as e:
+        raise InputError(f"{where}: key {e.args[0]!r} appears twice in one object (a duplicate entry: the later "
+                         f"one would silently replace the earlier); give it once") from None
     except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, an integer of more than 4300 digits
         raise InputError(f"{where}: not valid JSON ({e.__class__.__name__}: {str(e).splitlines()[0]})") from None
     except RecursionError:

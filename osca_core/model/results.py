@@ -85,14 +85,24 @@ class Curve:
     ci_low: tuple[float, ...] | None = None
     ci_high: tuple[float, ...] | None = None
     allocations: tuple[Allocation, ...] | None = None
+    extrapolation_low: tuple[float | None, ...] | None = None  # per budget, None within n (model.spread)
+    extrapolation_high: tuple[float | None, ...] | None = None
 
     def rows(self) -> list[dict]:
         """The ``osca curves --json`` rows, one per budget: strategy, budget, pass, ci_low, ci_high, extrapolated
-        (the interval is None without several splits)."""
+        (the interval is None without several splits); an extrapolated point with a known range also carries
+        ``extrapolation_low`` / ``extrapolation_high`` (its value over the plausible spreads, ``model.spread``)."""
         lo = self.ci_low or (None,) * len(self.budgets)
         hi = self.ci_high or (None,) * len(self.budgets)
-        return [{"strategy": self.strategy, "budget": b, "pass": v, "ci_low": a, "ci_high": z, "extrapolated": e}
-                for b, v, e, a, z in zip(self.budgets, self.values, self.extrapolated, lo, hi, strict=True)]
+        xlo = self.extrapolation_low or (None,) * len(self.budgets)
+        xhi = self.extrapolation_high or (None,) * len(self.budgets)
+        rows = []
+        for b, v, e, a, z, xl, xh in zip(self.budgets, self.values, self.extrapolated, lo, hi, xlo, xhi, strict=True):
+            row = {"strategy": self.strategy, "budget": b, "pass": v, "ci_low": a, "ci_high": z, "extrapolated": e}
+            if e and xl is not None:
+                row |= {"extrapolation_low": xl, "extrapolation_high": xh}
+            rows.append(row)
+        return rows
 
 
 def allocation_items(allocation: Mapping[str, int]) -> list[tuple[str, int]]:

@@ -13,4 +13,5 @@ __all__, __getattr__, __dir__ = lazy_face(__name__, {
     "beam": "BeamSearch SearchOptions",
     "certify": "certify_budgets",
     "beyond_n": "optimize_tabled",
+    "tabled_beam": "sweep_unit",
 })

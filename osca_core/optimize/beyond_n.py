@@ -9,8 +9,12 @@ longer log-linear in k: with the rule of :mod:`osca_core.model.extrapolation`,
 
 with the configuration's prior Beta(a_s, b_s) fitted on the training questions (``extrapolation.priors``). This
 module maximizes that F exactly as evaluated (``extrapolation.train_pass``, hence ``results.score``): the tables
-T are computed once for k = 0 .. floor(max budget / cost_s) (identical training rows merged, with weights), kept as
-L = max(log T, LOG_FLOOR) (so an exact 0, p = 1 within n, is e^-300: no overflow and an error below 1e-130), and
+T are computed once for k = 0 .. max_s floor(max budget / cost_s) (identical training rows merged, with weights;
+``osca_core.model.fail_tables``, in log space), kept as L = max(log T, LOG_FLOOR) (so an exact 0, p = 1 within n,
+is e^-300: no overflow and an error below 1e-130). With unit costs the sweep is the beam on table look-ups of
+``osca_core.optimize.tabled_beam`` (one product over the first table column per budget, as within n, greedy chains
+from the pure allocations at the first count beyond n, exchanges on the best allocation; on tiny logs, below
+``SMALL_CELLS``, ``STARTS`` allocations per budget and the pure restart always). With per-sample costs:
 
 1. one sweep over budgets C = 1 .. max(budgets) with a beam (as ``osca_core.optimize.curve``): the ``BEAM`` best
    distinct allocations of the previous budget, each extended by every affordable single sample (unit costs:
@@ -30,9 +34,9 @@ L = max(log T, LOG_FLOOR) (so an exact 0, p = 1 within n, is e^-300: no overflow
    behind; above that budget the walk from a pure allocation costs O(C) moves per budget and is skipped).
 
 It is a heuristic with no upper bound: results are never certified (``certified=False``, ``upper_bound=None``).
-Memory is capped: Q x sum_s (floor(C_max / cost_s) + 1) table cells (about Q x S x C with unit costs) above
-``TABLE_CELLS_MAX`` are refused with an :class:`~osca_core.errors.InputError`, and so is an allocation that could
-hold more than ``MAX_SAMPLES`` samples (time). The tests compare it with the
+Memory is capped: tables of Q x S x (max_s floor(C_max / cost_s) + 1) float64 values above
+``limits.TABLE_BYTES_MAX`` bytes are refused with an :class:`~osca_core.errors.InputError` (S = 1024, Q = 400,
+budgets 1..64: 213 MiB), and so is an allocation that could hold more than ``MAX_SAMPLES`` samples (time). The tests compare it with the
 enumeration of every allocation on tiny instances, and with ``optimize`` where no cell extrapolates.
 """
 
@@ -44,17 +48,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from osca_core.errors import InputError
+from osca_core.limits import TABLE_BYTES_MAX
 from osca_core.model.extrapolation import COST_EPS, PriorLike, max_samples, resolve, train_fail, train_pass
+from osca_core.model.fail_tables import LazyLogTables, log_tables
+from osca_core.optimize.tabled_beam import products, sweep_unit
 
-TABLE_CELLS_MAX = 10_000_000  # Q x sum_s (floor(C_max / cost_s) + 1) float64 cells (80 MB)
+TABLE_CELLS_MAX = TABLE_BYTES_MAX // 8  # float64 table values (Q x S x (max_s floor(C_max / cost_s) + 1))
+LAZY_CELLS = 2e6  # table values (S (K + 1) R) above which the tables are built lazily (``fail_tables.LazyLogTables``)
 MAX_SAMPLES = 1_000  # largest max_s floor(C_max / cost_s): the sweep's length (about 10 s on BigCodeBench)
 LOG_FLOOR = -300.0
 IMPROVE_TOL = 1e-12  # a move must raise F by more than this (as the fast optimizer's)
-PAIR_WORK = 2e7  # (removal sets x rows x addition sets) per move above which pairs use the best candidates only
+PAIR_WORK = 2e6  # (removal sets x rows x addition sets) per move above which pairs use the best candidates only
 PAIR_CANDIDATES = 8
+SINGLE_CANDIDATES = 64  # ... and above this many configurations single additions too (the best by their gain)
 BEAM = 16  # allocations carried from budget to budget
 STARTS = 4  # ... of which the best few are improved by exchanges at every budget
 PURE_START_MAX = 128  # reported budgets up to this also restart from the best pure allocation
+SMALL_CELLS = 1_000  # merged rows x configurations up to which every budget improves STARTS allocations and
+# always restarts from the best pure one (the tiny instances the enumeration checks); above: the best one
 
 
 @dataclass(frozen=True)
@@ -77,18 +88,20 @@ def fail_tables(n: np.ndarray, c: np.ndarray, kmax: Sequence[int], prior) -> lis
 
 
 def check_cells(questions: int, kmax: np.ndarray) -> None:
-    """InputError when the tables would exceed ``TABLE_CELLS_MAX`` cells or an allocation could hold more than
-    ``MAX_SAMPLES`` samples (the sweep's length)."""
+    """InputError when the tables (questions x S x (max_s kmax_s + 1) float64 values) would exceed
+    ``limits.TABLE_BYTES_MAX`` bytes or an allocation could hold more than ``MAX_SAMPLES`` samples (the sweep's
+    length)."""
     most = float(np.max(kmax))
     if most > MAX_SAMPLES:
         raise InputError(f"budgets beyond n: {most:.3g} samples in one allocation, above the limit of {MAX_SAMPLES} "
                          "of the exact-objective optimizer (MAX_SAMPLES; lower --budgets or raise --cost)")
-    entries = float(np.sum(np.asarray(kmax, float) + 1.0))
-    cells = float(questions) * entries
-    if cells > TABLE_CELLS_MAX:
-        raise InputError(f"budgets beyond n: the exact-objective optimizer needs {questions} training questions x "
-                         f"{entries:.3g} table entries = {cells:.3g} cells, above the limit {TABLE_CELLS_MAX:,} "
-                         "(TABLE_CELLS_MAX); use smaller budgets, fewer configurations or larger costs")
+    entries = float(len(kmax)) * (most + 1.0)
+    size = float(questions) * entries * 8.0
+    if size > TABLE_BYTES_MAX:
+        raise InputError(f"budgets beyond n: the fail tables need {questions} training questions x {entries:.3g} "
+                         f"(configuration, count) entries x 8 bytes = {size / 2**20:,.0f} MiB, above the limit "
+                         f"{TABLE_BYTES_MAX / 2**20:,.0f} MiB (TABLE_BYTES_MAX); use smaller budgets, fewer "
+                         "configurations or larger costs")
 
 
 def _member_costs(mem: np.ndarray, costs: np.ndarray) -> np.ndarray:
@@ -122,11 +135,15 @@ def lex_smallest(rows: np.ndarray, k: int) -> np.ndarray:
 class _Search:
     """State and moves on the merged log tables (module docstring)."""
 
-    def __init__(self, L: list[np.ndarray], w: np.ndarray, qtot: int, costs: np.ndarray):
-        self.s = len(L)
-        self.kmax = np.array([t.shape[1] - 1 for t in L], dtype=np.int64)
-        self.off = np.concatenate([[0], np.cumsum(self.kmax + 1)[:-1]]).astype(np.int64)
-        self.L = np.concatenate(L, axis=1)  # (R, sum_s (kmax_s + 1))
+    def __init__(self, LT: np.ndarray | LazyLogTables, kmax: np.ndarray, w: np.ndarray, qtot: int,
+                 costs: np.ndarray):
+        self.kmax = np.asarray(kmax, np.int64)
+        if isinstance(LT, LazyLogTables):  # rows (S (K + 1), R) built as the search asks for them
+            width, self.s, self.LT = LT.width, LT.shape[0] // LT.width, LT
+        else:
+            self.s, width = LT.shape[0], LT.shape[1]
+            self.LT = LT.reshape(self.s * width, LT.shape[2])  # (S (K + 1), R): one row per (configuration, count)
+        self.off = (np.arange(self.s) * width).astype(np.int64)
         self.w, self.qtot, self.costs = w, qtot, costs
         self.unit = bool((costs == 1.0).all())
         iu, ju = np.triu_indices(self.s)
@@ -136,35 +153,44 @@ class _Search:
         self.hs = np.random.default_rng(20241030).integers(0, 2**64, size=self.s, dtype=np.uint64)  # row hashes
 
     def col(self, s, k) -> np.ndarray:
-        """log T[:, s, k] for arrays of (s, k) (k clipped into the table; callers mask the invalid ones)."""
-        return self.L[:, self.off[s] + np.clip(k, 0, self.kmax[s])]
+        """log T[:, s, k] (rows x len(s)) for arrays of (s, k) (k clipped into the table; callers mask the invalid
+        ones)."""
+        return self.LT[self.off[s] + np.clip(k, 0, self.kmax[s])].T
 
     def set(self, k: np.ndarray) -> None:
         self.k = np.asarray(k, dtype=np.int64).copy()
         self.y = self.col(np.arange(self.s), self.k).sum(axis=1)
 
+    def pure_fails(self, ks: np.ndarray) -> np.ndarray:
+        """(S,) the fail sum of each pure allocation "ks_s samples of s" (ks within the tables)."""
+        if isinstance(self.LT, LazyLogTables):  # per distinct cell: no S x R gather (equal up to rounding)
+            return self.LT.pure_fails(np.minimum(ks, self.kmax), self.w)
+        return self.w @ np.exp(self.col(np.arange(self.s), ks))
+
     def fail_sum(self) -> float:
         return float(self.w @ np.exp(self.y))
 
-    def _additions(self, cand2: np.ndarray | None):
-        """Addition sets: singles over every configuration, pairs over ``cand2`` (all when None), and with costs
-        the empty set. Returns exp(delta) (R, A), members (A, 2) (-1 = none; the same twice: two samples) and
-        whether each fits the tables."""
-        s, k = self.s, self.k
-        every = np.arange(s)
-        one = self.col(every, k + 1) - self.col(every, k)
-        ok1 = k + 1 <= self.kmax
-        mats, mem = [one], [np.column_stack([every, np.full(s, -1)])]
-        valid = [ok1]
+    def _additions(self, cand2: np.ndarray | None, cand1: np.ndarray | None = None):
+        """Addition sets: singles over ``cand1`` (every configuration when None), pairs over ``cand2`` (all when
+        None; a subset of ``cand1``), and with costs the empty set. Returns exp(delta) (R, A), members (A, 2)
+        (-1 = none; the same twice: two samples) and whether each fits the tables."""
+        k = self.k
+        every = np.arange(self.s) if cand1 is None else np.asarray(cand1)
+        one_s = self.col(every, k[every] + 1) - self.col(every, k[every])
+        ok1_s = k[every] + 1 <= self.kmax[every]
+        mats, mem = [one_s], [np.column_stack([every, np.full(every.size, -1)])]
+        valid = [ok1_s]
         c2 = every if cand2 is None else np.asarray(cand2)
+        at = np.searchsorted(every, c2)  # cand2's columns among the singles
+        one, ok1 = one_s[:, at], ok1_s[at]
         iu, ju = np.triu_indices(c2.size)
         b1, b2 = c2[iu], c2[ju]
         same = b1 == b2
         two = np.where(same[None, :], self.col(b1, k[b1] + 2) - self.col(b1, k[b1]),
-                       one[:, b1] + one[:, b2])
+                       one[:, iu] + one[:, ju])
         mats.append(two)
         mem.append(np.column_stack([b1, b2]))
-        valid.append(np.where(same, k[b1] + 2 <= self.kmax[b1], ok1[b1] & ok1[b2]))
+        valid.append(np.where(same, k[b1] + 2 <= self.kmax[b1], ok1[iu] & ok1[ju]))
         if not self.unit:
             mats.append(np.zeros((len(self.w), 1)))
             mem.append(np.array([[-1, -1]]))
@@ -218,18 +244,21 @@ class _Search:
         rows = len(self.w)
         n_rem = sup.size * (sup.size + 3) / 2
         n_add = self.s * (self.s + 3) / 2
-        cand2 = pair_from = None
+        cand2 = pair_from = cand1 = None
         if n_rem * n_add * max(rows, 64) > PAIR_WORK:
             single = cur @ np.exp(self.col(np.arange(self.s), self.k + 1) - self.col(np.arange(self.s), self.k))
-            cand2 = np.sort(np.argsort(single, kind="stable")[:PAIR_CANDIDATES])
+            rank = np.argsort(single, kind="stable")
+            cand2 = np.sort(rank[:PAIR_CANDIDATES])
+            if self.s > SINGLE_CANDIDATES:  # wide logs: single additions among the best ones only
+                cand1 = np.sort(rank[: max(SINGLE_CANDIDATES, PAIR_CANDIDATES)])  # holding the pairs' ones
             if sup.size > PAIR_CANDIDATES:
                 drop = self.col(sup, self.k[sup] - 1) - self.col(sup, self.k[sup])
                 loss = self.w @ np.exp(np.minimum(self.y[:, None] + drop, 0.0))
                 pair_from = np.sort(sup[np.argsort(loss, kind="stable")[:PAIR_CANDIDATES]])
-        E, amem, avalid = self._additions(cand2)
+        E, amem, avalid = self._additions(cand2, cand1)
         D, rmem = self._removals(pair_from)
         base = self.w[:, None] * np.exp(np.minimum(self.y[:, None] + D, 0.0))  # (R, D)
-        fails = base.T @ E  # (D, A)
+        fails = products(np.ascontiguousarray(base.T), E)  # (D, A)
         spent = float(self.costs @ self.k)
         cost = spent - _member_costs(rmem, self.costs)
         bad = ~avalid[None, :] | ((cost[:, None] + _member_costs(amem, self.costs)[None, :]) > budget + COST_EPS)
@@ -253,8 +282,8 @@ class _Search:
         out = np.empty(len(K))
         step = max(1, int(2e6 // max(1, len(self.w) * self.s)))
         for i in range(0, len(K), step):
-            idx = self.off[None, :] + K[i : i + step]
-            out[i : i + step] = np.exp(self.L[:, idx].sum(axis=2)).T @ self.w
+            idx = self.off[None, :] + np.minimum(K[i : i + step], self.kmax[None, :])
+            out[i : i + step] = np.exp(self.LT[idx].sum(axis=1)) @ self.w
         return out
 
     def best_rows(self, rows: np.ndarray, n: int) -> np.ndarray:
@@ -319,38 +348,50 @@ def optimize_tabled(n: np.ndarray, c: np.ndarray, budgets: Sequence[int], *, pri
     pr = resolve(prior)
     rows, inv, w = np.unique(np.concatenate([n, c], axis=1), axis=0, return_inverse=True, return_counts=True)
     nr, cr = rows[:, :s], rows[:, s:]
-    with np.errstate(divide="ignore"):
-        L = [np.maximum(np.log(t), LOG_FLOOR) for t in fail_tables(nr, cr, kmax, pr)]
-    search = _Search(L, w.astype(float), q, cost)
+    cells = float(s) * (float(kmax.max()) + 1.0) * len(w)
+    LT = (log_tables if cells <= LAZY_CELLS else LazyLogTables)(nr, cr, int(kmax.max()), pr, floor=LOG_FLOOR)
+    search = _Search(LT, kmax, w.astype(float), q, cost)
     wanted, found = set(want), {}
-    beam = np.zeros((1, s), dtype=np.int64)
     with np.errstate(under="ignore"):
-        for b in range(1, max(want) + 1):
-            beam = search.beam_step(beam, float(b))
-            better = []
-            for start in beam[:STARTS]:
-                search.set(start)
-                search.improve(float(b))
-                better.append(search.k.copy())
-            beam = search.best_rows(np.vstack([*better, beam]), BEAM)
-            if b in wanted:
-                found[b] = beam[0].copy()
+        if search.unit:  # the beam on table look-ups (osca_core.optimize.tabled_beam)
+            small = search.s * len(w) <= SMALL_CELLS
+            ks = sweep_unit(search, max(want), n.min(axis=0) + 1, improve_starts=STARTS if small else 1)
+            found = {b: ks[b - 1].copy() for b in wanted}
+        else:
+            beam = np.zeros((1, s), dtype=np.int64)
+            for b in range(1, max(want) + 1):
+                beam = search.beam_step(beam, float(b))
+                better = []
+                for start in beam[:STARTS]:
+                    search.set(start)
+                    search.improve(float(b))
+                    better.append(search.k.copy())
+                beam = search.best_rows(np.vstack([*better, beam]), BEAM)
+                if b in wanted:
+                    found[b] = beam[0].copy()
         for b in sorted(x for x in wanted if x <= PURE_START_MAX):
-            found[b] = _best_start(search, found[b], float(b), n, c, cost, pr)
+            found[b] = _best_start(search, found[b], float(b), n, c, cost, pr,
+                                   always=not search.unit or search.s * len(w) <= SMALL_CELLS)
     out = {b: TabledResult(b, tuple(int(x) for x in k), train_pass(n, c, k, pr)) for b, k in found.items()}
     return [out[b] for b in want]
 
 
-def _best_start(search: _Search, k: np.ndarray, budget: float, n, c, cost, pr) -> np.ndarray:
+def _best_start(search: _Search, k: np.ndarray, budget: float, n, c, cost, pr, *, always: bool = True
+                ) -> np.ndarray:
     """The better of ``k`` and the local search from the best single-configuration allocation at ``budget``
-    (by the merged tables' fail sum)."""
+    (by the merged tables' fail sum); with ``always=False`` (large unit-cost logs) the local search runs only when
+    that pure allocation beats ``k`` outright (the walk from a pure allocation costs O(C) moves)."""
     ks = np.minimum(np.floor(budget / cost + COST_EPS).astype(np.int64), search.kmax)
     if not (ks > 0).any():
         return k
-    fails = np.where(ks > 0, search.w @ np.exp(search.col(np.arange(search.s), ks)), np.inf)
+    fails = np.where(ks > 0, search.pure_fails(ks), np.inf)
     pure = np.zeros(search.s, dtype=np.int64)
     j = int(np.argmin(fails))
     pure[j] = ks[j]
+    if not always:
+        search.set(k)
+        if fails[j] >= search.fail_sum():
+            return k
     search.set(pure)
     search.improve(budget)
     if train_pass(n, c, search.k, pr) > train_pass(n, c, k, pr) + IMPROVE_TOL:

@@ -64,9 +64,42 @@ class Certificate:
     seconds: float
 
 
+HEAD_ROWS = 32  # rows of the cheap first pass of :func:`undominated`
+
+
 def undominated(p: np.ndarray, costs: np.ndarray) -> np.ndarray:
     """Mask of configurations not dominated by another (p_t >= p_s on every row and c_t <= c_s; among identical
-    columns the first is kept)."""
+    columns the first is kept).
+
+    Two passes per column j, the same mask as comparing every pair on every row: the candidates t with
+    p_t >= p_j on the first :data:`HEAD_ROWS` rows and c_t <= c_j (a t failing there fails on all rows), then
+    those few on every row. On a wide log almost every pair fails in the first pass, so the S^2 Q comparisons
+    become about S^2 * HEAD_ROWS + S Q (1024 configurations x 500 training questions: 0.5 s to a few
+    hundredths)."""
+    p = np.asarray(p)
+    s = p.shape[1]
+    costs = np.asarray(costs)
+    keep = np.ones(s, bool)
+    head = p[:HEAD_ROWS]
+    order = np.arange(s)
+    for j in range(s):
+        cand = np.flatnonzero((head >= head[:, [j]]).all(axis=0) & (costs <= costs[j]))
+        cand = cand[cand != j]
+        if cand.size == 0:
+            continue
+        sub, pj, cc = p[:, cand], p[:, [j]], costs[cand]
+        ge = (sub >= pj).all(axis=0)
+        if not ge.any():
+            continue
+        strict = ge & ((sub > pj).any(axis=0) | (cc < costs[j]))
+        same = ge & ~strict & (order[cand] < j)
+        if strict.any() or same.any():
+            keep[j] = False
+    return keep
+
+
+def _undominated_all_pairs(p: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """:func:`undominated` by comparing every pair on every row (the definition; its tests' twin)."""
     s = p.shape[1]
     keep = np.ones(s, bool)
     for j in range(s):

@@ -9,7 +9,8 @@ Conventions shared by every builder:
   or ``plotly_dark`` (``dark=True``) for talks; otherwise no template is set and the host (Streamlit's theme)
   styles the figure, which keeps it readable in light and dark themes;
 - points evaluated by extrapolation (some k > n, Beta-binomial predictive) are marked with open symbols in a legend group
-  "extrapolated (k > n)", never drawn as measured;
+  "extrapolated (k > n)", never drawn as measured; a curve with ``extrapolation_low/high`` (``analysis.ranges``)
+  gets an error bar on each such point: its value over the plausible spreads;
 - ``log2_x=True`` puts budgets on a log axis with ticks at powers of two;
 - a strategy's label, colour and dash (references such as a test-set oracle: dashed) come from
   :mod:`osca_core.strategies.registry`; a curve that is no strategy (a paired difference) is drawn in ``registry.OTHER_COLOR``.
@@ -24,6 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from osca_core.model.results import Curve, allocation_items
+from osca_core.present import palette, wide
 from osca_core.present.views import plot_text
 from osca_core.strategies import registry
 
@@ -51,28 +53,103 @@ def chart_config(filename: str, *, fmt: str = "png") -> dict:
 
 
 def style(fig: go.Figure, *, presentation: bool, dark: bool) -> go.Figure:
-    """The shared look: plotly's presentation template for talks, small margins, left-aligned hover."""
+    """The shared look: plotly's presentation template for talks, small margins, left-aligned hover, the title
+    under the modebar, and the legend in rows under the plot (:data:`BOTTOM_LEGEND`) unless the figure placed it."""
     if presentation:
         fig.update_layout(template=("plotly_dark" if dark else "plotly_white") + "+presentation",
                           font=dict(size=20), hoverlabel=dict(font_size=18), title=dict(x=0.0, xanchor="left"))
-    top = fig.layout.margin.t if fig.layout.margin.t is not None else (90 if presentation else 60)
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else (100 if presentation else 76)
+    # the title sits on its own line under the modebar (the toolbar's icons sat on a long title on a phone)
+    if fig.layout.title.text:
+        head = wrap_title(fig.layout.title.text)
+        more = head.count("<br>")  # further lines of the title: plotly centres a title's lines on its first
+        # line's place, so the title comes down half a line and the plot a whole line per further line
+        top += (32 if presentation else 22) * more
+        fig.update_layout(title=dict(text=head, yref="container", y=1.0, yanchor="top",
+                                     pad=dict(t=TITLE_BELOW_MODEBAR + (16 if presentation else 11) * more)))
     fig.update_layout(margin=dict(l=10, r=10, t=top, b=10), hoverlabel=dict(align="left"))
+    if fig.layout.legend.orientation is None:  # a side legend squeezed the plot to a sliver on a phone
+        fig.update_layout(legend=BOTTOM_LEGEND)
     return fig
 
 
+# the legend in rows under the x axis at every width: plotly wraps the rows to the chart's width and, as the legend
+# is placed in the container, pushes the bottom margin to hold them (no fixed margin to outgrow on a phone)
+BOTTOM_LEGEND = dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0, xanchor="left")
+
+
+TITLE_LINE = 44  # characters: a longer title is broken into lines (plotly never wraps; 44 fit a phone's chart)
+
+
+def wrap_title(text: str, width: int = TITLE_LINE) -> str:
+    """``text`` broken into lines of at most ``width`` characters (``<br>`` between them): at the last ``": "`` or
+    before the last ``" ("`` that fits, else at the last space (a word longer than ``width`` keeps its own line);
+    a title that already has line breaks is kept as it is."""
+    if "<br" in text:
+        return text
+    lines, rest = [], text
+    while len(rest) > width:
+        cut = max([i + 1 for i in range(len(rest)) if rest.startswith(": ", i) and i + 1 <= width]
+                  + [i for i in range(1, len(rest)) if rest.startswith(" (", i) and i <= width], default=-1)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, width + 1)
+        if cut <= 0:
+            cut = rest.find(" ")
+        if cut <= 0:
+            break
+        lines.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return "<br>".join([*lines, rest])
+
+
+TITLE_BELOW_MODEBAR = 34  # px from the top of a chart to its title: the modebar's row
+AXIS_PAD = 0.02  # a budget axis extends this fraction of its span beyond the first and the last budget
+
+
 def log2_axis(fig: go.Figure, budgets: Sequence[int], *, axis: str = "xaxis") -> None:
-    """A log axis with ticks at the powers of two within the budgets."""
+    """A log axis with ticks at the powers of two within the budgets, its range fixed from the first budget to
+    the last (in log10 units, as plotly wants a log axis's range): nothing drawn elsewhere (a marker, an
+    annotation) can stretch it."""
     lo, hi = max(1, int(min(budgets))), int(max(budgets))
     ticks = [2 ** i for i in range(0, int(np.ceil(np.log2(hi))) + 1) if lo <= 2 ** i <= hi] or [lo, hi]
-    fig.update_layout({axis: dict(type="log", tickvals=ticks, ticktext=[str(t) for t in ticks])})
+    a, b = np.log10(lo), np.log10(max(hi, lo + 1))
+    pad = AXIS_PAD * (b - a)
+    fig.update_layout({axis: dict(type="log", tickvals=ticks, ticktext=[str(t) for t in ticks],
+                                  range=[a - pad, b + pad], minor=dict(showgrid=False, ticks=""))})
 
 
-def look(name: str) -> tuple[str, str, str]:
-    """(label, colour, dash) of a curve's strategy; a name that is no strategy is drawn as itself."""
+def linear_budget_axis(fig: go.Figure, budgets: Sequence[int], *, axis: str = "xaxis") -> None:
+    """A linear budget axis from the first budget to the last (never from 0: no budget below the first exists)."""
+    lo, hi = int(min(budgets)), int(max(budgets))
+    pad = AXIS_PAD * max(1, hi - lo)
+    fig.update_layout({axis: dict(type="linear", range=[lo - pad, hi + pad])})
+
+
+def budget_axis(fig: go.Figure, budgets: Sequence[int], *, log2_x: bool, axis: str = "xaxis") -> None:
+    """The budget axis of a chart: :func:`log2_axis` or :func:`linear_budget_axis`."""
+    if not budgets:
+        return
+    (log2_axis if log2_x else linear_budget_axis)(fig, budgets, axis=axis)
+
+
+def n_marker(fig: go.Figure, n: int, *, log_x: bool, presentation: bool = False) -> None:
+    """A dotted vertical line at ``n`` logged samples with its label. The line is a shape (data coordinates on
+    any axis); the label an annotation, whose x plotly reads in log10 units on a log axis, so it gets log10(n)
+    there (plotly's ``add_vline`` gives it ``n``, which on a log axis means 10^n and stretches the axis)."""
+    fig.add_shape(type="line", x0=n, x1=n, xref="x", y0=0, y1=1, yref="paper",
+                  line=dict(dash="dot", width=2 if presentation else 1, color="gray"), name="n_marker")
+    fig.add_annotation(x=float(np.log10(n)) if log_x else n, xref="x", y=1.0, yref="paper", yanchor="bottom",
+                       xanchor="right", showarrow=False, text=f"n = {n}: beyond, k > n is extrapolated",
+                       font=dict(color="gray"), name="n_marker")
+
+
+def look(name: str, *, dark: bool = False) -> tuple[str, str, str]:
+    """(label, colour, dash) of a curve's strategy (colour as drawn on the theme: ``palette.ink``); a name that
+    is no strategy is drawn as itself."""
     spec = registry.lookup(name)
     if spec is None:
-        return name, registry.OTHER_COLOR, "solid"
-    return spec.label, spec.color, spec.dash
+        return name, palette.ink(registry.OTHER_COLOR, dark=dark), "solid"
+    return spec.label, palette.ink(spec.color, dark=dark), spec.dash
 
 
 BAND_SPLITS = "mean over splits"
@@ -109,21 +186,28 @@ def _hover(label: str, budgets, values, extrapolated, allocations, ci_low=None, 
     return out
 
 
-def _add_strategy_curve(fig: go.Figure, cv: Curve, method: str = BAND_SPLITS) -> None:
-    """One non-pure strategy: its 95% band (several splits), then its line in the registry's colour and dash."""
-    label, color, dash = look(cv.strategy)
+def _add_strategy_curve(fig: go.Figure, cv: Curve, method: str = BAND_SPLITS, *, presentation: bool = False,
+                        dark: bool = False, band: bool = True, line: bool = True) -> None:
+    """One non-pure strategy: its 95% band (several splits), then its line in the registry's colour and dash
+    (widths, marker sizes and band opacity from :mod:`osca_core.present.palette`)."""
+    label, color, dash = look(cv.strategy, dark=dark)
     spec = registry.lookup(cv.strategy)
     note = spec.description if spec is not None and spec.kind == "expectation" else None
-    if cv.ci_low is not None and cv.ci_high is not None:
+    if band and cv.ci_low is not None and cv.ci_high is not None:
         xs = list(cv.budgets) + list(cv.budgets)[::-1]
         ys = list(cv.ci_high) + list(cv.ci_low)[::-1]
-        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(width=0),
-                                 fillcolor=color, opacity=0.18, name=f"{label} 95% interval",
+        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines",
+                                 line=dict(width=palette.band_edge(presentation=presentation, dark=dark), color=color),
+                                 fillcolor=color, opacity=palette.band_opacity(presentation=presentation, dark=dark),
+                                 name=f"{label} 95% interval",
                                  legendgroup=cv.strategy, showlegend=False, hoverinfo="skip",
                                  meta=f"band:{cv.strategy}"))
+    if not line:
+        return
     fig.add_trace(go.Scatter(
         x=list(cv.budgets), y=list(cv.values), mode="lines+markers", name=label, legendgroup=cv.strategy,
-        line=dict(color=color, width=3, dash=dash), marker=dict(size=6, color=color),
+        line=dict(color=color, width=palette.line_width(presentation=presentation), dash=dash),
+        marker=dict(size=palette.marker_size(presentation=presentation), color=color),
         hovertext=_hover(label, cv.budgets, cv.values, cv.extrapolated, cv.allocations, cv.ci_low, cv.ci_high,
                          note, method),
         hovertemplate="%{hovertext}<extra></extra>", meta=cv.strategy,
@@ -153,7 +237,8 @@ def curves_figure(
     fig = go.Figure()
     pures = [c for c in curves if c.strategy.startswith("pure:")]
     others = [c for c in curves if not c.strategy.startswith("pure:")]
-    if pures:
+    wide_band = len(pures) > wide.BAND_ABOVE
+    if pures and not wide_band:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=PURE_GROUP_NAME, legendgroup="pure",
                                  line=dict(color=PURE_COLOR, width=2), hoverinfo="skip"))
     extra_legend = [False]
@@ -162,70 +247,74 @@ def curves_figure(
         idx = [i for i, e in enumerate(cv.extrapolated) if e]
         if not idx:
             return
+        err = None
+        if cv.extrapolation_low is not None and any(cv.extrapolation_low[i] is not None for i in idx):
+            lo = [cv.extrapolation_low[i] for i in idx]
+            hi = [cv.extrapolation_high[i] for i in idx]
+            v = [cv.values[i] for i in idx]
+            err = dict(type="data", symmetric=False, color=color, thickness=1, width=3,
+                       array=[0.0 if h is None else max(h - y, 0.0) for h, y in zip(hi, v, strict=True)],
+                       arrayminus=[0.0 if a is None else max(y - a, 0.0) for a, y in zip(lo, v, strict=True)])
         fig.add_trace(go.Scatter(
             x=[cv.budgets[i] for i in idx], y=[cv.values[i] for i in idx], mode="markers",
             name=EXTRAPOLATED_NAME, legendgroup="extrapolated", showlegend=not extra_legend[0],
             marker=dict(symbol="circle-open", size=size, color=color, line=dict(width=2)),
-            hoverinfo="skip", meta=cv.strategy,
+            error_y=err, hoverinfo="skip", meta=cv.strategy,
         ))
         extra_legend[0] = True
 
+    if wide_band:  # hundreds of pure curves: a percentile band, the median, the max and the chosen ones
+        chosen = wide.add_pure_band(fig, pures, others, lambda cv: _hover(
+            look(cv.strategy)[0], cv.budgets, cv.values, cv.extrapolated, cv.allocations))
+        ext = [any(cv.extrapolated[i] for cv in pures) for i in range(len(pures[0].budgets))]
+        add_extrapolated(Curve("pure-band", pures[0].budgets, tuple(wide.band(pures)["p50"].tolist()),
+                               tuple(ext)), PURE_COLOR, 6)
+        fig.add_annotation(text=f"{len(pures)} pure configurations aggregated: 10-90th percentile band, median, "
+                                f"max; {len(chosen)} drawn dashed", xref="paper", yref="paper", x=0, y=1.0,
+                           xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=11, color="gray"))
+        pures = []
     for cv in pures:
         label = look(cv.strategy)[0]
         fig.add_trace(go.Scatter(
             x=list(cv.budgets), y=list(cv.values), mode="lines", name=plot_text(cv.strategy),
-            legendgroup="pure", showlegend=False, line=dict(color=PURE_COLOR, width=1.5),
+            legendgroup="pure", showlegend=False,
+            line=dict(color=PURE_COLOR, width=palette.line_width(presentation=presentation, main=False)),
             hovertext=_hover(label, cv.budgets, cv.values, cv.extrapolated, cv.allocations),
             hovertemplate="%{hovertext}<extra></extra>", meta=cv.strategy,
         ))
     for cv in pures:
         add_extrapolated(cv, PURE_COLOR, 6)
+    for cv in others:  # every band first, then every line: no band covers another strategy's line
+        _add_strategy_curve(fig, cv, method, presentation=presentation, dark=dark, line=False)
     for cv in others:
-        _add_strategy_curve(fig, cv, method)
-        add_extrapolated(cv, look(cv.strategy)[1], 12)
+        _add_strategy_curve(fig, cv, method, presentation=presentation, dark=dark, band=False)
+        add_extrapolated(cv, look(cv.strategy, dark=dark)[1], 16 if presentation else 12)
     budgets = [b for c in curves for b in c.budgets]
-    if n_min is not None and budgets and max(budgets) > n_min:
-        fig.add_vline(x=n_min, line=dict(dash="dot", width=1, color="gray"),
-                      annotation_text=f"n = {n_min}: beyond, k > n is extrapolated",
-                      annotation_position="top left")
+    if n_min is not None and budgets and min(budgets) <= n_min < max(budgets):
+        n_marker(fig, n_min, log_x=log2_x, presentation=presentation)
     fig.update_layout(
         title=dict(text=plot_text(title) if title else None),
-        xaxis_title="budget C (samples per question)", yaxis_title="test pass@C",
+        xaxis_title="budget C per question", yaxis_title="test pass@C",
         hovermode="closest", legend=dict(groupclick="togglegroup"),
     )
-    if log2_x and budgets:
-        log2_axis(fig, budgets)
+    budget_axis(fig, budgets, log2_x=log2_x)
     return style(fig, presentation=presentation, dark=dark)
 
 
-MODEL_SCALES = ("Blues", "Oranges", "Greens", "Purples", "Reds", "Greys", "YlOrBr", "PuRd", "BuGn", "OrRd")
-
-
 def allocation_colors(configs: Sequence, group_by: str) -> dict[str, str]:
-    """Colours for allocation groups, grouped by model and temperature: each model gets its own hue (a plotly
-    sequential scale) and, within it, darker shades for higher temperatures (variants next to their temperature);
-    grouping by temperature alone uses Viridis from cool to hot."""
+    """Colours for allocation groups. Configurations, models and (model, temperature) groups: distinct
+    colour-blind-safe hues (``palette.spread``: Okabe-Ito, then Tol), in the order of ``ordered_configs`` so one
+    model's groups sit together; never shades of one hue (five near-identical blues told five configurations of one
+    model apart on SWE-bench). Grouping by temperature alone uses Viridis from cool to hot."""
     from plotly.colors import sample_colorscale
 
     from osca_core.present.views import group_of, ordered_configs
 
-    out: dict[str, str] = {}
+    labels = list(dict.fromkeys(group_of(k, group_by) for k in ordered_configs(configs)))
     if group_by == "temperature":
-        labels = list(dict.fromkeys(group_of(k, group_by) for k in ordered_configs(configs)))
         pts = [0.9 * i / max(1, len(labels) - 1) for i in range(len(labels))]
         return dict(zip(labels, sample_colorscale("Viridis", pts), strict=True))
-    models = list(dict.fromkeys(k.model for k in configs))
-    for mi, model in enumerate(models):
-        scale = MODEL_SCALES[mi % len(MODEL_SCALES)]
-        members = sorted((k for k in configs if k.model == model),
-                         key=lambda k: (k.temperature is None, k.temperature or 0.0, k.variant))
-        groups = list(dict.fromkeys(group_of(k, group_by) for k in members))
-        if len(groups) == 1:
-            pts = [0.7]
-        else:
-            pts = [0.4 + 0.55 * i / (len(groups) - 1) for i in range(len(groups))]
-        out.update(zip(groups, sample_colorscale(scale, pts), strict=True))
-    return out
+    return dict(zip(labels, palette.spread(len(labels)), strict=True))
 
 
 def allocation_figure(
@@ -264,11 +353,24 @@ def allocation_figure(
     fig.update_layout(barmode="stack", title=dict(text=plot_text(title) if title else None),
                       xaxis_title="budget C", yaxis_title="samples", hovermode="closest",
                       legend=dict(traceorder="normal"))
-    if kind == "bar" and not log2_x:
-        fig.update_xaxes(type="category" if len(budgets) <= 40 else "linear")
-    if log2_x and budgets:
-        log2_axis(fig, budgets)
+    if kind == "bar" and not log2_x and len(budgets) <= 40:
+        fig.update_xaxes(type="category")
+    else:
+        budget_axis(fig, budgets, log2_x=log2_x)
     return style(fig, presentation=presentation, dark=dark)
+
+
+def common_prefix(ids: Sequence[str]) -> str:
+    """The prefix every id shares, up to and including its last separator (``/``, ``_``, ``-``, ``:``, ``.``,
+    space), so that no id loses part of a word and none is left empty; '' when there is none."""
+    if len(ids) < 2:
+        return ""
+    import os.path
+
+    p = os.path.commonprefix(list(ids))
+    cut = max(p.rfind(ch) for ch in "/_-:. ")
+    p = p[:cut + 1] if cut >= 0 else ""
+    return p if p and all(len(x) > len(p) for x in ids) else ""
 
 
 HEATMAP_LABEL_PX = 10  # least vertical room for one question id on the heatmap's y axis
@@ -293,7 +395,9 @@ def heatmap_figure(
     """Questions (rows, in the frame's order, first at the top) x configurations (columns) of pass rates c/n.
     ``counts``: optional (n, c) frames of the same shape, shown in the hover as ``c/n``."""
     z = rates.to_numpy(dtype=float)
+    prefix = common_prefix([str(q) for q in rates.index])
     qids = [plot_text(q) for q in rates.index]
+    labels = [plot_text(str(q)[len(prefix):]) for q in rates.index]  # the shared prefix named in the axis title
     cfgs = [plot_text(c) for c in rates.columns]
     if counts is not None:
         n, c = (x.to_numpy() for x in counts)
@@ -310,9 +414,13 @@ def heatmap_figure(
     rows = z.shape[0]
     height = max(320, min(1400, 60 + 14 * rows))
     step = heatmap_label_step(rows, height)
-    yaxis = dict(autorange="reversed", type="category")
-    if step > 1:  # every step-th question id labelled (the rest are in the hover): no overlapping labels
-        yaxis.update(tickmode="array", tickvals=qids[::step], ticktext=qids[::step])
+    room = (height - HEATMAP_PLOT_MARGIN) / max(1, rows) * step  # px per labelled row
+    # a text box is about 1.35 font sizes tall: the font shrinks (8 to 12 px) so that labels never touch
+    yaxis = dict(autorange="reversed", type="category", tickfont=dict(size=int(max(8, min(12, room / 1.35)))))
+    if step > 1 or prefix:  # every step-th question id labelled (the rest are in the hover): no overlapping labels
+        yaxis.update(tickmode="array", tickvals=qids[::step], ticktext=labels[::step])
+    if prefix:  # ids share a prefix ("BigCodeBench/"): labelled without it (short labels fit a phone)
+        yaxis.update(title=dict(text=f"question ({plot_text(prefix)}...)"))
     fig.update_layout(title=dict(text=plot_text(title) if title else None, y=0.995, yanchor="top"),
                       margin=dict(t=170), xaxis=dict(side="top", tickangle=-45), yaxis=yaxis, height=height)
     return style(fig, presentation=presentation, dark=dark)
@@ -352,8 +460,11 @@ def comparison_figure(frame: pd.DataFrame, a: str, b: str, *, presentation: bool
     fig.add_trace(go.Scatter(x=frame["rate_a"], y=frame["rate_b"], mode="markers", name="questions",
                              marker=dict(size=8, color="#0072B2", opacity=0.6), hovertext=text,
                              hovertemplate="%{hovertext}<extra></extra>"))
-    fig.update_layout(xaxis=dict(title=f"A: {plot_text(a)} (pass rate)", range=[-0.03, 1.03]),
-                      yaxis=dict(title=f"B: {plot_text(b)} (pass rate)", range=[-0.03, 1.03], scaleanchor="x"),
+    # square and fixed at [0, 1] on both axes: the plot area shrinks to a square (constrain="domain") instead of
+    # plotly widening the y range to the chart's aspect (which gave -1.5..2.5 on a wide chart)
+    fig.update_layout(xaxis=dict(title=f"A: {plot_text(a)} (pass rate)", range=[-0.03, 1.03], constrain="domain"),
+                      yaxis=dict(title=f"B: {plot_text(b)} (pass rate)", range=[-0.03, 1.03], scaleanchor="x",
+                                 scaleratio=1, constrain="domain"),
                       showlegend=False)
     return style(fig, presentation=presentation, dark=dark)
 
@@ -367,7 +478,7 @@ def train_test_figure(curves: Sequence[Curve], *, log2_x: bool = False, presenta
     for cv in curves:
         if cv.allocations is None:
             continue
-        label, color, _ = look(cv.strategy)
+        label, color, _ = look(cv.strategy, dark=dark)
         budgets += list(cv.budgets)
         hover = _hover(label, cv.budgets, cv.values, cv.extrapolated, cv.allocations)
         fig.add_trace(go.Scatter(x=list(cv.budgets), y=[a.train_pass for a in cv.allocations],
@@ -378,10 +489,10 @@ def train_test_figure(curves: Sequence[Curve], *, log2_x: bool = False, presenta
                                  line=dict(color=color, width=3), name=f"{label}: test pass@C",
                                  legendgroup=cv.strategy, hovertext=hover,
                                  hovertemplate="%{hovertext}<extra></extra>"))
-    fig.update_layout(xaxis_title="budget C", yaxis_title="pass@C", hovermode="closest")
-    if log2_x and budgets:
-        log2_axis(fig, budgets)
-    return style(fig, presentation=presentation, dark=dark)
+    fig.update_layout(xaxis_title="budget C", yaxis_title="pass@C", hovermode="closest",
+                      legend=BOTTOM_LEGEND)
+    budget_axis(fig, budgets, log2_x=log2_x)
+    return style(fig, presentation=presentation, dark=dark)  # the legend's rows push the bottom margin
 
 
 def study_figure(frame: pd.DataFrame, *, x_title: str, y_title: str = "test pass@C", log_x: bool = False,
@@ -390,22 +501,34 @@ def study_figure(frame: pd.DataFrame, *, x_title: str, y_title: str = "test pass
     """Lines with 95% bands for experiment studies. ``frame`` columns: series, x, mean, ci_low, ci_high (the
     interval columns may be empty); one line per series, coloured like its strategy when the series is one."""
     fig = go.Figure()
-    for i, (name, sub) in enumerate(frame.groupby("series", sort=False)):
-        spec = registry.lookup(str(name))
-        spec = None if spec is None or spec.is_pure else spec  # pure series: categorical colours, own names
-        color = spec.color if spec is not None else CATEGORY_COLORS[i % len(CATEGORY_COLORS)]
+    series = [str(x) for x in dict.fromkeys(frame["series"])]
+
+    def strategy_of(name: str):
+        spec = registry.lookup(name)
+        return None if spec is None or spec.is_pure else spec  # pure series: own colours, own names
+
+    # a series that is no strategy (a ban variant such as "osca (ban multi-model)") gets a colour apart from every
+    # strategy drawn beside it (palette.distinct_series), never a strategy's colour
+    reserved = [palette.ink(s.color, dark=dark) for s in map(strategy_of, series) if s is not None]
+    free = palette.distinct_series([x for x in series if strategy_of(x) is None], reserved)
+    for name, sub in frame.groupby("series", sort=False):
+        spec = strategy_of(str(name))
+        color = palette.ink(spec.color, dark=dark) if spec is not None else free[str(name)]
         label = spec.label if spec is not None else str(name)
         xs = [str(x) for x in sub["x"]] if categorical_x else list(sub["x"])
         if sub["ci_low"].notna().all() and sub["ci_high"].notna().all():
             fig.add_trace(go.Scatter(x=xs + xs[::-1], y=list(sub["ci_high"]) + list(sub["ci_low"])[::-1],
-                                     fill="toself", mode="lines", line=dict(width=0), fillcolor=color,
-                                     opacity=0.18, hoverinfo="skip", showlegend=False, legendgroup=str(name),
+                                     fill="toself", mode="lines", line=dict(width=palette.band_edge(presentation=presentation, dark=dark), color=color), fillcolor=color,
+                                     opacity=palette.band_opacity(presentation=presentation, dark=dark),
+                                     hoverinfo="skip", showlegend=False, legendgroup=str(name),
                                      meta=f"band:{name}"))
         text = [f"<b>{plot_text(label)}</b><br>{plot_text(x_title)} = {plot_text(x)}<br>mean {m:.4f}"
                 + (f"<br>95% interval {lo:.4f} to {hi:.4f}" if pd.notna(lo) and pd.notna(hi) else "")
                 for x, m, lo, hi in zip(sub["x"], sub["mean"], sub["ci_low"], sub["ci_high"], strict=True)]
         fig.add_trace(go.Scatter(x=xs, y=list(sub["mean"]), mode="lines+markers", name=plot_text(label),
-                                 legendgroup=str(name), line=dict(color=color, width=3), marker=dict(size=7),
+                                 legendgroup=str(name),
+                                 line=dict(color=color, width=palette.line_width(presentation=presentation)),
+                                 marker=dict(size=palette.marker_size(presentation=presentation) + 1),
                                  hovertext=text, hovertemplate="%{hovertext}<extra></extra>", meta=str(name)))
     fig.update_layout(xaxis_title=plot_text(x_title), yaxis_title=plot_text(y_title), hovermode="closest",
                       title=dict(text=plot_text(title) if title else None))
@@ -413,4 +536,6 @@ def study_figure(frame: pd.DataFrame, *, x_title: str, y_title: str = "test pass
         fig.update_xaxes(type="category")
     elif log_x and len(frame):
         log2_axis(fig, [int(x) for x in frame["x"]])
+    elif len(frame) and x_title.startswith("budget"):
+        linear_budget_axis(fig, [int(x) for x in frame["x"]])
     return style(fig, presentation=presentation, dark=dark)

@@ -25,6 +25,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from osca_core import checks
+from osca_core.errors import InputError
 from osca_core.model.budgets import check_budgets
 from osca_core.present import views
 from osca_core.strategies import registry
@@ -82,6 +84,14 @@ class Report:
     provenance: tuple[tuple[str, str], ...] = ()
     dashboard_url: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _web_address(url: str | None) -> bool:
+    """Only an http(s) address becomes a link (:func:`osca_core.checks.http_url`); anything else is left out."""
+    try:
+        return url is not None and bool(checks.http_url(url, "dashboard URL"))
+    except InputError:
+        return False
 
 
 def _e(x: object) -> str:
@@ -142,7 +152,7 @@ def render(report: Report) -> str:
         parts.append("</section>")
     prov = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in report.provenance)
     link = (f'<p class="note">Open this view in the dashboard: <a href="{_e(report.dashboard_url)}">'
-            f"{_e(report.dashboard_url)}</a></p>") if report.dashboard_url else ""
+            f"{_e(report.dashboard_url)}</a></p>") if _web_address(report.dashboard_url) else ""
     notes = "".join(f'<p class="note">{_e(x)}</p>' for x in report.notes)
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -196,11 +206,14 @@ def command(name: str = "report", *, file: str | None = None, dataset: str | Non
 
 
 def dashboard_url(base: str, dataset: str, budgets: Sequence[int], *, seed: int = 0, log2: bool | None = None,
-                  strategies: Sequence[str] = (), configs: Sequence[str] | None = None, page: str = "") -> str:
+                  strategies: Sequence[str] = (), configs: Sequence[str] | None = None, page: str = "",
+                  pures: bool | None = None) -> str:
     """The dashboard's URL of the same view (query parameters of docs/dashboard.md): ``dataset``,
     ``budget`` twice (the range min..max), ``log2``, ``seed``, ``strategies`` (the dashboard's, repeated),
-    ``pures`` (any ``pure:`` asked) and ``configs`` (repeated) when a subset was analysed; ``page`` e.g.
-    ``allocation``."""
+    ``pures`` (the view's own switch when given, else whether any ``pure:`` was asked) and ``configs`` (repeated)
+    when a subset was analysed; ``page`` e.g. ``allocation``. ``base`` must be an http(s) address
+    (:func:`osca_core.checks.http_url`)."""
+    base = checks.http_url(base, "--dashboard")
     b = check_budgets(budgets)
     lo, hi = min(b), max(b)
     q: list[tuple[str, str]] = [("dataset", dataset), ("budget", str(lo)), ("budget", str(hi))]
@@ -208,7 +221,9 @@ def dashboard_url(base: str, dataset: str, budgets: Sequence[int], *, seed: int 
     q.append(("seed", str(int(seed))))
     offered = set(registry.names(dashboard=True))
     q += [("strategies", s) for s in strategies if s in offered]
-    if strategies:
+    if pures is not None:
+        q.append(("pures", "true" if pures else "false"))
+    elif strategies:
         q.append(("pures", "true" if any(s.startswith(registry.PURE_PREFIX) for s in strategies) else "false"))
     q += [("configs", c) for c in configs or ()]
     return f"{base.rstrip('/')}/{page.strip('/')}?{urlencode(q)}"

@@ -23,12 +23,15 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from osca_core.analysis import headline as headline_rule
 from osca_core.analysis import paired, savings_result
+from osca_core.analysis.headline import Headline
 from osca_core.model.budgets import check_budgets
 from osca_core.model.extrapolation import lazy_prior
 from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.model.per_question import question_values
 from osca_core.model.results import Allocation
+from osca_core.model.splits import Setting
 from osca_core.present import plots, uncertainty_plots, views
 from osca_core.present.report import DASHBOARD, Report, Section, Table, budget_spec, dashboard_url, render  # noqa: F401
 from osca_core.strategies import registry
@@ -72,6 +75,7 @@ class ReportData:
     n_resamples: int
     seed: int
     level: float
+    headline: Headline | None = None  # the one headline rule (analysis.headline), with the savings
 
     @property
     def top(self) -> int:
@@ -114,11 +118,16 @@ def compute(matrix: OutcomeMatrix, budgets: Sequence[int], *, strategies: Sequen
     say(f"curves: {len(names)} strategies x {len(budgets)} budgets, bootstrap B = {n_resamples}")
     cb = paired.bootstrap_curves(matrix, names, budgets, n_resamples=n_resamples, level=level, seed=seed,
                                  pairs=[("osca", "best-pure")], fit_seed=seed)
-    sv = None
+    sv = head = None
     if savings:
         say(f"savings: budgets 1..{budgets[-1]}")
-        sv = paired.bootstrap_savings(matrix, savings_budgets(budgets), n_resamples=n_resamples, level=level,
-                                      seed=seed, fit_seed=seed)
+
+        def run(b, **kw):
+            return paired.bootstrap_savings(matrix, b, n_resamples=n_resamples, level=level, seed=seed,
+                                            fit_seed=seed, **kw)
+
+        reading = headline_rule.read(matrix, savings_budgets(budgets), Setting(seed=seed), run)
+        sv, head = reading.savings, reading.headline
     mix, pure = cb.curve("osca").allocations[-1], cb.curve("best-pure").allocations[-1]
     mt = test_matrix(matrix)
     lists = views.question_lists(mt, mix, pure)
@@ -128,7 +137,7 @@ def compute(matrix: OutcomeMatrix, budgets: Sequence[int], *, strategies: Sequen
     rows = tuple({"question": q, "osca": float(pm[index[q]]), "best_pure": float(pp[index[q]]),
                   "extrapolated": "yes" if em[index[q]] else "no"} for q in lists.only_mix)
     return ReportData(matrix, tuple(budgets), tuple(names), cb, cb.difference("osca", "best-pure"), sv, lists,
-                      rows, int(n_resamples), int(seed), float(level))
+                      rows, int(n_resamples), int(seed), float(level), head)
 
 
 # -- figures -------------------------------------------------------------------------------------------------
@@ -332,17 +341,28 @@ def _allocation_section(data: ReportData, keys: set[int]) -> Section:
     return Section("OSCA's allocation", (text,), (allocation_fig(data),), tables)
 
 
+def _sentence(text: str) -> str:
+    """``text`` with its first letter upper-cased and a full stop (names and "OSCA" keep their case)."""
+    return text[:1].upper() + text[1:] + "."
+
+
 def _savings_section(data: ReportData, ins: str, keys: set[int]) -> Section:
     sv = data.savings
     gaps, cols = sv.as_dict()["gaps"], ("budget", "osca", "best_pure", "gap", "ci_low", "ci_high")
     text = (f"Savings on budgets {_span(sv.gaps.budgets)}: the baseline is the best pure configuration chosen on "
-            f"training data at C = {data.top}; the budget needed is the first C at which OSCA's curve reaches its "
+            f"training data at C = {sv.baseline_budget}; the budget needed is the first C at which OSCA's curve reaches its "
             f"{data.pass_label}.")
     tables = (_rows_table([r for r in gaps if r["budget"] in keys], cols,
                           "accuracy gap OSCA - best pure at the key budgets (the stable comparison)", collapsed=False),
               _rows_table(gaps, cols, f"accuracy gap at every budget {_span(sv.gaps.budgets)}"))
-    return Section(f"Compute savings{ins}", (text, f"Note: {sv.note}."), (), tables,
-                   headline=("In-sample. " if data.in_sample else "") + savings_headline(sv, data.level))
+    h = data.headline
+    if h is None:
+        return Section(f"Compute savings{ins}", (text, f"Note: {sv.note}."), (), tables,
+                       headline=("In-sample. " if data.in_sample else "") + savings_headline(sv, data.level))
+    paras = (text, f"The reading: {savings_headline(sv, data.level)}.", _sentence(h.detail),
+             *((_sentence(h.modelled),) if h.modelled else ()), f"Note: {sv.note}.")
+    return Section(f"Compute savings{ins}", paras, (), tables,
+                   headline=("In-sample. " if data.in_sample else "") + h.text)
 
 
 def _questions_section(data: ReportData, ins: str) -> Section:

@@ -14,12 +14,15 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from osca_core.analysis.paired import Difference
-from osca_core.present.plots import log2_axis, style
+from osca_core.present import palette
+from osca_core.present.plots import budget_axis, style
 from osca_core.present.views import plot_text
 from osca_core.strategies import registry
 
 EXCLUDES_COLOR = "#D55E00"
 INCLUDES_COLOR = "#888888"
+EXCLUDES_SYMBOL = "diamond"  # the interval excludes 0
+INCLUDES_SYMBOL = "circle"  # the interval includes 0 (small, grey)
 HIST_BINS = 20
 
 
@@ -36,14 +39,16 @@ def _color(name: str) -> str:
 def difference_figure(diff: Difference, *, log2_x: bool = False, presentation: bool = False, dark: bool = False,
                       title: str | None = None, method: str = "bootstrap over test questions") -> go.Figure:
     """The paired difference a - b of test pass@C against budget: a line, its interval as a band (trace ``meta``
-    ``band:<a> - <b>``), a dashed zero line, and markers filled where the interval excludes 0 (open where it
-    includes 0). Hover text gives C, the difference and the interval with ``method``."""
+    ``band:<a> - <b>``), a dashed zero line, and markers: a coloured diamond where the interval excludes 0, a small
+    grey dot where it includes 0 (never an open circle: open circles mean "extrapolated, k > n" on every chart).
+    Hover text gives C, the difference and the interval with ``method``."""
     name = f"{_label(diff.a)} - {_label(diff.b)}"
     fig = go.Figure()
     xs = list(diff.budgets)
     if diff.ci_low is not None and diff.ci_high is not None:
         fig.add_trace(go.Scatter(x=xs + xs[::-1], y=list(diff.ci_high) + list(diff.ci_low)[::-1], fill="toself",
-                                 mode="lines", line=dict(width=0), fillcolor=_color(diff.a), opacity=0.2,
+                                 mode="lines", line=dict(width=palette.band_edge(presentation=presentation, dark=dark), color=_color(diff.a)), fillcolor=_color(diff.a),
+                                 opacity=palette.band_opacity(presentation=presentation, dark=dark),
                                  name=f"{100 * diff.level:g}% interval", hoverinfo="skip",
                                  meta=f"band:{diff.a} - {diff.b}"))
     hover = []
@@ -57,17 +62,17 @@ def difference_figure(diff: Difference, *, log2_x: bool = False, presentation: b
     excl = diff.excludes_zero
     fig.add_trace(go.Scatter(
         x=xs, y=list(diff.diff), mode="lines+markers", name=plot_text(name), meta=f"{diff.a} - {diff.b}",
-        line=dict(color=_color(diff.a), width=3),
-        marker=dict(size=7, color=[EXCLUDES_COLOR if e else INCLUDES_COLOR for e in excl],
-                    symbol=["circle" if e else "circle-open" for e in excl], line=dict(width=2)),
+        line=dict(color=_color(diff.a), width=palette.line_width(presentation=presentation)),
+        marker=dict(size=[palette.marker_size(presentation=presentation) + (3 if e else 0) for e in excl],
+                    color=[EXCLUDES_COLOR if e else INCLUDES_COLOR for e in excl],
+                    symbol=[EXCLUDES_SYMBOL if e else INCLUDES_SYMBOL for e in excl]),
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
     ))
     fig.add_hline(y=0.0, line=dict(dash="dash", width=1, color="gray"))
     fig.update_layout(title=dict(text=plot_text(title) if title else None),
                       xaxis_title="budget C (samples per question)",
-                      yaxis_title=f"test pass@C difference ({plot_text(name)})", hovermode="closest")
-    if log2_x and xs:
-        log2_axis(fig, xs)
+                      yaxis_title="pass@C difference", hovermode="closest")  # short: the title names a - b
+    budget_axis(fig, xs, log2_x=log2_x)
     return style(fig, presentation=presentation, dark=dark)
 
 
@@ -81,7 +86,7 @@ def question_histogram_figure(pass1: Mapping[str, Sequence[float]], pass_c: Mapp
         raise ValueError("question_histogram_figure: bins must be >= 1")
     edges = np.linspace(0.0, 1.0, bins + 1)
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True,
-                        subplot_titles=("per-question pass@1", f"per-question pass@{int(budget)}"))
+                        subplot_titles=("pass@1", f"pass@{int(budget)}"))  # short: half a phone's width
     for col, data in ((1, pass1), (2, pass_c)):
         for name, vals in data.items():
             v = np.clip(np.asarray(vals, float), 0.0, 1.0)
@@ -95,5 +100,5 @@ def question_histogram_figure(pass1: Mapping[str, Sequence[float]], pass_c: Mapp
                                  hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"), row=1, col=col)
     fig.update_layout(barmode="overlay", title=dict(text=plot_text(title) if title else None),
                       yaxis_title="test questions")
-    fig.update_xaxes(range=[0.0, 1.0], title_text="pass probability")
+    fig.update_xaxes(range=[0.0, 1.0], title_text="per-question pass probability")
     return style(fig, presentation=presentation, dark=dark)

@@ -9,7 +9,8 @@ sum k = C). Each allocation is scored two ways (OSCA paper, Zhang et al. 2024, `
 Where k_s > n_qs, on either side, the term is the Beta-binomial posterior predictive under the configuration's
 prior fitted on training questions (``osca_core.model.extrapolation``; test terms flagged ``extrapolated``). ``osca``
 maximizes that objective: the fast certified optimizer (``osca_core.optimize.curve``) when no training cell can be
-asked for more samples than it holds, else the exact-objective optimizer ``osca_core.optimize.beyond_n`` (not certified).
+asked for more samples than it holds, else the exact-objective optimizer ``osca_core.optimize.beyond_n`` (certified
+with ``certify=True`` by the bounds of ``osca_core.optimize.certify_beyond``).
 
 ``uniform`` has no fixed allocation: each of the C samples picks its configuration uniformly at random. Its exact
 expected pass@C lives in :mod:`osca_core.strategies.uniform` (re-exported here). ``osca-eb`` runs the ``osca`` optimizer on
@@ -26,10 +27,11 @@ import numpy as np
 
 from osca_core.model.budgets import check_budgets
 from osca_core.model.estimators import log_fail_rates
-from osca_core.model.extrapolation import beyond_training_n, lazy_prior, priors, train_pass
+from osca_core.model.extrapolation import beyond_training_n, fail_grid, lazy_prior, priors
 from osca_core.model.outcomes import OutcomeMatrix
 from osca_core.model.results import Allocation, Solution, make_allocation, score  # noqa: F401
 from osca_core.model.smoothing import posterior_rates
+from osca_core.optimize import prune
 from osca_core.optimize.beyond_n import optimize_tabled
 from osca_core.optimize.curve import optimize_curve
 from osca_core.strategies.uniform import uniform_expected  # noqa: F401
@@ -57,14 +59,17 @@ def best_pure(matrix: OutcomeMatrix, budgets: Sequence[int]) -> list[Allocation]
     p = matrix.train_rates()
     n, c = matrix.train_counts()
     nmin = n.min(axis=0)
-    prior = lazy_prior(matrix)
+    budgets = check_budgets(budgets)
+    over = [b for b in budgets if b > nmin.min()]
+    if over:  # the terms beyond n once per distinct (configuration, n, c): train_pass of each pure, bit for bit
+        f, _, idx = fail_grid(n, c, over, lazy_prior(matrix), train=True)
+        col = {b: i for i, b in enumerate(over)}
     out = []
-    for b in check_budgets(budgets):
+    for b in budgets:
         train_vals = np.mean(1.0 - (1.0 - p) ** b, axis=0)
-        for j in np.flatnonzero(b > nmin):
-            k = np.zeros(len(matrix.configs), dtype=np.int64)
-            k[j] = b
-            train_vals[j] = train_pass(n, c, k, prior)
+        js = np.flatnonzero(b > nmin)
+        if js.size:  # mean_q 1 - T[q, j, b] per row (the mean train_pass takes of that pure allocation)
+            train_vals[js] = np.mean(1.0 - f[idx[:, js].T, col[b]], axis=1)
         j = int(np.argmax(train_vals))
         k = np.zeros(len(matrix.configs), dtype=np.int64)
         k[j] = b
@@ -137,10 +142,20 @@ def solve(matrix: OutcomeMatrix, strategy: str, budgets: Sequence[int], *, seed:
     if strategy != "osca":
         raise ValueError(f"unknown optimizing strategy {strategy!r} (use osca or hillclimb)")
     if beyond_training_n(matrix, budgets):
-        res = optimize_tabled(*matrix.train_counts(), budgets, prior=priors(matrix), costs=matrix.costs)
+        n, c = matrix.train_counts()
+        res = optimize_tabled(n, c, budgets, prior=priors(matrix), costs=matrix.costs)
+        if certify:  # proven bounds beyond n (osca_core.optimize.certify_beyond); a better allocation replaces
+            from osca_core.optimize.certify_beyond import certify_tabled
+
+            res = certify_tabled(n, c, budgets, np.array([r.counts for r in res]), prior=priors(matrix),
+                                 costs=matrix.costs)
+            return [Solution(b, r.counts, r.upper_bound) for b, r in zip(budgets, res, strict=True)]
         return [Solution(b, r.counts, None) for b, r in zip(budgets, res, strict=True)]
-    res = optimize_curve(p, budgets, costs=matrix.costs, certify=certify)
-    return [Solution(b, r.counts, r.upper_bound) for b, r in zip(budgets, res, strict=True)]
+    # within n: configurations dominated on every training question are left out of the search (prune.dominated:
+    # the optimum over the rest is the optimum over all, so the upper bounds and certificates still hold)
+    keep = ~prune.dominated(p, matrix.costs) if p.shape[1] > 1 else np.ones(p.shape[1], bool)
+    res = optimize_curve(p[:, keep], budgets, costs=matrix.costs[keep], certify=certify)
+    return [Solution(b, prune.expand(r.counts, keep), r.upper_bound) for b, r in zip(budgets, res, strict=True)]
 
 
 def scored(matrix: OutcomeMatrix, strategy: str, solutions: Sequence[Solution]) -> list[Allocation]:

@@ -153,14 +153,14 @@ _TABLE: tuple[StrategySpec, ...] = (
     StrategySpec("best-pure", "best pure", "#0072B2", False, "allocation",
                  "the single configuration with the best training objective at each budget",
                  default=True, dashboard=True, dashboard_default=True, allocator=_best_pure),
-    StrategySpec("uniform", "uniform mix", "#009E73", True, "expectation",
+    StrategySpec("uniform", "uniform mix", "#CCBB44", True, "expectation",
                  "each sample's configuration drawn uniformly (exact expectation)",
                  default=True, dashboard=True, dashboard_default=True, expectation=st.uniform_expected,
                  question_values=uni.uniform_question_values, expected_cost=stopping_plans.uniform_expected_cost),
     StrategySpec("even", "even split", "#CC79A7", True, "allocation",
                  "C split as evenly as possible over the configurations (remainder to the best on training)",
                  default=True, dashboard=True, allocator=_even),
-    StrategySpec("hillclimb", "hill climbing (paper)", "#E69F00", True, "allocation",
+    StrategySpec("hillclimb", "hill climbing (paper)", "#332288", True, "allocation",
                  "the paper's hill climbing of the training objective, seeded",
                  dashboard=True, allocator=_hillclimb, solver=_solver("hillclimb")),
     StrategySpec("osca", "OSCA", "#D55E00", True, "allocation",
@@ -170,7 +170,7 @@ _TABLE: tuple[StrategySpec, ...] = (
     StrategySpec("osca-eb", "OSCA (empirical Bayes)", "#56B4E9", True, "allocation",
                  "OSCA on empirical-Bayes smoothed training rates (Beta-binomial prior per configuration)",
                  dashboard=True, allocator=_osca_eb),
-    StrategySpec("osca-stop", "OSCA (early stopping)", "#A6761D", True, "allocation",
+    StrategySpec("osca-stop", "OSCA (early stopping)", "#882255", True, "allocation",
                  "the mix and order with the best training pass@C whose training expected cost under early "
                  "stopping is at most the budget (osca_core.strategies.stopping_plans)",
                  dashboard=True, allocator=_osca_stop, planner=_osca_stop_plans, budget_unit="expected-cost budget"),
@@ -231,7 +231,8 @@ def label(name: str) -> str:
 
 
 def color(name: str) -> str:
-    """Line colour (Okabe-Ito palette; pure configurations muted grey)."""
+    """Line colour (Okabe-Ito and Paul Tol colours, every pair apart under simulated colour-vision deficiency:
+    osca_core.present.palette, tests/test_palette.py; pure configurations muted grey)."""
     return get(name).color
 
 

@@ -28,18 +28,31 @@ budget:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from scipy.stats import binom
 
 from osca_core.errors import InputError
 from osca_core.model.budgets import check_budgets
-from osca_core.model.extrapolation import PriorLike, columns, eval_fail, resolve
+from osca_core.model.extrapolation import PriorLike, columns, eval_fail, fail_grid, resolve
 
 DENSE_MAX = 256  # budgets up to this use the dense dynamic program (1): bit-for-bit the values published so far
 TAIL_TOL = 1e-16
 WINDOW_TAIL = 1e-18
 MAX_WORK = 4e9  # multiply-adds of the windowed program (about a minute of CPU)
+
+
+PMF_CACHE_MAX = 128  # budgets up to which the binomial tables of the dense program are cached (<= 130 KB each)
+
+
+@lru_cache(maxsize=256)
+def _pmf_table(cmax: int, left: int) -> np.ndarray:
+    """Row m: Binomial(m, 1 / left) at k = 0..cmax (read-only; the same for every question set and prior)."""
+    mk = np.arange(cmax + 1)
+    out = binom.pmf(mk[None, :], mk[:, None], 1.0 / left)
+    out.setflags(write=False)
+    return out
 
 
 def uniform_fail_dense(n: np.ndarray, c: np.ndarray, cmax: int, prior: PriorLike = None) -> np.ndarray:
@@ -48,14 +61,17 @@ def uniform_fail_dense(n: np.ndarray, c: np.ndarray, cmax: int, prior: PriorLike
     ks = np.arange(cmax + 1, dtype=float)
     f = np.empty((s, q, cmax + 1))
     pr = resolve(prior) if cmax > np.asarray(n).min() else None
+    fu, _, idx = fail_grid(n, c, ks, pr)  # once per distinct (configuration, n, c): the same terms, bit for bit
     for j in range(s):
-        f[j], _ = eval_fail(n[:, j : j + 1], c[:, j : j + 1], ks[None, :], columns(pr, slice(j, j + 1)))
+        f[j] = fu[idx[:, j]]
     v = f[s - 1].copy()  # (Q, cmax+1): V_{S-1}(m) = f_{S-1}(m)
     for j in range(s - 2, -1, -1):
-        prob = 1.0 / (s - j)
         new = np.empty_like(v)
+        # row m: Binomial(m, 1 / (S - j)) at k = 0..m (one elementwise pmf call for every m: the same values as one
+        # call per m, without scipy's per-call overhead, which dominated at hundreds of configurations; cached)
+        table = _pmf_table(cmax, s - j) if cmax <= PMF_CACHE_MAX else _pmf_table.__wrapped__(cmax, s - j)
         for m in range(cmax + 1):
-            w = binom.pmf(np.arange(m + 1), m, prob)  # k = 0..m samples to configuration j
+            w = table[m, : m + 1]  # k = 0..m samples to configuration j
             new[:, m] = (f[j][:, : m + 1] * v[:, m::-1]) @ w
         v = new
     return v

@@ -174,8 +174,12 @@ def _superseded(logs, notes: list[str]):
 def _samples(h, summaries, where: str, scorer: str | None, options: ReadOptions, usd: float | None):
     """The scored samples of one log: (sample id, correct, tokens, cost, epoch) lists."""
     q, correct, tokens, cost, epoch = [], [], [], [], []
+    ids: set[tuple[str, object]] = set()
     for smp in summaries:
         sw = f"{where}: sample {smp.id!r} epoch {smp.epoch}"
+        if (str(smp.id), smp.epoch) in ids:
+            raise InputError(f"{sw}: appears twice in this log (a sample id and epoch identify one sample)")
+        ids.add((str(smp.id), smp.epoch))
         score = (smp.scores or {}).get(scorer) if scorer else None
         if score is None or smp.error:
             continue

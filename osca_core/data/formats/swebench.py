@@ -108,6 +108,15 @@ def read(files: list[tuple[Path, str]], options: ReadOptions) -> Rows:
         if both:
             raise InputError(f"{where}: resolved_ids: instance {sorted(both)[0]!r} is also in error_ids or "
                              f"empty_patch_ids")
+        both = set(lists["resolved_ids"]) & set(lists["unresolved_ids"])
+        if both:
+            raise InputError(f"{where}: resolved_ids: instance {sorted(both)[0]!r} is also in unresolved_ids "
+                             f"(a contradictory record)")
+        for key in ("resolved_ids", "unresolved_ids"):
+            dup = next((x for j, x in enumerate(lists[key]) if x in lists[key][:j]), None) \
+                if len(set(lists[key])) < len(lists[key]) else None
+            if dup is not None:
+                raise InputError(f"{where}: {key}: duplicate instance id {dup!r}")
         run = model_and_run(where)[1]
         if (cfg, run) in runs and run:
             raise InputError(f"{where}: run {run!r} of {cfg!r} is also in {runs[cfg, run]}")

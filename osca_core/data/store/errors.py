@@ -69,7 +69,11 @@ def full(path: Path, e: BaseException) -> StoreFullError:
 
 
 def translate(path: Path, e: BaseException) -> InputError | None:
-    """The one-line error for a damaged store or a full disk, else None (the caller re-raises ``e``)."""
+    """The one-line error for a damaged store, a full disk or memory running out, else None (the caller
+    re-raises ``e``)."""
+    if isinstance(e, MemoryError) or "Out of Memory Error" in str(e):
+        return InputError(f"store {path}: out of memory ({first_line(e)[:160]}); nothing was changed. Ask for "
+                          f"less at a time, or give the process more memory")
     k = kind(e)
     if k == "damaged":
         return damaged(path, e)

@@ -135,12 +135,18 @@ def per_sample_table(m: OutcomeMatrix, rows: pd.DataFrame) -> pa.Table:
     return pa.table(cols)
 
 
-def export(store, name: str, path: str | Path, *, per_sample: bool = False) -> ExportResult:
-    """Write dataset ``name`` of ``store`` to ``path`` (.csv or .parquet); see the module docstring."""
+def export(store, name: str, path: str | Path, *, per_sample: bool = False, force: bool = False) -> ExportResult:
+    """Write dataset ``name`` of ``store`` to ``path`` (.csv or .parquet; see the module docstring) through
+    :mod:`osca_core.outfile` (never the store; an existing file only with ``force``; a new temporary file, never
+    a planted one, moved into place)."""
+    from osca_core import outfile
+
+    outfile.refuse_store(path)
     p = Path(path)
     fmt = FORMATS.get(p.suffix.lower())
     if fmt is None:
         raise InputError(f"--out {p}: use a .csv or .parquet file name")
+    p = outfile.check(path, force=force)
     m = store.load_matrix(name)
     if per_sample:
         if not store.has_samples(name):
@@ -149,14 +155,9 @@ def export(store, name: str, path: str | Path, *, per_sample: bool = False) -> E
         table = per_sample_table(m, store.sample_outcomes(name))
     else:
         table = aggregated_table(m)
-    tmp = p.with_name(p.name + ".part")
-    try:
+    with outfile.atomic(p, force=force) as fh:
         if fmt == "csv":
-            pacsv.write_csv(table, tmp)
+            pacsv.write_csv(table, fh)
         else:
-            pq.write_table(table, tmp)
-        tmp.replace(p)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"--out {p}: cannot write ({e.strerror or e})") from None
+            pq.write_table(table, fh)
     return ExportResult(str(p), fmt, per_sample, table.num_rows, tuple(table.column_names), _order_kept(m))

@@ -232,6 +232,7 @@ def aggregate(ds: LakeDataset, *, memory_limit: str = MEMORY_LIMIT) -> LakeCount
                     f"GROUP BY {', '.join(keys)}")
         cfg = _ident(r["config"]) if r["config"] else "concat_ws('_', " + ", ".join(
             f"CAST({p} AS VARCHAR)" for p in parts) + ")"
+        _refuse_repeated_samples(con, ds, src, keys, lower_names(ds).get("sample_idx"))
         nbad, rows = con.execute(
             f"SELECT count(*) FILTER (WHERE {q} IS NULL OR trim(CAST({q} AS VARCHAR)) = '' OR n_valid < n_samples "
             f"OR cost_min < 0 OR NOT isfinite(cost_sum)), sum(n_samples) FROM raw_cells").fetchall()[0]
@@ -250,6 +251,43 @@ def aggregate(ds: LakeDataset, *, memory_limit: str = MEMORY_LIMIT) -> LakeCount
         con.close()
         tmp.cleanup()
     return LakeCounts(table, int(rows or 0), r["cost"], time.perf_counter() - t0)
+
+
+def lower_names(ds: LakeDataset) -> dict[str, str]:
+    return {n.lower(): n for n in list(ds.schema.names) + list(ds.partitions)}
+
+
+def _refuse_repeated_samples(con, ds: LakeDataset, src: str, keys: list[str], sidx: str | None) -> None:
+    """One identity per sample in a dataset read in place: two local files with the same bytes (a copied part
+    file), or a ``sample_idx`` given twice within a (question, configuration), are refused by name (the counts
+    would count every such sample twice)."""
+    if not ds.is_remote:
+        import hashlib
+        import os
+
+        by_size: dict[int, list[str]] = {}
+        for f in ds.files:
+            by_size.setdefault(os.path.getsize(f), []).append(f)
+        for same in (v for v in by_size.values() if len(v) > 1):
+            first: dict[str, str] = {}
+            for f in same:
+                h = hashlib.sha256()
+                with open(f, "rb") as fh:
+                    for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                        h.update(block)
+                if h.hexdigest() in first:
+                    raise InputError(f"{f}: the same bytes as {first[h.hexdigest()]} (every sample would be counted "
+                                     f"twice); remove one copy")
+                first[h.hexdigest()] = f
+    if sidx is None:
+        return
+    s = _ident(sidx)
+    row = con.execute(f"SELECT {', '.join(f'CAST({k} AS VARCHAR)' for k in keys)}, CAST({s} AS VARCHAR) FROM {src} "
+                      f"GROUP BY {', '.join(keys)}, {s} HAVING count(*) > 1 ORDER BY {', '.join(keys)}, {s} LIMIT 1"
+                      ).fetchone()
+    if row:
+        raise InputError(f"{ds.uri}: duplicate {sidx} {row[-1]} for question {row[0]!r} and configuration "
+                         f"{'_'.join(str(x) for x in row[1:-1])!r} (a sample counted twice)")
 
 
 def _name_first_bad(con, ds: LakeDataset, src: str, q: str, ok: str, corr: str, cost: str) -> None:
@@ -306,18 +344,12 @@ def read_samples(ds: LakeDataset, question_id: str, *, memory_limit: str = MEMOR
         tmp.cleanup()
 
 
-def write_counts(counts: LakeCounts, out: str) -> None:
-    """Write the aggregated counts as one Parquet file at ``out`` (a temporary name, then an atomic rename, so a
-    failed write leaves nothing)."""
-    dest = Path(out)
-    if dest.is_dir():
-        raise InputError(f"--out: {out} is a folder (give a file name such as counts.parquet)")
-    if not dest.parent.is_dir():
-        raise InputError(f"--out: folder {str(dest.parent)!r} does not exist")
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    try:
-        pq.write_table(counts.table, tmp)
-        tmp.replace(dest)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"--out: cannot write {out} ({e.strerror or e})") from None
+def write_counts(counts: LakeCounts, out: str, *, force: bool = False) -> None:
+    """Write the aggregated counts as one Parquet file at ``out`` (:mod:`osca_core.outfile`: never the store, an
+    existing file only with ``force``, a new temporary file then an atomic move, so a failed write leaves
+    nothing)."""
+    from osca_core import outfile
+
+    dest = outfile.check(out, force=force)
+    with outfile.atomic(dest, force=force) as fh:
+        pq.write_table(counts.table, fh)

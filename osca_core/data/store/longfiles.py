@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import numpy as np
 
 from osca_core.data.store.roles import (
@@ -37,6 +38,7 @@ from osca_core.data.store.staging import (
     RULES,
     SAMPLE_COLUMNS,
     SHIFT,
+    Segment,
     Staging,
     ident,
     is_num,
@@ -81,8 +83,17 @@ def read_long(files: Sequence[tuple[str | Path | pa.Table, str, str]], *, name: 
         out = _build(st, ov, name=name, source=source, checksum=checksum, t=t)
         t["total_seconds"] = time.perf_counter() - t0
         return out
+    except (duckdb.OutOfMemoryException, MemoryError) as e:  # an address-space limit below DuckDB's own
+        raise out_of_memory(", ".join(dict.fromkeys(st.wheres)), e) from None
     finally:
         st.close()
+
+
+def out_of_memory(where: str, e: BaseException) -> InputError:
+    """The one line for memory running out while files are read (nothing was stored)."""
+    detail = next((x.strip() for x in str(e).splitlines() if x.strip()), type(e).__name__)
+    return InputError(f"{where}: out of memory while reading ({detail[:160]}); nothing was stored. Import fewer "
+                      f"or smaller files at a time, or give the process more memory")
 
 
 def _build(st: Staging, ov: Overrides, *, name: str, source: str, checksum: str, t: dict[str, float]):
@@ -159,7 +170,7 @@ def _check_files(st: Staging, ov: Overrides) -> _Layout:
         for need in ("question_id", "config") + (() if layout else ("n_samples", "n_correct")):
             if need not in cols:
                 raise InputError(f"{where}: missing column {need!r} (found: {found})")
-        if not st.con.execute(f"SELECT count(*) FROM raw_{i}").fetchone()[0]:
+        if not st.file_rows[i]:
             raise InputError(f"{where}: no questions (the file has no data rows)")
     lay = _Layout(bool(per_sample))
     forced = ov.forced()
@@ -169,10 +180,12 @@ def _check_files(st: Staging, ov: Overrides) -> _Layout:
                              f"{label(forced[low])} (found: {', '.join(h for h, _ in st.cols[0].values())})")
     _pick_aliases(st, lay, ov, forced)
     taken = {x for v in lay.alias.values() for x in v if x}
+    suspects = _suspect_files(st, lay, taken)
     for i, cols in enumerate(st.cols):
         for col, (head, typ) in cols.items():
             if col in taken:
-                _check_values(st, i, lay, col, head, typ)
+                if i in suspects:
+                    _check_values(st, i, lay, col, head, typ)
             else:
                 lay.extras.setdefault(next((h for h in lay.extras if h.lower() == col), head), set()).add(typ)
     for canon, per_file in lay.alias.items():
@@ -239,14 +252,40 @@ def _range_condition(c: str, t: str) -> str:
     return f"regexp_full_match({x}, '[+-]?[0-9]+') AND TRY_CAST({x} AS BIGINT) IS NULL"
 
 
+def _suspect_files(st: Staging, lay: _Layout, taken: set[str]) -> set[int]:
+    """The files that may hold a bad value in a layout column: one query per segment and column (rather than
+    per file and column) finds the files with one; a file alone in its segment is always checked by name."""
+    out: set[int] = set()
+    for seg in st.segments:
+        if len(seg.files) == 1:
+            out.add(seg.files[0])
+            continue
+        i = seg.files[0]
+        for col, (head, typ) in st.cols[i].items():
+            canon = next((k for k, v in lay.alias.items() if v[i] == col), None) if col in taken else None
+            if canon is None:
+                continue
+            if any(lay.alias[canon][f] != col for f in seg.files):
+                out.update(seg.files)
+                continue
+            kind, bad, _ = RULES[canon]
+            c = ident(head)
+            cond = f"({bad})" + (f" OR ({_range_condition(c, typ)})" if kind == "int" and typ != "BOOLEAN" else "")
+            out.update(r[0] for r in st.con.execute(
+                f"SELECT DISTINCT f FROM (SELECT {seg.file} AS f, {c}, {text_sql(c, typ)} AS x, "
+                f"{norm_sql(kind, c, typ)} AS v FROM {seg.table}) WHERE {cond}").fetchall())
+    return out
+
+
 def _check_values(st: Staging, i: int, lay: _Layout, col: str, head: str, typ: str) -> None:
     canon = next(k for k, v in lay.alias.items() if v[i] == col)
     kind, bad, msg = RULES[canon]
     where = st.wheres[i]
     hit = st.first_bad(i, head, typ, kind, bad)
     if kind == "int" and typ != "BOOLEAN":  # the first bad row either way: a range error on it is the more precise
-        big = st.con.execute(f"SELECT rowid, {text_sql(ident(head), typ)} FROM raw_{i} WHERE "
-                             f"{_range_condition(ident(head), typ)} ORDER BY rowid LIMIT 1").fetchone()
+        r = st.row(i)
+        big = st.con.execute(f"SELECT {r}, {text_sql(ident(head), typ)} FROM raw_{i} WHERE "
+                             f"{_range_condition(ident(head), typ)} ORDER BY {r} LIMIT 1").fetchone()
         if big and (hit is None or big[0] <= hit[0]):
             raise InputError(f"{where}: row {big[0] + 1}: {head} {big[1]} is out of range (at most 2^63 - 1)")
     if hit:
@@ -259,20 +298,32 @@ def _check_values(st: Staging, i: int, lay: _Layout, col: str, head: str, typ: s
 def _norm_view(st: Staging, lay: _Layout) -> None:
     """View ``norm``: every file's rows with normalized columns, a position ``pos`` and extras a0, a1, ..."""
     selects = []
-    for i, cols in enumerate(st.cols):
-        items = [f"CAST({i} AS BIGINT) * {SHIFT} + rowid AS pos"]
-        for canon in lay.canonical():
-            kind = RULES[canon][0]
-            low = lay.alias[canon][i]
-            items.append(f"{norm_sql(kind, ident(cols[low][0]), cols[low][1])} AS {canon}" if low
-                         else f"CAST(NULL AS {NULLS[kind]}) AS {canon}")
-        for k, (head, types) in enumerate(lay.extras.items()):
-            h, typ = cols.get(head.lower(), (None, None))
-            same = len(types) == 1 and typ != "JSON"
-            items.append("NULL" if h is None else ident(h) if same else text_sql(ident(h), typ))
-            items[-1] += f" AS a{k}"
-        selects.append(f"SELECT {', '.join(items)} FROM raw_{i}")
+    for seg in st.segments:
+        i = seg.files[0]
+        same = all(lay.alias[k][f] == lay.alias[k][i] for k in lay.canonical() for f in seg.files)
+        for f in seg.files if not same else [i]:
+            selects.append(_norm_select(st, lay, f, seg if same else None))
     st.con.execute("CREATE TEMP VIEW norm AS " + " UNION ALL ".join(selects))
+
+
+def _norm_select(st: Staging, lay: _Layout, i: int, seg: Segment | None) -> str:
+    """The rows of file ``i`` (or, with ``seg``, of every file of that segment: they share columns and aliases)
+    with normalized columns."""
+    cols = st.cols[i]
+    pos = (f"CAST({seg.file} AS BIGINT) * {SHIFT} + {seg.row}" if seg is not None
+           else f"CAST({i} AS BIGINT) * {SHIFT} + {st.row(i)}")
+    items = [f"{pos} AS pos"]
+    for canon in lay.canonical():
+        kind = RULES[canon][0]
+        low = lay.alias[canon][i]
+        items.append(f"{norm_sql(kind, ident(cols[low][0]), cols[low][1])} AS {canon}" if low
+                     else f"CAST(NULL AS {NULLS[kind]}) AS {canon}")
+    for k, (head, types) in enumerate(lay.extras.items()):
+        h, typ = cols.get(head.lower(), (None, None))
+        same = len(types) == 1 and typ != "JSON"
+        items.append("NULL" if h is None else ident(h) if same else text_sql(ident(h), typ))
+        items[-1] += f" AS a{k}"
+    return f"SELECT {', '.join(items)} FROM {seg.table if seg is not None else f'raw_{i}'}"
 
 
 def _check_consistency(st: Staging, lay: _Layout) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -74,7 +75,8 @@ RULES = {
     "split": ("split", "v IS NULL OR v NOT IN ('train', 'test', 'both', 'train+test')",
               "split must be train, test or both (got {x})"),
 }
-_CSV_TEXT = ("question_id", "config", "model", "variant", "split")  # CSV columns read as written, never sniffed
+_CSV_TEXT = ("question_id", "config", "model", "variant", "split", "correct")  # CSV columns read as written, never
+# sniffed (DuckDB's sniffer types a column of yes/no, y/n or t/f as BOOLEAN; the rule is 0/1 or true/false)
 _FROM_STRINGS = {"DATE", "TIME", "TIME WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S",
                  "TIMESTAMP_MS", "TIMESTAMP_NS", "UUID"}  # types DuckDB's JSON reader infers from strings
 NULLS = {"text": "VARCHAR", "split": "VARCHAR", "bool": "BOOLEAN", "int": "BIGINT", "float": "DOUBLE"}
@@ -103,8 +105,10 @@ def norm_sql(kind: str, col: str, t: str) -> str:
             return col
         if is_num(t):
             return f"(CASE WHEN {col} = 1 THEN TRUE WHEN {col} = 0 THEN FALSE END)"
-        return (f"(CASE lower(trim({text_sql(col, t)})) WHEN '1' THEN TRUE WHEN 'true' THEN TRUE WHEN '0' THEN FALSE "
-                f"WHEN 'false' THEN FALSE END)")
+        x = f"lower(trim({text_sql(col, t)}))"
+        return (f"(CASE {x} WHEN '1' THEN TRUE WHEN 'true' THEN TRUE WHEN '0' THEN FALSE WHEN 'false' THEN FALSE "
+                f"ELSE (CASE WHEN regexp_full_match({x}, '[+]?[0-9]*[.]?[0-9]+(e[+-]?[0-9]+)?') THEN "
+                f"(CASE TRY_CAST({x} AS DOUBLE) WHEN 1 THEN TRUE WHEN 0 THEN FALSE END) END) END)")
     if t == "BOOLEAN":
         return f"CAST(NULL AS {NULLS[kind]})"
     if kind == "int":
@@ -121,6 +125,9 @@ def _reader_error(e: duckdb.Error, kind: str, path: str, where: str) -> InputErr
     text = str(e).replace(path, where)
     lines = [x.strip() for x in text.splitlines() if x.strip()] or [type(e).__name__]
     head = re.sub(r"^[A-Za-z ]*Error: ", "", lines[0])
+    if isinstance(e, duckdb.OutOfMemoryException) or "Failed to allocate" in text or "Out of Memory" in text:
+        return InputError(f"{where}: out of memory while reading ({head[:160]}); nothing was stored. Import fewer "
+                          f"or smaller files at a time, or give the process more memory")
     m = re.search(r"CSV Error on Line: (\d+)", text)
     if m:
         i = next((k for k, x in enumerate(lines) if x.startswith("Original Line")), len(lines))
@@ -168,6 +175,23 @@ def _refuse_duplicate_headers(headers: Sequence[str], where: str) -> None:
         seen[h.lower()] = h
 
 
+SEGMENT_ROWS = 1_000_000  # small files share a table up to this many rows (a larger file keeps its own)
+SEG_FILE, SEG_ROW = "__osca_file", "__osca_row"  # a segment's file index and row-in-file columns
+
+
+@dataclass
+class Segment:
+    """A staging table holding the rows of consecutive files with one schema: ``file`` and ``row`` are the SQL
+    for a row's file index and its row in the file (a single large file: its index and ``rowid``)."""
+
+    table: str
+    schema: tuple[tuple[str, str], ...]
+    file: str
+    row: str
+    files: list[int]
+    rows: int
+
+
 class Staging:
     """One import's private in-memory database: raw tables per file, normalized views, index tables."""
 
@@ -176,10 +200,18 @@ class Staging:
         self.con = duckdb.connect(":memory:", config={"memory_limit": _STAGING_MEMORY, "temp_directory": self.tmp.name})
         self.files, self.wheres = list(files), [w for _, _, w in files]
         self.cols: list[dict[str, tuple[str, str]]] = []  # per file: lower-case name -> (header name, type)
+        self.rows = 0  # rows counted so far (the import's row limit)
+        self.file_rows: list[int] = []  # per file: its data rows
+        self.segments: list[Segment] = []  # the tables holding the files' rows (see Segment)
+        self.seg_of: list[Segment] = []  # per file: its segment
 
     def close(self) -> None:
         self.con.close()
         self.tmp.cleanup()
+
+    def row(self, i: int) -> str:
+        """SQL for the row index within file ``i`` in ``raw_{i}`` (a table's rowid, or a segment's row column)."""
+        return self.seg_of[i].row if self.seg_of else "rowid"
 
     def loc(self, pos: int) -> str:
         return f"{self.wheres[pos // SHIFT]}: row {pos % SHIFT + 1}"
@@ -188,9 +220,10 @@ class Staging:
         import pyarrow as pa
 
         src, kind, where = self.files[i]
-        table, types = f"raw_{i}", dict.fromkeys(_CSV_TEXT, "VARCHAR")
+        table, types = "raw_load", dict.fromkeys(_CSV_TEXT, "VARCHAR")
         if not isinstance(src, pa.Table) and (err := special_file(src, where)) is not None:
             raise err
+        self._bounded(src, kind, where)
         for _ in range(100):
             try:
                 if isinstance(src, pa.Table):
@@ -219,11 +252,68 @@ class Staging:
                     types = {k: v for k, v in types.items() if k not in gone} if gone else {}  # absent columns:
                     continue  # read the others as text; a missing required column is named by the column check
                 raise _reader_error(e, kind, str(src), where) from None
+        n = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        if kind in ("csv", "json") and not isinstance(src, pa.Table):
+            from osca_core import cost, settings
+
+            self.rows += n
+            cost.rows(where, self.rows, settings.max_import_rows())
         desc = self.con.execute(f"DESCRIBE {table}").fetchall()
         if kind == "csv" and len(desc) == 1 and (sep := next((d for d in ",;\t|" if d in str(desc[0][0])), None)):
             raise _ragged_csv(Path(src), where, sep)  # the sniffer gave up on the dialect: find the bad line
         _refuse_duplicate_headers(self._headers(src, kind, [str(r[0]) for r in desc]), where)
         self.cols.append({str(r[0]).lower(): (str(r[0]), str(r[1])) for r in desc})
+        self.file_rows.append(int(n))
+        self._place(i, tuple((str(r[0]), str(r[1])) for r in desc), int(n))
+
+    def _place(self, i: int, schema: tuple[tuple[str, str], ...], n: int) -> None:
+        """Move file ``i``'s freshly read rows (table ``raw_load``) to their segment and name them ``raw_{i}``: a
+        large file keeps its own table; small files with the schema of the segment before them are appended to it
+        (with their file and row index) and ``raw_{i}`` is a view of their rows. One DuckDB table per small file
+        would cost a block per column each (about 100 kB per file: 10^4 files, 1 GB); a segment costs it once."""
+        last = self.segments[-1] if self.segments else None
+        if n > SEGMENT_ROWS or any(h.lower() in (SEG_FILE, SEG_ROW) for h, _ in schema):
+            self.con.execute(f"ALTER TABLE raw_load RENAME TO raw_{i}")
+            seg = Segment(f"raw_{i}", schema, str(i), "rowid", [i], n)
+        elif last is not None and last.row != "rowid" and last.schema == schema and last.rows + n <= SEGMENT_ROWS:
+            self.con.execute(f"INSERT INTO {last.table} SELECT CAST({i} AS BIGINT), rowid, * FROM raw_load")
+            self.con.execute("DROP TABLE raw_load")
+            seg = last
+            seg.files.append(i)
+            seg.rows += n
+        else:
+            seg = Segment(f"seg_{len(self.segments)}", schema, SEG_FILE, SEG_ROW, [i], n)
+            self.con.execute(f"CREATE TEMP TABLE {seg.table} AS SELECT CAST({i} AS BIGINT) AS {SEG_FILE}, rowid AS "
+                             f"{SEG_ROW}, * FROM raw_load")
+            self.con.execute("DROP TABLE raw_load")
+        if seg.row != "rowid":
+            self.con.execute(f"CREATE TEMP VIEW raw_{i} AS SELECT * EXCLUDE ({SEG_FILE}) FROM {seg.table} "
+                             f"WHERE {SEG_FILE} = {i}")
+        if not self.segments or self.segments[-1] is not seg:
+            self.segments.append(seg)
+        self.seg_of.append(seg)
+
+    def _bounded(self, src, kind: str, where: str) -> None:
+        """Refuse, before reading it, a file whose rows (with the files before it) are above the import's row
+        limit: Parquet's footer counts the rows after decompression (a 4 MB file can hold 3e8 rows), an Arrow
+        table knows its length. CSV and JSON are counted as read (DuckDB's memory limit bounds the read)."""
+        import pyarrow as pa
+
+        from osca_core import cost, settings
+
+        n = None
+        if isinstance(src, pa.Table):
+            n = src.num_rows
+        elif kind == "parquet":
+            try:
+                import pyarrow.parquet as pq
+
+                n = pq.ParquetFile(str(src)).metadata.num_rows
+            except (OSError, pa.ArrowException):
+                n = None  # DuckDB's reader names what is wrong with the file
+        if n is not None:
+            self.rows += n
+            cost.rows(where, self.rows, settings.max_import_rows())
 
     def _headers(self, src, kind: str, described: list[str]) -> list[str]:
         """The column names as the file writes them (DuckDB's readers rename a repeated name to name_1)."""
@@ -258,7 +348,7 @@ class Staging:
     def first_bad(self, i: int, col: str, t: str, kind: str, bad: str) -> tuple[int, str | None] | None:
         c = ident(col)
         return self.con.execute(
-            f"SELECT r, x FROM (SELECT rowid AS r, {text_sql(c, t)} AS x, {norm_sql(kind, c, t)} AS v FROM raw_{i}) "
+            f"SELECT r, x FROM (SELECT {self.row(i)} AS r, {text_sql(c, t)} AS x, {norm_sql(kind, c, t)} AS v FROM raw_{i}) "
             f"WHERE {bad} ORDER BY r LIMIT 1").fetchone()
 
     def conflict(self, key: str, col: str, what: str, label: str) -> None:

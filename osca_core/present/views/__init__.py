@@ -9,6 +9,7 @@ only arrange widgets and render what these functions return); every function is 
 - :mod:`~osca_core.present.views.headline`: the compute-savings headline;
 - :mod:`~osca_core.present.views.plans`: allocation tables and the CSV / JSON plans;
 - :mod:`~osca_core.present.views.questions`: the question table, its filters and the heatmap's pass rates;
+- :mod:`~osca_core.present.views.question_sets`: which questions a per-question view counts (test by default);
 - :mod:`~osca_core.present.views.coverage`: per-configuration coverage of a ragged matrix;
 - :mod:`~osca_core.present.views.heatmap_rows`: the heatmap's rows and table pages for large question sets;
 - :mod:`~osca_core.present.views.studies`: the cross-session cache and thread-pool runner of the Experiments studies;
@@ -49,13 +50,25 @@ from osca_core.present.views.facets import (  # noqa: F401
     variant_label,
 )
 from osca_core.present.views.headline import savings_headline  # noqa: F401
-from osca_core.present.views.heatmap_rows import HEATMAP_MODES, heatmap_rows, page_count, page_of  # noqa: F401
+from osca_core.present.views.heatmap_rows import (  # noqa: F401
+    HEATMAP_MODES,
+    heatmap_columns,
+    heatmap_rows,
+    page_count,
+    page_of,
+)
 from osca_core.present.views.plans import (  # noqa: F401
     PLAN_CSV_FIELDS,
     allocation_long,
     allocation_wide,
     plan_csv,
     plan_json,
+)
+from osca_core.present.views.question_sets import (  # noqa: F401
+    DEFAULT_SET,
+    QUESTION_SETS,
+    question_set_label,
+    question_set_mask,
 )
 from osca_core.present.views.questions import (  # noqa: F401
     attribute_columns,
@@ -64,7 +77,7 @@ from osca_core.present.views.questions import (  # noqa: F401
     question_frame,
     split_labels,
 )
-from osca_core.present.views.studies import StudyCache, run_jobs  # noqa: F401
+from osca_core.present.views.studies import StudyCache, run_jobs, small_split_warning  # noqa: F401
 from osca_core.present.views.text import (  # noqa: F401
     WORD_JOINER,
     md_escape,

@@ -50,8 +50,10 @@ class QuestionLists:
 
 
 def question_lists(matrix: OutcomeMatrix, mix: Allocation, pure: Allocation, *,
-                   threshold: float = 0.5) -> QuestionLists:
-    """The three lists of :class:`QuestionLists` for one budget (``mix`` and ``pure`` at the same budget)."""
+                   threshold: float = 0.5, keep: np.ndarray | None = None) -> QuestionLists:
+    """The three lists of :class:`QuestionLists` for one budget (``mix`` and ``pure`` at the same budget), over
+    the questions of the boolean mask ``keep`` (None: all; the Questions page passes its question set's mask,
+    ``views.question_set_mask``)."""
     if mix.budget != pure.budget:
         raise InputError("compare the mix and best pure at the same budget")
     pm, _ = per_question_pass(matrix, mix.counts)
@@ -59,10 +61,11 @@ def question_lists(matrix: OutcomeMatrix, mix: Allocation, pure: Allocation, *,
     ids = np.asarray(matrix.question_ids, dtype=object)
     solved = matrix.c > 0
     nsolv = solved.sum(axis=1)
-    single = {str(ids[q]): matrix.config_names[int(np.argmax(solved[q]))] for q in np.flatnonzero(nsolv == 1)}
+    k = np.ones(len(ids), dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
+    single = {str(ids[q]): matrix.config_names[int(np.argmax(solved[q]))] for q in np.flatnonzero((nsolv == 1) & k)}
     return QuestionLists(
-        only_mix=tuple(ids[(pm >= threshold - SOLVED_TOL) & (pp < threshold - SOLVED_TOL)]),
-        never_solved=tuple(ids[nsolv == 0]),
+        only_mix=tuple(ids[(pm >= threshold - SOLVED_TOL) & (pp < threshold - SOLVED_TOL) & k]),
+        never_solved=tuple(ids[(nsolv == 0) & k]),
         single=single,
         threshold=threshold,
     )
@@ -114,8 +117,25 @@ class Comparison:
     mean_b: float
 
 
-def compare_configs(matrix: OutcomeMatrix, a: str, b: str) -> Comparison:
-    """A-vs-B comparison of two configurations over all questions of ``matrix``."""
+class _Rows:
+    """The rows of a matrix that :func:`compare_configs` reads (a question subset may lack a train or test part,
+    which an :class:`OutcomeMatrix` refuses)."""
+
+    def __init__(self, m: OutcomeMatrix, keep: np.ndarray) -> None:
+        self.n, self.c, self.train, self.test = m.n[keep], m.c[keep], m.train[keep], m.test[keep]
+        self.question_ids = tuple(q for q, x in zip(m.question_ids, keep, strict=True) if x)
+        self.config_index = m.config_index
+
+
+def _rows(m: OutcomeMatrix, keep: np.ndarray):
+    return _Rows(m, keep)
+
+
+def compare_configs(matrix: OutcomeMatrix, a: str, b: str, *, keep: np.ndarray | None = None) -> Comparison:
+    """A-vs-B comparison of two configurations over the questions of ``matrix`` in the mask ``keep`` (None: all)."""
+    if keep is not None:
+        k = np.asarray(keep, dtype=bool)
+        matrix = matrix.select_questions(k) if k.all() else _rows(matrix, k)
     ia, ib = matrix.config_index([a, b])
     ra = matrix.c[:, ia] / matrix.n[:, ia]
     rb = matrix.c[:, ib] / matrix.n[:, ib]

@@ -58,3 +58,17 @@ def page_of(frame: pd.DataFrame, page: int, per_page: int) -> pd.DataFrame:
     """Rows (page - 1) * per_page .. page * per_page - 1 of ``frame`` (page clipped to 1 .. page_count)."""
     page = min(max(1, int(page)), page_count(len(frame), per_page))
     return frame.iloc[(page - 1) * per_page: page * per_page]
+
+
+def heatmap_columns(rates: pd.DataFrame, n: pd.DataFrame, c: pd.DataFrame, *, limit: int
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
+    """The configurations (columns) as :func:`heatmap_rows` aggregates questions: above ``limit`` columns,
+    consecutive configurations (in the frames' column order; the page orders them by model, then temperature)
+    cut into ``limit`` bins, each column its bin's mean pass rate, n and c summed, labelled ``first .. last (k)``;
+    with a caption naming the aggregation ('' when every configuration is drawn)."""
+    if len(rates.columns) <= limit:
+        return rates, n, c, ""
+    r, nn, cc, _ = heatmap_rows(rates.T, n.T, c.T, limit=limit, mode="aggregate")
+    s = len(rates.columns)
+    return (r.T, nn.T, cc.T, f"{s} configurations in {limit} bins of {s // limit} or {s // limit + 1} consecutive "
+                              f"configurations (by model, then temperature): each column its bin's mean pass rate")

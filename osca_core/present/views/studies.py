@@ -72,3 +72,16 @@ def run_jobs(keys: Sequence[Hashable], compute: Callable[[Hashable], object], ca
     finally:
         for f in futures:
             f.cancel()
+
+
+def small_split_warning(pool: int, fraction: float) -> str | None:
+    """The warning ``osca`` prints (``cli.loading.warn_small_split``) when a random split of ``pool`` questions at
+    ``fraction`` leaves fewer than ``limits.MIN_SPLIT_QUESTIONS`` training or test questions, or None. The part
+    sizes are those of ``model.splits.split_masks``: n_train = min(max(round(fraction * pool), 1), pool - 1)."""
+    from osca_core.limits import MIN_SPLIT_QUESTIONS
+
+    n_train = min(max(int(round(fraction * pool)), 1), pool - 1)
+    if min(n_train, pool - n_train) >= MIN_SPLIT_QUESTIONS:
+        return None
+    return (f"Small split: training fraction {fraction:g} of {pool} questions leaves {n_train} training and "
+            f"{pool - n_train} test questions per split (fewer than {MIN_SPLIT_QUESTIONS}: the numbers are noise).")
