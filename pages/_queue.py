@@ -10,7 +10,8 @@ cancels the job: dropped when queued, asked to stop at its next checkpoint when 
 curve; see :mod:`osca_core.workers.pool` for what cannot be interrupted). The wait's elements are recorded with
 the cached result like any element of a cached function; replayed, they end as an empty placeholder. A session
 that goes away is covered by its session-scoped token (``st.cache_resource(scope="session", on_release=...)``, as
-``pages._visitors``): releasing it cancels the session's jobs. A session is named in the pool by a key kept in its
+``pages._visitors``): releasing it cancels the session's jobs, and a run still waiting for one stops quietly
+(``st.stop``) rather than ending in an uncaught :class:`~osca_core.workers.Cancelled`. A session is named in the pool by a key kept in its
 ``st.session_state``. A full queue raises :class:`osca_core.workers.Busy`, which ``pages._shell`` shows as a
 warning with a "Try again" button. Work submitted from a worker, or outside a script run, runs inline. Only public
 Streamlit APIs are used here (``tests/test_app.py`` holds every page to that).
@@ -30,7 +31,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from osca_core import settings
-from osca_core.workers import WorkerPool, in_worker
+from osca_core.workers import Cancelled, WorkerPool, in_worker
 
 SHOW_AFTER = 0.5  # seconds before the wait is shown (most computations end sooner)
 POLL = 0.2  # seconds between looks at the job while waiting
@@ -108,6 +109,12 @@ def run(fn: Callable[..., Any], *args: Any) -> Any:
         if holder is not None:  # (after a rerun or stop the next run redraws the page: nothing to clear)
             holder.empty()
         return job.outcome()
+    except Cancelled:
+        # only the session's release cancels a job that this run still waits for: the session is going away, so
+        # the run stops as Streamlit stops one (st.stop) instead of ending in an uncaught exception that only the
+        # server log would show; outside a running script st.stop returns, and the cancellation is raised
+        st.stop()
+        raise
     finally:
         if not job.is_finished:
             p.cancel(job)

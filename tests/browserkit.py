@@ -91,9 +91,14 @@ def streamlit_server(home: Path, *, env: dict[str, str] | None = None, cwd: Path
         log.close()
 
 
-def log_errors(log_path: Path) -> list[str]:
-    """Lines of the server log that report an error or a traceback."""
-    return [x for x in log_path.read_text(errors="replace").splitlines() if LOG_ERROR.search(x)]
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def log_errors(log_path: Path, *, context: int = 40) -> list[str]:
+    """Each line of the server log that reports an error or a traceback, ANSI colours stripped, joined with the
+    ``context`` lines after it (a traceback's frames and its last line), so a failing assert shows the cause."""
+    lines = [_ANSI.sub("", x) for x in log_path.read_text(errors="replace").splitlines()]
+    return ["\n".join(lines[i:i + 1 + context]) for i, x in enumerate(lines) if LOG_ERROR.search(x)]
 
 
 def chromium_available() -> bool:

@@ -36,12 +36,22 @@ def test_a_full_queue_shows_busy_as_a_warning_with_try_again_and_no_traceback(bl
     assert blocked_pool.stats()["busy"] >= 1
 
 
-def _fake_run(monkeypatch, caption):
+class _Stopped(Exception):
+    """What the fake ``st.stop`` raises (Streamlit's StopException in a real script run)."""
+
+
+def _stop():
+    raise _Stopped
+
+
+def _fake_run(monkeypatch, caption, stop=_stop):
     """A script run of session "s1" whose wait placeholder calls ``caption(text)`` (Streamlit raises its
-    RerunException inside such a call when the visitor asks for something else)."""
+    RerunException inside such a call when the visitor asks for something else) and whose ``st.stop`` is
+    ``stop``."""
     monkeypatch.setattr(_queue, "_session", lambda: "s1")
     monkeypatch.setattr(_queue, "st", SimpleNamespace(empty=lambda: SimpleNamespace(caption=caption,
-                                                                                      empty=lambda: None)))
+                                                                                      empty=lambda: None),
+                                                      stop=stop))
     monkeypatch.setattr(_queue, "SHOW_AFTER", 0.0)
     monkeypatch.setattr(_queue, "POLL", 0.01)
 
@@ -65,6 +75,32 @@ def test_a_rerun_while_waiting_drops_the_queued_job_before_it_ever_runs(monkeypa
         gate.set()
         assert p.submit("x", lambda: 2).outcome() == 2
         assert ran == []
+    finally:
+        gate.set()
+        p.shutdown()
+
+
+def test_a_run_whose_session_is_released_while_it_waits_stops_instead_of_raising_cancelled(monkeypatch):
+    """The session's release (its end) cancels the job a run still waits for, before any wait was shown (no
+    Streamlit call, so no stop raised there): the run ends in st.stop, never in an uncaught Cancelled (which the
+    server log showed as a traceback when a browser session closed during a computation); where st.stop returns
+    (outside a running script) the Cancelled itself is raised."""
+    from osca_core.workers import Cancelled
+
+    p, gate, started = WorkerPool(1, 4, name="test-release"), threading.Event(), threading.Event()
+    try:
+        monkeypatch.setattr(_queue, "pool", lambda: p)
+        _fake_run(monkeypatch, lambda text: None)
+        monkeypatch.setattr(_queue, "SHOW_AFTER", 60.0)
+        threading.Timer(0.2, lambda: (started.wait(5), p.cancel_session("s1"))).start()
+        with pytest.raises(_Stopped):
+            _queue.run(lambda: (started.set(), gate.wait(0.5)))
+        _fake_run(monkeypatch, lambda text: None, stop=lambda: None)
+        monkeypatch.setattr(_queue, "SHOW_AFTER", 60.0)
+        started.clear()
+        threading.Timer(0.2, lambda: (started.wait(5), p.cancel_session("s1"))).start()
+        with pytest.raises(Cancelled):
+            _queue.run(lambda: (started.set(), gate.wait(0.5)))
     finally:
         gate.set()
         p.shutdown()
