@@ -174,8 +174,6 @@ def test_values_dropped_from_a_link_are_named_in_one_notice(page, server):
 
 
 @pytest.mark.serial
-@pytest.mark.xfail(strict=False, reason="flaky: Enter sometimes reaches the multiselect before its filtered list is "
-                   "drawn, and no stable selector for that list was found in Streamlit 1.67 (issue 27, open)")
 def test_search_and_enter_adds_one_configuration(browser, server):
     ctx = browser.new_context(viewport={"width": 1920, "height": 1080})  # a fresh sidebar (open)
     page = ctx.new_page()
@@ -183,8 +181,12 @@ def test_search_and_enter_adds_one_configuration(browser, server):
     side = page.locator('[data-testid="stSidebar"]')
     side.get_by_text("Configurations", exact=True).first.click()
     box = side.locator('[data-testid="stMultiSelect"]').filter(has_text="Configurations (by name)").locator("input")
+    box.scroll_into_view_if_needed()  # the box sits below the sidebar's fold
     box.click()
-    box.fill("gpt4o")
+    box.press_sequentially("gpt4o", delay=60)  # typed as a visitor types (a fill does not open the list)
+    # Enter once the filtered list is drawn (react-aria options, role=option, that match the search)
+    page.wait_for_function("() => [...document.querySelectorAll('[role=listbox] [role=option]')]"
+                           ".filter(e => e.innerText.includes('gpt4o')).length > 1", timeout=60_000)
     page.keyboard.press("Enter")
     try:  # the URL gets the new selection once the rerun starts
         page.wait_for_function("() => new URLSearchParams(location.search).getAll('configs').length > 1",

@@ -232,8 +232,6 @@ def test_wide_log_pages_draw_named_aggregations_with_timings_and_screenshots(wid
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.serial  # shares the server with the timings above
-@pytest.mark.xfail(strict=False, reason="open: the pure curves' trace names on a 512-configuration view do not yet "
-                   "match the URL's top-12 selection (issue 24, left for the next session)")
 def test_axis_selection_round_trips_through_the_url_in_the_browser(wide_server, wide_page):
     """Opened by its URL (axis filter temp=0.2, preset top, k = 12) the view holds those configurations; the
     preset changed in the sidebar lands in the URL as preset=per-model beside the filter, never as names; that URL
@@ -257,8 +255,17 @@ def test_axis_selection_round_trips_through_the_url_in_the_browser(wide_server, 
 
     _time_to(page, f"{base}/?dataset={WIDE}&preset=top&top_k=12&temp=0.2")
     assert caption() == f"{len(top)} of 512 configurations" and len(top) == 12
-    pures = {n.removeprefix("pure:") for _, names, _ in _charts(page) for n in names} & set(m.config_names)
-    assert pures and pures <= set(top)  # the pure curves drawn are the selected ones
+    def drawn() -> set[str]:
+        return {n.removeprefix("pure:") for _, names, _ in _charts(page) for n in names} & set(m.config_names)
+
+    # the pure curves drawn are the selected ones. The idle check can pass in the gap between the sidebar's
+    # update and the chart's (a slow machine showed the previous run's chart there), so the chart is read until
+    # it shows the selection or 60 s pass
+    deadline, pures = time.monotonic() + 60, drawn()
+    while not (pures and pures <= set(top)) and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        pures = drawn()
+    assert pures and pures <= set(top), sorted(pures - set(top))
     sidebar.get_by_text("Configurations", exact=True).first.click()
     box = sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Preset").first
     box.click()
