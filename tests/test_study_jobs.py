@@ -52,9 +52,18 @@ def test_pools_give_the_serial_numbers(small, kind):
     pool = sj.make_pool(kind, 2)
     with pool:
         got = list(pool.map(functools.partial(sj.job_curve, ("pool", kind), small), JOBS))
+        blas = list(pool.map(_blas_threads, range(2))) if kind == "process" else []
     for job, cv in zip(JOBS, got, strict=True):
         want = _want(small, job)
         assert cv.values == want.values and cv.ci_low == want.ci_low, job
+    # each process worker runs one BLAS thread (two workers with a thread per core each oversubscribe the cores)
+    assert all(b and set(b) == {1} for b in blas), blas
+
+
+def _blas_threads(_: int) -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [lib["num_threads"] for lib in threadpool_info() if lib.get("user_api") in ("blas", "openmp")]
 
 
 def test_an_unknown_pool_kind_is_refused():

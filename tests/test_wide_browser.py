@@ -285,7 +285,7 @@ def test_axis_selection_round_trips_through_the_url_in_the_browser(wide_server, 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("/tmp/shots_wide"))
-    ap.add_argument("--public", type=Path, default=Path(bk.REPO.parent.parent / "shared/data/public-logs"))
+    ap.add_argument("--public", type=Path, default=Path(bk.REPO.parent / "shared/data/public-logs"))
     ap.add_argument("--only", choices=("wide", "public", "shots"), default=None)
     ap.add_argument("--home", type=Path, default=None, help="an existing store with these datasets (not rebuilt)")
     ap.add_argument("--datasets", default=None, help="comma-separated datasets to time (default: all built)")
