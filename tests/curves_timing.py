@@ -9,7 +9,7 @@ default budget grid and training setup (an in-sample log opens on 10 random half
 strategies, and ``bench.beyond.held_out_view`` (every pure curve at once, then ``run_curves`` and the ranges of
 its extrapolated points per strategy: what ``pages/_compute.py`` caches), with the caches by training counts
 emptied first (cold) and then kept (warm: the process caches, not Streamlit's). Prints one JSON line per
-dataset. The browser timings of the same views: ``tests/wide_browser.py --only public``."""
+dataset. The browser timings of the same views: ``tests/test_wide_browser.py --only public``."""
 
 from __future__ import annotations
 
