@@ -153,6 +153,30 @@ def bk_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
+def headline(page) -> str:
+    """The page's headline (the first heading under the strategy picker)."""
+    return page.locator('[data-testid="stMain"] h2, [data-testid="stMain"] h3').filter(
+        has_text="best pure").first.inner_text()
+
+
+def test_headline_past_n_stands_on_the_measured_baseline_with_its_interval(page, server):
+    """BigCodeBench with the range past n (budgets 1..512, n = 300): the headline read "3.7x less compute" against
+    best pure at C = 512, an extrapolated point, with no interval. It now reads at the measured C = 300: the same
+    budget needed and ratio as ``osca savings`` on that range, with the ratio's interval."""
+    import json
+
+    visit(page, server, "curves", dataset="osca-bigcodebench", budget=["1", "512"], bands="true")
+    text = headline(page)
+    out = subprocess.run([sys.executable, "-m", "osca_core.cli", "savings", "--dataset", "osca-bigcodebench",
+                          "--budgets", "1-512", "--json"], capture_output=True, text=True, timeout=600,
+                         env=dict(os.environ, OSCA_HOME=str(server["home"])))
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["baseline_budget"] == 300 and d["headline_points"] == "measured", d  # not the extrapolated 512
+    assert "C = 512" not in text and "C = 300" in text, text
+    assert f"at C = {d['budget_needed']}, {d['ratio']:.2f}x less compute (95% interval" in text, (text, d)
+
+
 def test_a_link_without_dataset_opens_the_last_one_and_writes_it_into_the_url(page, server):
     visit(page, server, "allocation", dataset="osca-swebench")
     visit(page, server, "curves", **SWE_VIEW)  # a link without dataset=
