@@ -91,3 +91,21 @@ def test_make_allocation_beyond_n_is_flagged_and_scored_with_the_training_prior(
     assert a.test_pass == eval_pass(*m.test_counts(), (2, 0, 1), priors(m))[0]
     assert a.train_pass == train_pass(*m.train_counts(), (2, 0, 1), priors(m))
     assert not make_allocation(m, "x", (1, 3, 10)).extrapolated
+
+
+@pytest.mark.parametrize("samples", [3, 40])  # beyond n (Beta-binomial terms) and within n
+def test_a_pure_allocation_scored_on_its_column_equals_the_whole_matrix_scoring_bit_for_bit(samples):
+    """``score`` takes a one-configuration allocation's column alone (a wide report scores S pures x B budgets);
+    the numbers are those of the whole-matrix path, float for float, within and beyond n."""
+    from osca_core.data.synthetic import demo_matrix
+    from osca_core.model.extrapolation import eval_pass, lazy_prior, train_pass
+    from osca_core.model.results import score
+
+    m = demo_matrix(seed=7, questions=60, configs=9, samples=samples)
+    prior = lazy_prior(m)
+    for s in range(m.shape[1]):
+        for budget in (1, 2, 5, 17):
+            k = np.zeros(m.shape[1], dtype=np.int64)
+            k[s] = budget
+            whole = (train_pass(*m.train_counts(), k, prior), *eval_pass(*m.test_counts(), k, prior))
+            assert score(m, k) == whole, (s, budget)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from osca_core.model.extrapolation import eval_pass, lazy_prior, train_pass
+from osca_core.model.extrapolation import columns, eval_pass, lazy_prior, resolve, train_pass
 from osca_core.model.objective import CERTIFY_TOL
 from osca_core.model.outcomes import OutcomeMatrix
 
@@ -122,8 +122,22 @@ def score(matrix: OutcomeMatrix, counts: Sequence[int]) -> tuple[float, float, b
     terms beyond n is ``extrapolation.priors(matrix)``, fitted on training questions, only when needed)."""
     k = np.asarray(counts, dtype=np.int64)
     prior = lazy_prior(matrix)
+    sup = np.flatnonzero(k)
+    if sup.size == 1:  # a pure allocation: its one column (every other term is an exact 0: the same floats)
+        return _score_column(matrix, sup, k, prior)
     train = train_pass(*matrix.train_counts(), k, prior)
     test, extra = eval_pass(*matrix.test_counts(), k, prior)
+    return train, test, extra
+
+
+def _score_column(matrix: OutcomeMatrix, col: np.ndarray, k: np.ndarray, prior) -> tuple[float, float, bool]:
+    """:func:`score` of an allocation whose support is the one configuration ``col``, on that column alone (a
+    report on a wide log scores every pure configuration at every budget; the whole (Q, S) parts cost O(S) each)."""
+    matrix.require_complete("score")
+    n, c = matrix.n[:, col], matrix.c[:, col]
+    sub = lambda: columns(resolve(prior), col)  # noqa: E731 - fitted (for all columns, cached) only when needed
+    train = train_pass(n[matrix.train], c[matrix.train], k[col], sub)
+    test, extra = eval_pass(n[matrix.test], c[matrix.test], k[col], sub)
     return train, test, extra
 
 
