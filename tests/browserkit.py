@@ -101,6 +101,20 @@ def log_errors(log_path: Path, *, context: int = 40) -> list[str]:
     return ["\n".join(lines[i:i + 1 + context]) for i, x in enumerate(lines) if LOG_ERROR.search(x)]
 
 
+@contextlib.contextmanager
+def chromium() -> Iterator:
+    """Debian's Chromium (:data:`CHROMIUM`), headless with :data:`CHROMIUM_ARGS`, through Playwright; closed on
+    exit. The one way the browser tests start a browser."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def chromium_available() -> bool:
     return Path(CHROMIUM).exists()
 

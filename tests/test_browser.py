@@ -31,7 +31,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS_FALLBACK = REPO / "artifacts"  # without $OSCA_ARTIFACTS (git-ignored)
 CHROMIUM = browserkit.CHROMIUM
-ARGS = browserkit.CHROMIUM_ARGS
 VIEWPORT = {"width": 1440, "height": 1100}
 
 # what the chart currently shows: trace count, axis type, title and the y data of every trace (Plotly keeps them on the
@@ -57,14 +56,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, release: Path):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with browserkit.chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")

@@ -72,14 +72,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, release: Path):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=bk.CHROMIUM, headless=True, args=bk.CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with bk.chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")

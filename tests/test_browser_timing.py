@@ -65,36 +65,31 @@ def _visit(page, url: str | None) -> tuple[float, float]:
 
 
 def test_experiments_first_result_and_revisit_on_bigcodebench(server, tmp_path):
-    from playwright.sync_api import sync_playwright
 
     url = f"{server['base']}/experiments?dataset={DATASET}"
     problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=bk.CHROMIUM, headless=True, args=bk.CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
-            page.set_default_timeout(300_000)
-            watch = bk.ConsoleWatch(page)
-            page.goto(f"{server['base']}/data?dataset={DATASET}")  # the server's imports and the dataset load
-            bk.settle(page, charts=False)
-            problems += [f"data (warm-up): {x}" for x in bk.page_problems(page) + watch.errors]
+    with bk.chromium() as browser:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.set_default_timeout(300_000)
+        watch = bk.ConsoleWatch(page)
+        page.goto(f"{server['base']}/data?dataset={DATASET}")  # the server's imports and the dataset load
+        bk.settle(page, charts=False)
+        problems += [f"data (warm-up): {x}" for x in bk.page_problems(page) + watch.errors]
+        watch.clear()
+        first, complete = _visit(page, url)
+        problems += [f"experiments (first visit): {x}" for x in bk.page_problems(page) + watch.errors]
+        partial_left = page.get_by_text("Partial:").count() > 0
+        charts = page.evaluate(bk.CHART_SUMMARY)
+        revisits, navs = [], []
+        for i in range(REVISITS):
             watch.clear()
-            first, complete = _visit(page, url)
-            problems += [f"experiments (first visit): {x}" for x in bk.page_problems(page) + watch.errors]
-            partial_left = page.get_by_text("Partial:").count() > 0
-            charts = page.evaluate(bk.CHART_SUMMARY)
-            revisits, navs = [], []
-            for i in range(REVISITS):
-                watch.clear()
-                revisits.append(_visit(page, url))
-                problems += [f"experiments (revisit {i + 1}): {x}" for x in bk.page_problems(page) + watch.errors]
-            for i in range(REVISITS):
-                watch.clear()
-                navs.append(_visit(page, None))
-                problems += [f"experiments (sidebar revisit {i + 1}): {x}"
-                             for x in bk.page_problems(page) + watch.errors]
-        finally:
-            browser.close()
+            revisits.append(_visit(page, url))
+            problems += [f"experiments (revisit {i + 1}): {x}" for x in bk.page_problems(page) + watch.errors]
+        for i in range(REVISITS):
+            watch.clear()
+            navs.append(_visit(page, None))
+            problems += [f"experiments (sidebar revisit {i + 1}): {x}"
+                         for x in bk.page_problems(page) + watch.errors]
     result = {"url_path": "/experiments", "dataset": DATASET, "study": "training fraction (default)",
               "first_result_s": round(first, 3), "first_complete_s": round(complete, 3),
               "revisit_first_result_s": [round(a, 3) for a, _ in revisits],

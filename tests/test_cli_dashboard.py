@@ -69,7 +69,6 @@ def _copy_checkout(dest: Path) -> Path:
 @pytest.mark.browser
 def test_the_wheel_installs_into_a_fresh_venv_and_serves_the_curves_chart_from_an_empty_folder(tmp_path, release):
     import browserkit as bk
-    from playwright.sync_api import sync_playwright
 
     if not bk.chromium_available():
         pytest.skip(f"Chromium not found at {bk.CHROMIUM}")
@@ -100,19 +99,15 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves_the_curves_chart_from_a
         try:
             base = f"http://127.0.0.1:{port}"
             bk.wait_healthy(base, proc, log, seconds=120)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=bk.CHROMIUM, headless=True, args=bk.CHROMIUM_ARGS)
-                try:
-                    page = browser.new_page(viewport={"width": 1280, "height": 900})
-                    page.set_default_timeout(240_000)
-                    page.goto(base)
-                    bk.settle(page)
-                    titles = page.evaluate(bk.CHART_SUMMARY)
-                    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == "Accuracy against compute"
-                    assert titles and all(n > 0 for _, n in titles), titles
-                    assert bk.page_problems(page) == []
-                finally:
-                    browser.close()
+            with bk.chromium() as browser:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.set_default_timeout(240_000)
+                page.goto(base)
+                bk.settle(page)
+                titles = page.evaluate(bk.CHART_SUMMARY)
+                assert page.locator('[data-testid="stMain"] h1').first.inner_text() == "Accuracy against compute"
+                assert titles and all(n > 0 for _, n in titles), titles
+                assert bk.page_problems(page) == []
         finally:
             proc.terminate()
             proc.wait(timeout=30)

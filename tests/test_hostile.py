@@ -236,25 +236,20 @@ def test_started_from_another_folder_the_dashboard_listens_on_127_0_0_1_only(els
 @pytest.mark.browser
 def test_started_from_another_folder_the_toolbar_is_the_viewer_one(elsewhere_server):
     import browserkit as bk
-    from playwright.sync_api import sync_playwright
 
     if not bk.chromium_available():
         pytest.skip(f"Chromium not found at {bk.CHROMIUM}")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=bk.CHROMIUM, headless=True, args=bk.CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(120_000)
-            page.goto(f"{elsewhere_server['base']}/data")
-            _settle(page, chart=False)
-            assert page.locator('[data-testid="stToolbar"]').count() == 1
-            assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
-            page.locator('[data-testid="stMainMenu"]').click()
-            page.get_by_text("Print").first.wait_for()
-            menu = page.locator("body").inner_text()
-            assert "Rerun" not in menu and "Clear cache" not in menu  # the developer items
-        finally:
-            browser.close()
+    with bk.chromium() as browser:
+        page = browser.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(f"{elsewhere_server['base']}/data")
+        _settle(page, chart=False)
+        assert page.locator('[data-testid="stToolbar"]').count() == 1
+        assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
+        page.locator('[data-testid="stMainMenu"]').click()
+        page.get_by_text("Print").first.wait_for()
+        menu = page.locator("body").inner_text()
+        assert "Rerun" not in menu and "Clear cache" not in menu  # the developer items
 
 
 # -- in the browser ------------------------------------------------------------------------------------------------

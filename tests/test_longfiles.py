@@ -153,3 +153,28 @@ def test_counts_too_large_for_64_bits_are_named_out_of_range(tmp_path, value):
     p.write_text("question_id,config,n_samples,n_correct\nq1,a,0,0\n")
     with pytest.raises(InputError, match="n_samples must be an integer > 0"):
         _read(p)
+
+
+def test_a_parquet_footer_with_invalid_utf8_is_one_line_and_the_store_unchanged(tmp_path, osca_home, capsys):
+    """A Parquet file whose footer names a column in bytes that are not UTF-8 (found by the fuzz test: pyarrow's
+    footer reader raised UnicodeDecodeError, a traceback): refused in one line naming the file, exit 2."""
+    from storecheck import snapshot
+
+    from osca_core.cli import main
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pandas(_log(), preserve_index=False).replace_schema_metadata(None), path)
+    raw = bytearray(path.read_bytes())
+    at = raw.find(b"question_id")
+    while at >= 0:  # every copy of the column name in the footer (schema and column paths)
+        raw[at] = 0xAA  # not a UTF-8 start byte
+        at = raw.find(b"question_id", at + 1)
+    path.write_bytes(bytes(raw))
+    before = snapshot(osca_home)
+    assert main(["import", str(path), "--name", "bad"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(path) in err and "Traceback" not in err, err
+    assert snapshot(osca_home) == before

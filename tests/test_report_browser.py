@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import browserkit as bk
 import numpy as np
 import pytest
 
@@ -16,9 +17,6 @@ from osca_core.present import report_content as rc
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 HOSTILE = ("<script>alert(1)</script>", "a--b", "x->y", "<=", "&amp;_0.8", "</div><!--")
 
 
@@ -35,16 +33,11 @@ def hostile_matrix() -> OutcomeMatrix:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
+    if not bk.chromium_available():
+        pytest.skip(f"Chromium not found at {bk.CHROMIUM}")
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with bk.chromium() as b:
+        yield b
 
 
 def open_offline(browser, path: Path, shot: Path | None = None) -> dict:

@@ -50,17 +50,12 @@ def server(tmp_path_factory: pytest.TempPathFactory, release: Path):
 @pytest.fixture(scope="module")
 def tab(server):
     """(page, console watch): one Chromium page at 1920x1080, reused by every shot."""
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=bk.CHROMIUM, headless=True, args=bk.CHROMIUM_ARGS)
-        try:
-            ctx = browser.new_context(viewport=VIEWPORT, color_scheme="light")
-            page = ctx.new_page()
-            page.set_default_timeout(180_000)
-            yield page, bk.ConsoleWatch(page)
-        finally:
-            browser.close()
+    with bk.chromium() as browser:
+        ctx = browser.new_context(viewport=VIEWPORT, color_scheme="light")
+        page = ctx.new_page()
+        page.set_default_timeout(180_000)
+        yield page, bk.ConsoleWatch(page)
 
 
 @pytest.fixture(scope="module")

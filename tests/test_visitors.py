@@ -58,14 +58,9 @@ def viewer_server(tmp_path_factory, release):
 @pytest.fixture(scope="module")
 def browser(viewer_server):
     import browserkit as bk
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=bk.CHROMIUM, headless=True, args=bk.CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with bk.chromium() as b:
+        yield b
 
 
 def _page(browser):

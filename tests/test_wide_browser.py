@@ -168,16 +168,10 @@ def wide_server(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def wide_page(wide_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=bk.CHROMIUM, headless=True, args=bk.CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
-            page.set_default_timeout(240_000)
-            yield page, bk.ConsoleWatch(page)
-        finally:
-            browser.close()
+    with bk.chromium() as browser:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.set_default_timeout(240_000)
+        yield page, bk.ConsoleWatch(page)
 
 
 def _charts(page) -> list[tuple[str, list[str], list[str]]]:

@@ -139,7 +139,7 @@ def locate(uri: str, *, s3_endpoint: str | None = None) -> LakeDataset:
             schema = fragment.physical_schema if fragment is not None else pq.read_schema(f)
             nrows = (fragment.metadata.num_rows if fragment is not None
                      else pq.ParquetFile(f).metadata.num_rows)
-        except (OSError, pa.ArrowException) as e:
+        except (OSError, pa.ArrowException, UnicodeDecodeError) as e:  # a damaged footer: invalid UTF-8 too
             where = f"s3://{f}" if fs is not None else f
             raise InputError(f"{where}: not a readable Parquet file ({str(e).splitlines()[0]})") from None
         rows += nrows

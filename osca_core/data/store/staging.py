@@ -309,7 +309,7 @@ class Staging:
                 import pyarrow.parquet as pq
 
                 n = pq.ParquetFile(str(src)).metadata.num_rows
-            except (OSError, pa.ArrowException):
+            except (OSError, pa.ArrowException, UnicodeDecodeError):  # a damaged footer can hold invalid UTF-8
                 n = None  # DuckDB's reader names what is wrong with the file
         if n is not None:
             self.rows += n
@@ -331,7 +331,7 @@ class Staging:
                 import pyarrow.parquet as pq
 
                 return list(pq.read_schema(str(src)).names)
-        except (duckdb.Error, OSError, pa.ArrowException):
+        except (duckdb.Error, OSError, pa.ArrowException, UnicodeDecodeError):
             pass
         return described
 
