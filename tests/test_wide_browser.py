@@ -264,9 +264,18 @@ def test_axis_selection_round_trips_through_the_url_in_the_browser(wide_server, 
         pures = drawn()
     assert pures and pures <= set(top), sorted(pures - set(top))
     sidebar.get_by_text("Configurations", exact=True).first.click()
-    box = sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Preset").first
-    box.click()
-    page.get_by_role("option", name="per-model").first.click()
+    box = sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Preset").first.locator("input").first
+    box.scroll_into_view_if_needed()  # the expander has just opened
+    option = page.get_by_role("option", name="per-model", exact=True).first
+    for wait in (10_000, 60_000):  # a click while the expander still opens can miss the list: click once more
+        box.click()
+        try:
+            option.wait_for(timeout=wait)
+            break
+        except Exception:  # noqa: BLE001 - the second wait raises if the list never opens
+            if wait == 60_000:
+                raise
+    option.click()
     page.wait_for_timeout(300)
     page.wait_for_function(bk.IDLE, polling=50)
     page.wait_for_function(bk.CHARTS_DRAWN, polling=50)
