@@ -158,12 +158,11 @@ def test_counts_too_large_for_64_bits_are_named_out_of_range(tmp_path, value):
 def test_a_parquet_footer_with_invalid_utf8_is_one_line_and_the_store_unchanged(tmp_path, osca_home, capsys):
     """A Parquet file whose footer names a column in bytes that are not UTF-8 (found by the fuzz test: pyarrow's
     footer reader raised UnicodeDecodeError, a traceback): refused in one line naming the file, exit 2."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     from storecheck import snapshot
 
     from osca_core.cli import main
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     path = tmp_path / "log.parquet"
     pq.write_table(pa.Table.from_pandas(_log(), preserve_index=False).replace_schema_metadata(None), path)
