@@ -27,6 +27,9 @@ FORMATS = ("auto", *READERS)
 UPLOAD_TYPES = ["json", "jsonl", "ndjson", "csv", "tsv", "parquet", "eval"]
 
 
+UPLOAD_ROUND = "_osca_upload_round"  # how many imports this session made: the uploader's key (a fresh one each time)
+
+
 def _flash(kind: str, msg: str) -> None:
     st.session_state["_osca_flash"] = (kind, msg)
 
@@ -91,8 +94,9 @@ def _upload(own: bool = False) -> None:
                f"Parquet, JSON lines), Inspect logs (.eval, .json), lm-evaluation-harness samples (with their "
                f"results_*.json), EvalPlus / BigCodeBench eval_results.json, SWE-bench reports, LiveCodeBench eval "
                f"files. Up to {limit} MB per file.")
-    ups = st.file_uploader("Log files", type=UPLOAD_TYPES, key="upload", accept_multiple_files=True,
-                           max_upload_size=limit) or []
+    # a new key after each import: the next upload starts empty (the old files would mix with the new ones)
+    ups = st.file_uploader("Log files", type=UPLOAD_TYPES, key=f"upload_{st.session_state.get(UPLOAD_ROUND, 0)}",
+                           accept_multiple_files=True, max_upload_size=limit) or []
     c1, c2 = st.columns(2)
     name = c1.text_input("Dataset name", key="import_name", placeholder="from the first file's name")
     fmt = c2.selectbox("Format", FORMATS, key="import_format")
@@ -119,7 +123,8 @@ def _upload(own: bool = False) -> None:
                               f"{'s' if len(res.files) != 1 else ''}): {info.questions} questions, {info.configs} "
                               f"configurations ({info.split}), {info.missing_cells} missing cells.")
             st.session_state["_osca_import"] = {"notes": list(res.notes), "roles": info.role_lines(),
-                                                "missing_samples": res.missing_samples}
+                                                "missing_samples": res.missing_samples, "name": info.name}
+            st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
             st.rerun()
 
 
@@ -129,6 +134,8 @@ def _import_report() -> None:
     if not rep:
         return
     with st.container(border=True):
+        st.page_link("pages/curves.py", label=f"Open {rep['name']} in Curves", icon=":material/show_chart:",
+                     query_params={"dataset": rep["name"]})
         if rep["missing_samples"]:
             st.caption(f"{rep['missing_samples']} samples announced by the logs hold no score (left out as missing).")
         for note in rep["notes"]:

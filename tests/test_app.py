@@ -243,18 +243,24 @@ def test_bad_upload_shows_the_importer_error_and_changes_nothing(tmp_path, bcb_p
     with pytest.raises(InputError) as want:
         with Store.open(tmp_path / "other-home") as s:
             import_bytes(s, "broken.json", bad)
-    at.file_uploader(key="upload").set_value(("broken.json", bad, "application/json")).run()
+    at.file_uploader(key="upload_0").set_value(("broken.json", bad, "application/json")).run()
     at.button(key="import_btn").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == [views.md_escape(str(want.value))]
     assert stored() == before
     # the session goes on: a good file under a new name is imported
-    at.file_uploader(key="upload").set_value(("bcb.json", bcb_path.read_bytes(), "application/json")).run()
+    at.file_uploader(key="upload_0").set_value(("bcb.json", bcb_path.read_bytes(), "application/json")).run()
     at.text_input(key="import_name").set_value("my-bcb").run()
     at.button(key="import_btn").click().run()
     assert not at.exception and not at.error
     assert set(stored()) == set(before) | {"my-bcb"}
     assert "my-bcb" in at.selectbox(key="dataset").options
+    # the next upload starts empty (the old file stayed and mixed with the next one's format), and the import
+    # offers to open the new dataset
+    fresh = at.file_uploader(key="upload_1")
+    assert fresh.value in (None, []), fresh.value
+    links = [e for e in at.get("page_link") if "Open my-bcb in Curves" in str(e.proto.label)]
+    assert len(links) == 1 and "dataset=my-bcb" in str(links[0].proto.query_string), links
     at.selectbox(key="remove_name").set_value("my-bcb").run()
     at.checkbox(key="remove_sure").check().run()
     at.button(key="remove_btn").click().run()
@@ -341,7 +347,7 @@ def test_an_upload_under_an_existing_name_needs_replace(bcb_path, swe_path):
     at = run_app("data")
     before = stored()
     swe_bytes = swe_path.read_bytes()
-    at.file_uploader(key="upload").set_value(("swe.json", swe_bytes, "application/json")).run()
+    at.file_uploader(key="upload_0").set_value(("swe.json", swe_bytes, "application/json")).run()
     at.text_input(key="import_name").set_value("osca-bigcodebench").run()
     at.button(key="import_btn").click().run()
     assert not at.exception

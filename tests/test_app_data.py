@@ -45,7 +45,9 @@ def data_page(store_demo: bool = True) -> AppTest:
 
 
 def upload(at: AppTest, files: list[tuple[str, bytes]], name: str, **widgets) -> AppTest:
-    at.file_uploader(key="upload").set_value([(f, b, "application/octet-stream") for f, b in files])
+    # the uploader has a new key after each import (it starts empty): the one on the page now
+    (box,) = [u for u in at.get("file_uploader") if str(u.key).startswith("upload_")]
+    box.set_value([(f, b, "application/octet-stream") for f, b in files])
     at.text_input(key="import_name").set_value(name)
     for key, value in widgets.items():
         at.selectbox(key=key).set_value(value) if key in ("import_format", "import_verifier", "import_partial") \
