@@ -11,8 +11,8 @@ curve; see :mod:`osca_core.workers.pool` for what cannot be interrupted). The wa
 the cached result like any element of a cached function; replayed, they end as an empty placeholder. A session
 that goes away is covered by its session-scoped token (``st.cache_resource(scope="session", on_release=...)``, as
 ``pages._visitors``): releasing it cancels the session's jobs, and a run still waiting for one stops quietly
-(``st.stop``) rather than ending in an uncaught :class:`~osca_core.workers.Cancelled`. A session is named in the pool by a key kept in its
-``st.session_state``. A full queue raises :class:`osca_core.workers.Busy`, which ``pages._shell`` shows as a
+(``st.stop``) rather than ending in an uncaught :class:`~osca_core.workers.Cancelled`. A session is named in the
+pool by a key kept in its ``st.session_state``. A full queue raises :class:`osca_core.workers.Busy`, which ``pages._shell`` shows as a
 warning with a "Try again" button. Work submitted from a worker, or outside a script run, runs inline. Only public
 Streamlit APIs are used here (``tests/test_app.py`` holds every page to that).
 """
