@@ -247,12 +247,18 @@ def test_best_pure_beyond_n_picks_and_scores_as_train_pass_of_each_pure_allocati
         assert a.counts[int(np.argmax(vals))] == a.budget and a.train_pass == max(vals)
 
 
+def _thin_counts(rng) -> tuple[np.ndarray, np.ndarray]:
+    """Random thin counts: Q in 1..59, S in 1..7, n in {1, 3, 10} per cell, c ~ Binomial(n, Beta(0.5, 1))."""
+    q, s = int(rng.integers(1, 60)), int(rng.integers(1, 8))
+    n = rng.choice([1, 3, 10], size=(q, s))
+    return n, rng.binomial(n, rng.beta(0.5, 1.0, size=(q, s)))
+
+
 def test_eval_pass_under_several_priors_is_mix_pass_under_each_bit_for_bit():
     rng = np.random.default_rng(5)
     for _ in range(60):
-        q, s = int(rng.integers(1, 60)), int(rng.integers(1, 8))
-        n = rng.choice([1, 3, 10], size=(q, s))
-        c = rng.binomial(n, rng.beta(0.5, 1.0, size=(q, s)))
+        n, c = _thin_counts(rng)
+        s = n.shape[1]
         settings_ = [(rng.gamma(1.0, 1.0, s) + 0.01, rng.gamma(1.0, 1.0, s) + 0.01) for _ in range(3)] + [None]
         k = rng.integers(0, 15, s) * (rng.random(s) < 0.7)
         for p, got in zip(settings_, X.eval_pass_priors(n, c, k, settings_), strict=True):
@@ -268,9 +274,8 @@ def test_eval_pass_under_several_priors_is_mix_pass_under_each_bit_for_bit():
 def test_train_pass_beyond_n_is_the_mean_of_train_fail_products_bit_for_bit():
     rng = np.random.default_rng(9)
     for _ in range(80):
-        q, s = int(rng.integers(1, 60)), int(rng.integers(1, 8))
-        n = rng.choice([1, 3, 10], size=(q, s))
-        c = rng.binomial(n, rng.beta(0.5, 1.0, size=(q, s)))
+        n, c = _thin_counts(rng)
+        s = n.shape[1]
         p = (rng.gamma(1.0, 1.0, s) + 0.01, rng.gamma(1.0, 1.0, s) + 0.01)
         k = rng.integers(0, 15, s) * (rng.random(s) < 0.7)
         sup = np.flatnonzero(k > 0)
